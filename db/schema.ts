@@ -1,0 +1,89 @@
+// D1 schema: the system of record for events, catalogue, buyers, orders and notifications.
+// The inventory Durable Objects are the source of truth for who holds what; `orders` is fed from
+// them through the orders queue and kept idempotent by the hold id and a per-hold version.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const events = sqliteTable("events", {
+	id: text("id").primaryKey(),
+	name: text("name").notNull(),
+	startsAt: text("starts_at").notNull(),
+	endsAt: text("ends_at").notNull(),
+	holdSeconds: integer("hold_seconds").notNull(),
+	perBuyerLimit: integer("per_buyer_limit").notNull(),
+	currency: text("currency").notNull(),
+	/** "auto" derives the status from startsAt/endsAt; anything else is an operator override. */
+	statusMode: text("status_mode").notNull().default("auto"),
+	/** Set the first time the event is open; from then on its catalogue and rules are locked. */
+	openedAt: text("opened_at"),
+	createdAt: text("created_at").notNull(),
+	updatedAt: text("updated_at").notNull(),
+});
+
+export const listings = sqliteTable(
+	"listings",
+	{
+		eventId: text("event_id").notNull(),
+		id: text("id").notNull(),
+		building: text("building").notNull(),
+		floor: integer("floor").notNull(),
+		unit: text("unit").notNull(),
+		layout: text("layout").notNull(),
+		areaM2: real("area_m2").notNull(),
+		priceCents: integer("price_cents").notNull(),
+		stock: integer("stock").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.eventId, t.id] })],
+);
+
+export const buyers = sqliteTable(
+	"buyers",
+	{
+		eventId: text("event_id").notNull(),
+		id: text("id").notNull(),
+		name: text("name"),
+		phone: text("phone"),
+		/** HMAC-SHA256 of the access code under the ACCESS_CODE_PEPPER secret; the code itself is never stored. */
+		accessCodeHash: text("access_code_hash").notNull(),
+		createdAt: text("created_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.eventId, t.id] })],
+);
+
+export const orders = sqliteTable(
+	"orders",
+	{
+		holdId: text("hold_id").primaryKey(),
+		eventId: text("event_id").notNull(),
+		listingId: text("listing_id").notNull(),
+		buyerId: text("buyer_id").notNull(),
+		/** held | confirmed | released | expired | cancelled */
+		status: text("status").notNull(),
+		priceCents: integer("price_cents").notNull(),
+		createdAt: text("created_at").notNull(),
+		updatedAt: text("updated_at").notNull(),
+		/** Monotonic per hold: a redelivered or reordered queue message never moves a row backwards. */
+		version: integer("version").notNull(),
+	},
+	(t) => [
+		index("orders_event_created").on(t.eventId, t.createdAt, t.holdId),
+		index("orders_event_listing").on(t.eventId, t.listingId, t.status),
+	],
+);
+
+export const notifications = sqliteTable(
+	"notifications",
+	{
+		/** `${holdId}:${kind}`: one message per hold and kind, however often the queue delivers. */
+		id: text("id").primaryKey(),
+		eventId: text("event_id").notNull(),
+		buyerId: text("buyer_id").notNull(),
+		holdId: text("hold_id").notNull(),
+		kind: text("kind").notNull(),
+		phone: text("phone"),
+		body: text("body").notNull(),
+		provider: text("provider").notNull(),
+		createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+	},
+	(t) => [index("notifications_event_created").on(t.eventId, t.createdAt)],
+);

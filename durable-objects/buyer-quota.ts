@@ -1,0 +1,230 @@
+// BuyerQuota: one object per buyer and event. It guards two things that must be decided in one place:
+// the buyer's single live session (a new login revokes the old one) and the purchase limit across all
+// listings. See docs/PROTOCOL.md for how it and the inventory objects stay in agreement through
+// crashes: quota is reserved here *before* a claim reaches an inventory object, and a reservation
+// whose claim was lost is reconciled by fencing its hold id at the inventory object.
+import { DurableObject } from "cloudflare:workers";
+import { randomId } from "../lib/crypto";
+import type { HoldRecord, HoldStatus } from "../lib/holds";
+import type { ClaimOutcome } from "./listing-inventory";
+import { listingInventoryOf } from "./stubs";
+
+export type BuyerHoldStatus = "pending" | HoldStatus;
+
+export interface BuyerHold {
+	holdId: string;
+	listingId: string;
+	status: BuyerHoldStatus;
+	expiresAt: number | null;
+}
+
+export type ReserveOutcome =
+	| { kind: "reserved"; holdId: string }
+	| { kind: "already_held"; hold: BuyerHold }
+	| { kind: "limit_reached" }
+	| { kind: "session_revoked" };
+
+interface ReservationRow extends Record<string, SqlStorageValue> {
+	hold_id: string;
+	listing_id: string;
+	status: string;
+	expires_at: number | null;
+	lease_until: number | null;
+	version: number;
+}
+
+const COUNTED = "('pending', 'held', 'confirmed')";
+
+export class BuyerQuota extends DurableObject<Env> {
+	private readonly sql: SqlStorage;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		this.sql.exec(`
+			CREATE TABLE IF NOT EXISTS identity (
+				id INTEGER PRIMARY KEY CHECK (id = 1), event_id TEXT NOT NULL, buyer_id TEXT NOT NULL);
+			CREATE TABLE IF NOT EXISTS session (
+				id INTEGER PRIMARY KEY CHECK (id = 1), session_id TEXT, expires_at INTEGER);
+			CREATE TABLE IF NOT EXISTS reservations (
+				hold_id TEXT PRIMARY KEY, listing_id TEXT NOT NULL, status TEXT NOT NULL,
+				expires_at INTEGER, lease_until INTEGER, version INTEGER NOT NULL DEFAULT 0,
+				updated_at INTEGER NOT NULL);
+			CREATE INDEX IF NOT EXISTS reservations_by_status ON reservations (status, lease_until);
+		`);
+	}
+
+	/** Starts the buyer's only session; every earlier one is revoked from this moment on. */
+	async login(eventId: string, buyerId: string, ttlMs: number): Promise<{ sessionId: string; expiresAt: number }> {
+		const sessionId = randomId("s", 24);
+		const expiresAt = Date.now() + ttlMs;
+		this.sql.exec(
+			"INSERT INTO identity (id, event_id, buyer_id) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING",
+			eventId,
+			buyerId,
+		);
+		this.sql.exec(
+			`INSERT INTO session (id, session_id, expires_at) VALUES (1, ?, ?)
+			 ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id, expires_at = excluded.expires_at`,
+			sessionId,
+			expiresAt,
+		);
+		return { sessionId, expiresAt };
+	}
+
+	async logout(sessionId: string): Promise<void> {
+		if (this.isCurrent(sessionId)) this.sql.exec("UPDATE session SET session_id = NULL WHERE id = 1");
+	}
+
+	async isSessionCurrent(sessionId: string): Promise<boolean> {
+		return this.isCurrent(sessionId);
+	}
+
+	/**
+	 * Reserves one unit of quota for a claim on `listingId`. The check and the write are one
+	 * synchronous step, so concurrent claims from several devices cannot both pass the limit.
+	 */
+	async reserve(sessionId: string, listingId: string, limit: number, leaseMs: number): Promise<ReserveOutcome> {
+		if (!this.isCurrent(sessionId)) return { kind: "session_revoked" };
+		const same = this.sql
+			.exec<ReservationRow>(
+				`SELECT * FROM reservations WHERE listing_id = ? AND status IN ${COUNTED} ORDER BY status LIMIT 1`,
+				listingId,
+			)
+			.toArray()[0];
+		// A claim already in flight for this listing shares its hold id: the inventory object is
+		// idempotent per hold id, so both requests get the same hold.
+		if (same?.status === "pending") return { kind: "reserved", holdId: same.hold_id };
+		if (same) return { kind: "already_held", hold: toBuyerHold(same) };
+		if (this.countedHolds() >= limit) return { kind: "limit_reached" };
+
+		const now = Date.now();
+		const holdId = randomId("h", 22);
+		this.sql.exec(
+			`INSERT INTO reservations (hold_id, listing_id, status, lease_until, updated_at)
+			 VALUES (?, ?, 'pending', ?, ?)`,
+			holdId,
+			listingId,
+			now + leaseMs,
+			now,
+		);
+		await this.wakeBy(now + leaseMs);
+		return { kind: "reserved", holdId };
+	}
+
+	/** The claim for `holdId` came back from the inventory object: adopt the hold or free the quota. */
+	async settle(holdId: string, outcome: ClaimOutcome): Promise<void> {
+		if (outcome.kind === "granted") {
+			if (outcome.hold.holdId !== holdId) this.dropPending(holdId);
+			this.apply(outcome.hold);
+		} else {
+			this.dropPending(holdId);
+		}
+	}
+
+	/** An inventory object reports a hold's new status (confirmed, or ended: the quota comes back). */
+	async applyHold(hold: HoldRecord): Promise<void> {
+		this.apply(hold);
+	}
+
+	/** The buyer's holds, newest first; null when the session is no longer the current one. */
+	async holds(sessionId: string): Promise<BuyerHold[] | null> {
+		if (!this.isCurrent(sessionId)) return null;
+		return this.sql
+			.exec<ReservationRow>("SELECT * FROM reservations WHERE status != 'pending' ORDER BY updated_at DESC")
+			.toArray()
+			.map(toBuyerHold);
+	}
+
+	/** Looks a hold up for its buyer; "revoked" when the session is no longer the current one. */
+	async findHold(sessionId: string, holdId: string): Promise<BuyerHold | null | "revoked"> {
+		if (!this.isCurrent(sessionId)) return "revoked";
+		const row = this.sql.exec<ReservationRow>("SELECT * FROM reservations WHERE hold_id = ?", holdId).toArray()[0];
+		return row ? toBuyerHold(row) : null;
+	}
+
+	/**
+	 * Settles reservations whose claim never reported back (the request died, or its answer was lost):
+	 * `holdId` now, or every reservation whose lease ran out. The inventory object either returns the
+	 * hold (adopted here) or fences the id so it can never be granted (the quota comes back).
+	 */
+	async reconcile(holdId?: string): Promise<void> {
+		const identity = this.sql.exec<{ event_id: string }>("SELECT event_id FROM identity WHERE id = 1").toArray()[0];
+		if (!identity) return;
+		const rows =
+			holdId === undefined
+				? this.sql
+						.exec<ReservationRow>(
+							"SELECT * FROM reservations WHERE status = 'pending' AND lease_until <= ?",
+							Date.now(),
+						)
+						.toArray()
+				: this.sql
+						.exec<ReservationRow>("SELECT * FROM reservations WHERE status = 'pending' AND hold_id = ?", holdId)
+						.toArray();
+		for (const row of rows) {
+			const hold = await listingInventoryOf(this.env, identity.event_id, row.listing_id).resolve(row.hold_id);
+			if (hold) this.apply(hold);
+			else this.dropPending(row.hold_id);
+		}
+	}
+
+	override async alarm(): Promise<void> {
+		await this.reconcile();
+		const next = this.sql
+			.exec<{ t: number | null }>("SELECT min(lease_until) AS t FROM reservations WHERE status = 'pending'")
+			.one().t;
+		if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
+	}
+
+	// --- internals -------------------------------------------------------------------------------
+
+	private isCurrent(sessionId: string): boolean {
+		const row = this.sql
+			.exec<{ session_id: string | null; expires_at: number | null }>(
+				"SELECT session_id, expires_at FROM session WHERE id = 1",
+			)
+			.toArray()[0];
+		return row?.session_id === sessionId && (row.expires_at ?? 0) > Date.now();
+	}
+
+	private countedHolds(): number {
+		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM reservations WHERE status IN ${COUNTED}`).one().n;
+	}
+
+	private dropPending(holdId: string): void {
+		this.sql.exec("DELETE FROM reservations WHERE hold_id = ? AND status = 'pending'", holdId);
+	}
+
+	/** Idempotent and order-proof: an older version of a hold never overwrites a newer one. */
+	private apply(hold: HoldRecord): void {
+		this.sql.exec(
+			`INSERT INTO reservations (hold_id, listing_id, status, expires_at, lease_until, version, updated_at)
+			 VALUES (?, ?, ?, ?, NULL, ?, ?)
+			 ON CONFLICT (hold_id) DO UPDATE SET
+			   status = excluded.status, expires_at = excluded.expires_at, lease_until = NULL,
+			   version = excluded.version, updated_at = excluded.updated_at
+			 WHERE excluded.version > reservations.version`,
+			hold.holdId,
+			hold.listingId,
+			hold.status,
+			hold.expiresAt,
+			hold.version,
+			hold.updatedAt,
+		);
+	}
+
+	private async wakeBy(at: number): Promise<void> {
+		const current = await this.ctx.storage.getAlarm();
+		if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+	}
+}
+
+function toBuyerHold(row: ReservationRow): BuyerHold {
+	return {
+		holdId: row.hold_id,
+		listingId: row.listing_id,
+		status: row.status as BuyerHoldStatus,
+		expiresAt: row.expires_at,
+	};
+}

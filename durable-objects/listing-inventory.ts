@@ -1,0 +1,377 @@
+// ListingInventory: one object per listing, the product lock. Every claim of a listing is serialised
+// here; the check (stock left, buyer not already holding it) and the write (hold + outbox rows) happen
+// in one synchronous SQLite transaction with nothing awaited in between, so the input/output gates
+// make them atomic. Rejections read only and never write.
+import { DurableObject } from "cloudflare:workers";
+import { type HoldRecord, type HoldStatus, isActive } from "../lib/holds";
+import { buyerQuotaOf } from "./stubs";
+
+/** What the worker tells the object about its listing; stored on the first claim, frozen after. */
+export interface ListingTerms {
+	eventId: string;
+	listingId: string;
+	stock: number;
+	priceCents: number;
+	holdSeconds: number;
+}
+
+export type ClaimOutcome =
+	| { kind: "granted"; hold: HoldRecord; created: boolean }
+	| { kind: "sold_out" }
+	/** The buyer object already gave this hold id up (see BuyerQuota.reconcile): never grant it. */
+	| { kind: "fenced" };
+
+export type TransitionOutcome =
+	| { kind: "ok"; hold: HoldRecord }
+	| { kind: "not_found" }
+	| { kind: "not_active"; hold: HoldRecord };
+
+interface HoldRow extends Record<string, SqlStorageValue> {
+	hold_id: string;
+	buyer_id: string;
+	status: string;
+	expires_at: number | null;
+	created_at: number;
+	updated_at: number;
+	version: number;
+}
+
+interface OutboxRow extends Record<string, SqlStorageValue> {
+	seq: number;
+	target: string;
+	body: string;
+	attempts: number;
+}
+
+/** Where an outbox row goes: the orders queue (D1, SMS, dashboard) or the buyer's quota object. */
+type OutboxTarget = "orders" | "buyer";
+
+/** A grant's outbox row is normally sent within milliseconds; the alarm re-sends it if not. */
+const OUTBOX_RETRY_MS = 2_000;
+const OUTBOX_MAX_BACKOFF_MS = 60_000;
+const OUTBOX_BATCH = 100;
+
+export class ListingInventory extends DurableObject<Env> {
+	private readonly sql: SqlStorage;
+	private terms: ListingTerms | null = null;
+	private alarmAt: number | null = null;
+	private flushing: Promise<void> | null = null;
+	private flushAgain = false;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		this.sql.exec(`
+			CREATE TABLE IF NOT EXISTS terms (
+				id INTEGER PRIMARY KEY CHECK (id = 1),
+				event_id TEXT NOT NULL, listing_id TEXT NOT NULL, stock INTEGER NOT NULL,
+				price_cents INTEGER NOT NULL, hold_seconds INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS holds (
+				hold_id TEXT PRIMARY KEY, buyer_id TEXT NOT NULL, status TEXT NOT NULL,
+				expires_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+				version INTEGER NOT NULL);
+			CREATE INDEX IF NOT EXISTS holds_by_buyer ON holds (buyer_id, status);
+			CREATE INDEX IF NOT EXISTS holds_by_expiry ON holds (status, expires_at);
+			CREATE TABLE IF NOT EXISTS fenced (hold_id TEXT PRIMARY KEY);
+			CREATE TABLE IF NOT EXISTS outbox (
+				seq INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, body TEXT NOT NULL,
+				attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL);
+		`);
+		const row = this.sql
+			.exec<{ event_id: string; listing_id: string; stock: number; price_cents: number; hold_seconds: number }>(
+				"SELECT * FROM terms WHERE id = 1",
+			)
+			.toArray()[0];
+		if (row) {
+			this.terms = {
+				eventId: row.event_id,
+				listingId: row.listing_id,
+				stock: row.stock,
+				priceCents: row.price_cents,
+				holdSeconds: row.hold_seconds,
+			};
+		}
+		void ctx.blockConcurrencyWhile(async () => {
+			this.alarmAt = await ctx.storage.getAlarm();
+		});
+	}
+
+	/** Grant `holdId` to `buyerId` if a unit is left. Idempotent per hold id and per buyer. */
+	async claim(terms: ListingTerms, holdId: string, buyerId: string): Promise<ClaimOutcome> {
+		const now = Date.now();
+		const outcome = this.ctx.storage.transactionSync((): ClaimOutcome => {
+			const fixed = this.fixTerms(terms);
+			if (this.sql.exec("SELECT 1 FROM fenced WHERE hold_id = ?", holdId).toArray().length > 0) {
+				return { kind: "fenced" };
+			}
+			const same = this.findRow(holdId);
+			if (same) return { kind: "granted", hold: this.toRecord(same), created: false };
+			const mine = this.sql
+				.exec<HoldRow>("SELECT * FROM holds WHERE buyer_id = ? AND status IN ('held', 'confirmed') LIMIT 1", buyerId)
+				.toArray()[0];
+			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false };
+			if (this.activeCount() >= fixed.stock) return { kind: "sold_out" };
+
+			const row: HoldRow = {
+				hold_id: holdId,
+				buyer_id: buyerId,
+				status: "held",
+				expires_at: now + fixed.holdSeconds * 1000,
+				created_at: now,
+				updated_at: now,
+				version: 1,
+			};
+			this.sql.exec(
+				`INSERT INTO holds (hold_id, buyer_id, status, expires_at, created_at, updated_at, version)
+				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				row.hold_id,
+				row.buyer_id,
+				row.status,
+				row.expires_at,
+				row.created_at,
+				row.updated_at,
+				row.version,
+			);
+			const hold = this.toRecord(row);
+			this.enqueue("orders", hold, now);
+			return { kind: "granted", hold, created: true };
+		});
+		if (outcome.kind === "granted" && outcome.created) {
+			// Wake for the hold's expiry, or sooner to re-send the outbox if the flush below is lost.
+			await this.wakeBy(now + OUTBOX_RETRY_MS);
+			this.flushSoon();
+		}
+		return outcome;
+	}
+
+	/** The buyer gives the hold back. Only the holder may; only a `held` hold can be cancelled. */
+	async cancel(holdId: string, buyerId: string): Promise<TransitionOutcome> {
+		const row = this.findRow(holdId);
+		if (!row || row.buyer_id !== buyerId) return { kind: "not_found" };
+		return this.transition(holdId, "held", "cancelled");
+	}
+
+	/** Staff received the deposit: the unit is sold. Confirming twice is not an error. */
+	async confirm(holdId: string): Promise<TransitionOutcome> {
+		const row = this.findRow(holdId);
+		if (row?.status === "confirmed") return { kind: "ok", hold: this.toRecord(row) };
+		return this.transition(holdId, "held", "confirmed");
+	}
+
+	/** Staff release: the unit is available again at once. */
+	async release(holdId: string): Promise<TransitionOutcome> {
+		return this.transition(holdId, "held", "released");
+	}
+
+	/**
+	 * Called by a buyer object that lost track of a claim it reserved quota for. Either the hold exists
+	 * (and is returned), or the hold id is fenced so that a claim still in flight can never grant it.
+	 * The object serialises both calls, so exactly one of the two happens first.
+	 */
+	async resolve(holdId: string): Promise<HoldRecord | null> {
+		const row = this.findRow(holdId);
+		if (row) return this.toRecord(row);
+		this.sql.exec("INSERT OR IGNORE INTO fenced (hold_id) VALUES (?)", holdId);
+		return null;
+	}
+
+	/** Read model for staff tools and tests: the terms and every hold, newest first. */
+	async snapshot(): Promise<{ terms: ListingTerms | null; available: number | null; holds: HoldRecord[] }> {
+		const holds = this.sql
+			.exec<HoldRow>("SELECT * FROM holds ORDER BY created_at DESC")
+			.toArray()
+			.map((r) => this.toRecord(r));
+		const available = this.terms ? Math.max(0, this.terms.stock - this.activeCount()) : null;
+		return { terms: this.terms, available, holds };
+	}
+
+	/** Expires due holds, then re-sends whatever the outbox still holds. Safe to run at any time. */
+	override async alarm(): Promise<void> {
+		this.alarmAt = null;
+		const now = Date.now();
+		const due = this.sql
+			.exec<{ hold_id: string }>(
+				"SELECT hold_id FROM holds WHERE status = 'held' AND expires_at <= ? ORDER BY expires_at",
+				now,
+			)
+			.toArray();
+		for (const { hold_id } of due) await this.transition(hold_id, "held", "expired");
+		this.flushSoon();
+		await this.flushing;
+		await this.scheduleNextWake();
+	}
+
+	// --- internals -------------------------------------------------------------------------------
+
+	private fixTerms(terms: ListingTerms): ListingTerms {
+		if (this.terms) return this.terms;
+		this.sql.exec(
+			"INSERT INTO terms (id, event_id, listing_id, stock, price_cents, hold_seconds) VALUES (1, ?, ?, ?, ?, ?)",
+			terms.eventId,
+			terms.listingId,
+			terms.stock,
+			terms.priceCents,
+			terms.holdSeconds,
+		);
+		this.terms = { ...terms };
+		return this.terms;
+	}
+
+	private requireTerms(): ListingTerms {
+		if (!this.terms) throw new Error("listing inventory used before its first claim");
+		return this.terms;
+	}
+
+	private activeCount(): number {
+		const row = this.sql
+			.exec<{ n: number }>("SELECT count(*) AS n FROM holds WHERE status IN ('held', 'confirmed')")
+			.one();
+		return row.n;
+	}
+
+	private findRow(holdId: string): HoldRow | undefined {
+		return this.sql.exec<HoldRow>("SELECT * FROM holds WHERE hold_id = ?", holdId).toArray()[0];
+	}
+
+	private async transition(holdId: string, from: HoldStatus, to: HoldStatus): Promise<TransitionOutcome> {
+		const now = Date.now();
+		const outcome = this.ctx.storage.transactionSync((): TransitionOutcome => {
+			const row = this.findRow(holdId);
+			if (!row) return { kind: "not_found" };
+			if (row.status !== from) return { kind: "not_active", hold: this.toRecord(row) };
+			const next: HoldRow = { ...row, status: to, expires_at: null, updated_at: now, version: row.version + 1 };
+			this.sql.exec(
+				"UPDATE holds SET status = ?, expires_at = NULL, updated_at = ?, version = ? WHERE hold_id = ?",
+				to,
+				now,
+				next.version,
+				holdId,
+			);
+			const hold = this.toRecord(next);
+			this.enqueue("orders", hold, now);
+			// The buyer object counts this hold against the quota; tell it the hold is confirmed or over.
+			this.enqueue("buyer", hold, now);
+			return { kind: "ok", hold };
+		});
+		if (outcome.kind === "ok") {
+			await this.wakeBy(now + OUTBOX_RETRY_MS);
+			this.flushSoon();
+		}
+		return outcome;
+	}
+
+	private enqueue(target: OutboxTarget, hold: HoldRecord, now: number): void {
+		this.sql.exec(
+			"INSERT INTO outbox (target, body, next_attempt_at) VALUES (?, ?, ?)",
+			target,
+			JSON.stringify(hold),
+			now,
+		);
+	}
+
+	private toRecord(row: HoldRow): HoldRecord {
+		const terms = this.requireTerms();
+		return {
+			holdId: row.hold_id,
+			eventId: terms.eventId,
+			listingId: terms.listingId,
+			buyerId: row.buyer_id,
+			status: row.status as HoldStatus,
+			priceCents: terms.priceCents,
+			expiresAt: isActive(row.status as HoldStatus) ? row.expires_at : null,
+			createdAt: row.created_at,
+			updatedAt: row.updated_at,
+			version: row.version,
+		};
+	}
+
+	/** Single-flight: a request made while a flush runs makes that flush go round once more. */
+	private flushSoon(): void {
+		if (this.flushing) {
+			this.flushAgain = true;
+			return;
+		}
+		this.flushing = (async () => {
+			try {
+				do {
+					this.flushAgain = false;
+					await this.flush();
+				} while (this.flushAgain);
+			} finally {
+				this.flushing = null;
+			}
+		})();
+		this.ctx.waitUntil(this.flushing);
+	}
+
+	/**
+	 * Drains the outbox: rows are deleted only after their delivery succeeded, so a crash or a failed
+	 * send re-sends them (at least once; every receiver is idempotent by hold id and version).
+	 */
+	private async flush(): Promise<void> {
+		for (;;) {
+			const now = Date.now();
+			const rows = this.sql
+				.exec<OutboxRow>(
+					"SELECT seq, target, body, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
+					now,
+					OUTBOX_BATCH,
+				)
+				.toArray();
+			if (rows.length === 0) return;
+			const delivered = await this.deliver(rows);
+			for (const row of rows) {
+				if (delivered.has(row.seq)) {
+					this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+				} else {
+					const backoff = Math.min(OUTBOX_MAX_BACKOFF_MS, OUTBOX_RETRY_MS * 2 ** row.attempts);
+					this.sql.exec(
+						"UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE seq = ?",
+						now + backoff,
+						row.seq,
+					);
+					await this.wakeBy(now + backoff);
+				}
+			}
+		}
+	}
+
+	private async deliver(rows: OutboxRow[]): Promise<Set<number>> {
+		const delivered = new Set<number>();
+		const orders = rows.filter((r) => r.target === "orders");
+		if (orders.length > 0) {
+			try {
+				await this.env.ORDERS_QUEUE.sendBatch(orders.map((r) => ({ body: JSON.parse(r.body) as HoldRecord })));
+				for (const r of orders) delivered.add(r.seq);
+			} catch (err) {
+				console.warn("orders queue send failed; the alarm will re-send", { error: String(err) });
+			}
+		}
+		for (const r of rows.filter((row) => row.target === "buyer")) {
+			const hold = JSON.parse(r.body) as HoldRecord;
+			try {
+				await buyerQuotaOf(this.env, hold.eventId, hold.buyerId).applyHold(hold);
+				delivered.add(r.seq);
+			} catch (err) {
+				console.warn("buyer quota update failed; the alarm will re-send", { error: String(err) });
+			}
+		}
+		return delivered;
+	}
+
+	/** Make sure the alarm fires no later than `at`. */
+	private async wakeBy(at: number): Promise<void> {
+		if (this.alarmAt !== null && this.alarmAt <= at) return;
+		this.alarmAt = at;
+		await this.ctx.storage.setAlarm(at);
+	}
+
+	private async scheduleNextWake(): Promise<void> {
+		const nextExpiry = this.sql
+			.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM holds WHERE status = 'held'")
+			.one().t;
+		const nextSend = this.sql.exec<{ t: number | null }>("SELECT min(next_attempt_at) AS t FROM outbox").one().t;
+		const candidates = [nextExpiry, nextSend].filter((t): t is number => t !== null);
+		if (candidates.length > 0) await this.wakeBy(Math.min(...candidates));
+	}
+}

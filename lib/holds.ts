@@ -1,0 +1,55 @@
+// The hold: what the inventory objects grant, the buyer objects count and D1 records as an order.
+
+export type HoldStatus = "held" | "confirmed" | "released" | "expired" | "cancelled";
+
+/** Statuses that occupy a unit of stock and a unit of the buyer's quota. */
+export const ACTIVE_STATUSES: readonly HoldStatus[] = ["held", "confirmed"];
+
+export function isActive(status: HoldStatus): boolean {
+	return status === "held" || status === "confirmed";
+}
+
+/** A hold as the inventory object knows it; also the body of an `orders` queue message. */
+export interface HoldRecord {
+	holdId: string;
+	eventId: string;
+	listingId: string;
+	buyerId: string;
+	status: HoldStatus;
+	priceCents: number;
+	/** Epoch ms; null once the hold no longer expires (confirmed or ended). */
+	expiresAt: number | null;
+	createdAt: number;
+	updatedAt: number;
+	/** Increases with every status change of this hold, so stale deliveries can be ignored. */
+	version: number;
+}
+
+export type NotificationKind = "granted" | "confirmed" | "expired";
+
+export interface NotificationMessage {
+	kind: NotificationKind;
+	holdId: string;
+	eventId: string;
+	listingId: string;
+	buyerId: string;
+	expiresAt: number | null;
+}
+
+/** Which status changes a buyer hears about by SMS. */
+export function notificationKind(status: HoldStatus): NotificationKind | null {
+	switch (status) {
+		case "held":
+			return "granted";
+		case "confirmed":
+			return "confirmed";
+		case "expired":
+			return "expired";
+		default:
+			return null;
+	}
+}
+
+export function isoOrNull(ms: number | null): string | null {
+	return ms === null ? null : new Date(ms).toISOString();
+}

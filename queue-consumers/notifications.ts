@@ -1,0 +1,64 @@
+// notifications queue → SMS. Each (hold, kind) is sent at most once: the D1 row is claimed first, the
+// provider is called, and the row is given back if the provider fails so that the retry can send it.
+import { and, eq } from "drizzle-orm";
+import { dbOf, schema } from "../db/client";
+import type { NotificationMessage } from "../lib/holds";
+import { backoffSeconds } from "./orders";
+import { smsProviderFor } from "./sms-provider";
+
+export function smsText(n: NotificationMessage): string {
+	switch (n.kind) {
+		case "granted": {
+			const until = n.expiresAt ? new Date(n.expiresAt).toISOString().replace("T", " ").slice(0, 16) : "";
+			return `【开盘】您已锁定房源 ${n.listingId}，请在 ${until} UTC 前完成认购。Unit ${n.listingId} is held for you until ${until} UTC.`;
+		}
+		case "confirmed":
+			return `【开盘】房源 ${n.listingId} 认购成功。Your purchase of unit ${n.listingId} is confirmed.`;
+		case "expired":
+			return `【开盘】房源 ${n.listingId} 锁定已过期并释放。Your hold on unit ${n.listingId} has expired.`;
+	}
+}
+
+export async function consumeNotifications(batch: MessageBatch<NotificationMessage>, env: Env): Promise<void> {
+	const db = dbOf(env);
+	const provider = smsProviderFor(env);
+	for (const m of batch.messages) {
+		const n = m.body;
+		const id = `${n.holdId}:${n.kind}`;
+		try {
+			const buyer = await db
+				.select({ phone: schema.buyers.phone })
+				.from(schema.buyers)
+				.where(and(eq(schema.buyers.eventId, n.eventId), eq(schema.buyers.id, n.buyerId)))
+				.limit(1);
+			const phone = buyer[0]?.phone ?? null;
+			const body = smsText(n);
+			const claimed = await db
+				.insert(schema.notifications)
+				.values({
+					id,
+					eventId: n.eventId,
+					buyerId: n.buyerId,
+					holdId: n.holdId,
+					kind: n.kind,
+					phone,
+					body,
+					provider: provider.name,
+				})
+				.onConflictDoNothing()
+				.returning({ id: schema.notifications.id });
+			if (claimed.length > 0 && phone) {
+				try {
+					await provider.send({ id, to: phone, body });
+				} catch (err) {
+					await db.delete(schema.notifications).where(eq(schema.notifications.id, id));
+					throw err;
+				}
+			}
+			m.ack();
+		} catch (err) {
+			console.warn("notification not sent; will retry", { id, attempt: m.attempts, error: String(err) });
+			m.retry({ delaySeconds: backoffSeconds(m.attempts) });
+		}
+	}
+}

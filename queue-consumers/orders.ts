@@ -1,0 +1,83 @@
+// orders queue → D1. At-least-once delivery is made exactly-once by the hold id as key and the
+// per-hold version: a duplicate or an out-of-order older message changes nothing. After D1 has the
+// batch, the notification-worthy changes go on to the notifications queue (deduplicated there too).
+import { sql } from "drizzle-orm";
+import { dbOf, schema } from "../db/client";
+import { type HoldRecord, type NotificationMessage, notificationKind } from "../lib/holds";
+
+export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): Promise<void> {
+	const db = dbOf(env);
+	const upsert = (h: HoldRecord) =>
+		db
+			.insert(schema.orders)
+			.values({
+				holdId: h.holdId,
+				eventId: h.eventId,
+				listingId: h.listingId,
+				buyerId: h.buyerId,
+				status: h.status,
+				priceCents: h.priceCents,
+				createdAt: new Date(h.createdAt).toISOString(),
+				updatedAt: new Date(h.updatedAt).toISOString(),
+				version: h.version,
+			})
+			.onConflictDoUpdate({
+				target: schema.orders.holdId,
+				set: {
+					status: sql`excluded.status`,
+					updatedAt: sql`excluded.updated_at`,
+					version: sql`excluded.version`,
+				},
+				setWhere: sql`excluded.version > ${schema.orders.version}`,
+			});
+
+	const [first, ...rest] = batch.messages;
+	if (!first) return;
+	let written: readonly Message<HoldRecord>[];
+	try {
+		// One round trip for the whole batch in the common case.
+		await db.batch([upsert(first.body), ...rest.map((m) => upsert(m.body))]);
+		written = batch.messages;
+	} catch (err) {
+		// Find the poison message(s): write one by one, retry only those that fail.
+		console.warn("orders batch write failed; retrying messages one by one", { error: String(err) });
+		const ok: Message<HoldRecord>[] = [];
+		for (const m of batch.messages) {
+			try {
+				await upsert(m.body);
+				ok.push(m);
+			} catch (e) {
+				console.error("order write failed", { holdId: m.body.holdId, attempt: m.attempts, error: String(e) });
+				m.retry({ delaySeconds: backoffSeconds(m.attempts) });
+			}
+		}
+		written = ok;
+	}
+
+	const notices = written.flatMap((m) => {
+		const kind = notificationKind(m.body.status);
+		if (!kind) return [];
+		const h = m.body;
+		const body: NotificationMessage = {
+			kind,
+			holdId: h.holdId,
+			eventId: h.eventId,
+			listingId: h.listingId,
+			buyerId: h.buyerId,
+			expiresAt: h.expiresAt,
+		};
+		return [{ body }];
+	});
+	try {
+		if (notices.length > 0) await env.NOTIFICATIONS_QUEUE.sendBatch(notices);
+		for (const m of written) m.ack();
+	} catch (err) {
+		// D1 already has these rows; redelivery rewrites nothing and re-sends the notices.
+		console.warn("notifications enqueue failed; orders will be redelivered", { error: String(err) });
+		for (const m of written) m.retry({ delaySeconds: backoffSeconds(m.attempts) });
+	}
+}
+
+export function backoffSeconds(attempts: number): number {
+	return Math.min(60, 2 ** Math.max(0, attempts - 1));
+}

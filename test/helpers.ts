@@ -1,0 +1,141 @@
+// Test helpers: every call goes through the real worker (Hono app, Durable Objects, D1, queues) inside
+// workerd. Each test makes its own event id, so tests never see each other's state.
+import { env, exports } from "cloudflare:workers";
+import { expect, vi } from "vitest";
+
+export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+
+let counter = 0;
+export function uniqueId(prefix: string): string {
+	counter += 1;
+	return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+	return exports.default.fetch(new Request(`https://kaipan.test${path}`, init));
+}
+
+export function json(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+	return call(path, {
+		method,
+		headers: { "content-type": "application/json", ...headers },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+}
+
+export function admin(method: string, path: string, body?: unknown) {
+	return json(method, path, body, ADMIN);
+}
+
+export interface EventSetup {
+	listings?: number;
+	stock?: number;
+	buyers?: number;
+	perBuyerLimit?: number;
+	holdSeconds?: number;
+	open?: boolean;
+}
+
+export interface SeededEvent {
+	eventId: string;
+	listingIds: string[];
+	buyerIds: string[];
+	codes: Map<string, string>;
+}
+
+export async function seedEvent(setup: EventSetup = {}): Promise<SeededEvent> {
+	const eventId = uniqueId("ev");
+	const now = Date.now();
+	const put = await admin("PUT", `/api/admin/events/${eventId}`, {
+		name: `Test opening ${eventId}`,
+		startsAt: new Date(now + 3_600_000).toISOString(),
+		endsAt: new Date(now + 7_200_000).toISOString(),
+		holdSeconds: setup.holdSeconds ?? 900,
+		perBuyerLimit: setup.perBuyerLimit ?? 1,
+	});
+	expect(put.status).toBe(200);
+	const listingIds = Array.from({ length: setup.listings ?? 3 }, (_, i) => `L${i + 1}`);
+	const lr = await admin("PUT", `/api/admin/events/${eventId}/listings`, {
+		listings: listingIds.map((id, i) => ({
+			id,
+			building: "1",
+			floor: i + 1,
+			unit: "01",
+			layout: "3室2厅",
+			areaM2: 98.5,
+			priceCents: 3_000_000_00 + i,
+			stock: setup.stock ?? 1,
+		})),
+	});
+	expect(lr.status).toBe(200);
+	const buyerIds = Array.from({ length: setup.buyers ?? 3 }, (_, i) => `B${i + 1}`);
+	const br = await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
+		buyers: buyerIds.map((id) => ({ id, phone: "+8613800000000", accessCode: `code${id}` })),
+	});
+	expect(br.status).toBe(200);
+	if (setup.open ?? true) {
+		const sr = await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
+		expect(sr.status).toBe(200);
+	}
+	return { eventId, listingIds, buyerIds, codes: new Map(buyerIds.map((id) => [id, `code${id}`])) };
+}
+
+export interface Login {
+	buyerId: string;
+	eventId: string;
+	sessionToken: string;
+	signingKey: string;
+	expiresAt: string;
+}
+
+export async function login(eventId: string, buyerId: string, accessCode = `code${buyerId}`): Promise<Login> {
+	const res = await json("POST", "/api/auth/login", { eventId, buyerId, accessCode });
+	expect(res.status).toBe(200);
+	return res.json<Login>();
+}
+
+export function bearer(session: Pick<Login, "sessionToken">) {
+	return { authorization: `Bearer ${session.sessionToken}` };
+}
+
+export function claim(session: Login, listingId: string, body: unknown = { listingId }) {
+	return json("POST", `/api/events/${session.eventId}/claims`, body, bearer(session));
+}
+
+export interface OrderRow {
+	holdId: string;
+	listingId: string;
+	buyerId: string;
+	status: string;
+}
+
+export async function orders(eventId: string): Promise<OrderRow[]> {
+	const all: OrderRow[] = [];
+	let cursor: string | null = null;
+	do {
+		const q: string = cursor ? `&cursor=${cursor}` : "";
+		const res = await admin("GET", `/api/admin/events/${eventId}/orders?limit=1000${q}`);
+		expect(res.status).toBe(200);
+		const page = await res.json<{ orders: OrderRow[]; nextCursor: string | null }>();
+		all.push(...page.orders);
+		cursor = page.nextCursor;
+	} while (cursor);
+	return all;
+}
+
+/** Waits until D1's orders satisfy `check` (they trail the inventory objects by about a second). */
+export async function eventuallyOrders(eventId: string, check: (rows: OrderRow[]) => void, timeout = 10_000) {
+	return vi.waitFor(
+		async () => {
+			const rows = await orders(eventId);
+			check(rows);
+			return rows;
+		},
+		{ timeout, interval: 100 },
+	);
+}
+
+export async function errorCode(res: Response): Promise<string> {
+	const body = await res.json<{ error?: { code?: string } }>();
+	return body.error?.code ?? `(no error code, status ${res.status})`;
+}

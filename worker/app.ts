@@ -1,0 +1,26 @@
+// The HTTP API (docs/API.md): one Hono router per resource, one error shape.
+import { Hono } from "hono";
+import { ApiError, handleError } from "./errors";
+import type { AppEnv } from "./hono-env";
+import { adminAuth } from "./middleware/admin-auth";
+import { adminEvents } from "./routes/admin-events";
+import { adminHolds } from "./routes/admin-holds";
+import { auth } from "./routes/auth";
+import { claims } from "./routes/claims";
+import { publicEvents } from "./routes/events";
+import { buyerHolds } from "./routes/holds";
+import { me } from "./routes/me";
+
+export const app = new Hono<AppEnv>();
+
+app.use("/api/admin/*", adminAuth());
+app.route("/api/admin/events", adminEvents);
+app.route("/api/admin/holds", adminHolds);
+app.route("/api/auth", auth);
+app.route("/api/events", publicEvents);
+app.route("/api/events", claims);
+app.route("/api/me", me);
+app.route("/api/holds", buyerHolds);
+
+app.notFound(() => new ApiError("not_found", "No such route.").getResponse());
+app.onError(handleError);

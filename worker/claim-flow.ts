@@ -1,0 +1,81 @@
+// The claim protocol between the buyer's quota object and the listing's inventory object
+// (docs/PROTOCOL.md). Three steps, each safe to die after:
+//   1. reserve  — BuyerQuota counts a pending hold id against the limit (durable);
+//   2. claim    — ListingInventory grants that hold id or answers sold out;
+//   3. settle   — BuyerQuota adopts the hold or frees the reservation.
+// A reservation that never settles is reconciled by the buyer object's alarm (or at once when the
+// claim call failed): it asks the inventory object to resolve the hold id, which either returns the
+// hold or fences the id so that a late claim can never grant it.
+import type { BuyerHold } from "../durable-objects/buyer-quota";
+import type { ListingTerms } from "../durable-objects/listing-inventory";
+import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
+import { ApiError } from "./errors";
+
+export interface ClaimRequest {
+	terms: ListingTerms;
+	buyerId: string;
+	sessionId: string;
+	perBuyerLimit: number;
+	leaseMs: number;
+}
+
+export interface ClaimResult {
+	created: boolean;
+	hold: { holdId: string; listingId: string; status: string; expiresAt: number | null };
+}
+
+/** Only what the flow needs of an ExecutionContext (Hono's and the runtime's types differ). */
+interface WaitUntil {
+	waitUntil(promise: Promise<unknown>): void;
+}
+
+export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest): Promise<ClaimResult> {
+	const { eventId, listingId } = req.terms;
+	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
+	const reservation = await buyer.reserve(req.sessionId, listingId, req.perBuyerLimit, req.leaseMs);
+	switch (reservation.kind) {
+		case "session_revoked":
+			throw new ApiError("session_revoked", "This session was ended by a newer login on another device.");
+		case "limit_reached":
+			throw new ApiError("limit_reached", `You already hold ${req.perBuyerLimit} unit(s) of this event.`);
+		case "already_held":
+			return { created: false, hold: fromBuyerHold(reservation.hold) };
+		case "reserved":
+			break;
+	}
+
+	const holdId = reservation.holdId;
+	let outcome: Awaited<ReturnType<ReturnType<typeof listingInventoryOf>["claim"]>>;
+	try {
+		outcome = await listingInventoryOf(env, eventId, listingId).claim(req.terms, holdId, req.buyerId);
+	} catch (err) {
+		// The claim may or may not have landed: let the buyer object find out now instead of at lease end.
+		console.warn("claim did not complete", { eventId, listingId, error: String(err) });
+		ctx.waitUntil(buyer.reconcile(holdId).catch(() => undefined));
+		throw overloaded();
+	}
+
+	try {
+		await buyer.settle(holdId, outcome);
+	} catch (err) {
+		// The grant stands; the buyer object's alarm adopts it when the reservation's lease ends.
+		console.warn("settle failed; reconciliation will adopt the outcome", { holdId, error: String(err) });
+	}
+
+	switch (outcome.kind) {
+		case "granted":
+			return { created: outcome.created, hold: outcome.hold };
+		case "sold_out":
+			throw new ApiError("sold_out", "Every unit of this listing is taken.");
+		case "fenced":
+			throw overloaded();
+	}
+}
+
+function overloaded(): ApiError {
+	return new ApiError("overloaded", "This unit is in high demand right now; please retry.", { retryAfter: 1 });
+}
+
+function fromBuyerHold(hold: BuyerHold): ClaimResult["hold"] {
+	return { holdId: hold.holdId, listingId: hold.listingId, status: hold.status, expiresAt: hold.expiresAt };
+}

@@ -1,0 +1,72 @@
+// One error shape for the whole API: {"error": {"code", "message", ...details}} with API.md's status.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+const STATUS = {
+	invalid_request: 400,
+	unauthenticated: 401,
+	session_revoked: 401,
+	bad_credentials: 401,
+	bad_signature: 403,
+	stale_timestamp: 403,
+	replayed_nonce: 403,
+	bad_purchase_token: 403,
+	forbidden: 403,
+	not_found: 404,
+	sold_out: 409,
+	limit_reached: 409,
+	event_locked: 409,
+	hold_not_active: 409,
+	body_too_large: 413,
+	event_not_open: 423,
+	rate_limited: 429,
+	overloaded: 503,
+	degraded: 503,
+	internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof STATUS;
+
+export interface ApiErrorOptions {
+	/** Extra top-level fields inside `error` (e.g. `field`) or beside it (see `extra`). */
+	details?: Record<string, unknown>;
+	/** Fields added next to `error` in the body, e.g. `status` and `opensAt` of a 423. */
+	extra?: Record<string, unknown>;
+	/** Seconds; sent as Retry-After (required on 429 and 503). */
+	retryAfter?: number;
+}
+
+export class ApiError extends HTTPException {
+	readonly code: ErrorCode;
+	private readonly options: ApiErrorOptions;
+
+	constructor(code: ErrorCode, message: string, options: ApiErrorOptions = {}) {
+		super(STATUS[code], { message });
+		this.code = code;
+		this.options = options;
+	}
+
+	override getResponse(): Response {
+		const headers = new Headers({ "content-type": "application/json; charset=utf-8" });
+		const retryAfter = this.options.retryAfter ?? (this.status === 429 || this.status === 503 ? 1 : undefined);
+		if (retryAfter !== undefined) headers.set("retry-after", String(Math.max(1, Math.ceil(retryAfter))));
+		const body = {
+			...this.options.extra,
+			error: { code: this.code, message: this.message, ...this.options.details },
+		};
+		return new Response(JSON.stringify(body), { status: this.status, headers });
+	}
+}
+
+/** The app's onError: known errors as they are, anything else as a bare 500 without internals. */
+export function handleError(err: Error, c: Context): Response {
+	if (err instanceof ApiError) return err.getResponse();
+	if (err instanceof HTTPException && err.status < 500) {
+		const code: ErrorCode =
+			err.status === 413 ? "body_too_large" : err.status === 404 ? "not_found" : "invalid_request";
+		return new ApiError(code, err.message || "Bad request").getResponse();
+	}
+	console.error("unhandled error", { path: c.req.path, error: err.stack ?? String(err) });
+	return new ApiError("internal", "Something went wrong on our side; please retry.").getResponse();
+}

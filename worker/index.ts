@@ -1,0 +1,23 @@
+// Entry point: the HTTP app, the queue consumers, and the Durable Object classes wrangler binds.
+import type { HoldRecord, NotificationMessage } from "../lib/holds";
+import { consumeNotifications } from "../queue-consumers/notifications";
+import { consumeOrders } from "../queue-consumers/orders";
+import { app } from "./app";
+
+export { BuyerQuota } from "../durable-objects/buyer-quota";
+export { ListingInventory } from "../durable-objects/listing-inventory";
+
+export default {
+	fetch: app.fetch,
+	async queue(batch, env) {
+		switch (batch.queue) {
+			case "kaipan-orders":
+				return consumeOrders(batch as MessageBatch<HoldRecord>, env);
+			case "kaipan-notifications":
+				return consumeNotifications(batch as MessageBatch<NotificationMessage>, env);
+			default:
+				console.error("message for an unknown queue; retrying", { queue: batch.queue });
+				batch.retryAll();
+		}
+	},
+} satisfies ExportedHandler<Env, unknown>;

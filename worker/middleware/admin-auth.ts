@@ -1,0 +1,19 @@
+// Operator authentication: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
+import { createMiddleware } from "hono/factory";
+import { timingSafeEqualText } from "../../lib/crypto";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../hono-env";
+import { bearerToken } from "./buyer-session";
+
+export function adminAuth() {
+	return createMiddleware<AppEnv>(async function adminAuth(c, next) {
+		const expected = c.env.ADMIN_TOKEN;
+		if (!expected) throw new Error("ADMIN_TOKEN is not configured");
+		const token = bearerToken(c.req.header("authorization"));
+		if (!token) throw new ApiError("unauthenticated", "Operator routes need Authorization: Bearer <ADMIN_TOKEN>.");
+		if (!(await timingSafeEqualText(token, expected))) {
+			throw new ApiError("forbidden", "This token may not use operator routes.");
+		}
+		await next();
+	});
+}

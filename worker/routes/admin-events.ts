@@ -1,0 +1,294 @@
+// Operator routes for one event: the event itself, its catalogue, its qualified buyers, its status
+// and its orders. All behind adminAuth (mounted in worker/index.ts).
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { dbOf, schema } from "../../db/client";
+import { randomAccessCode } from "../../lib/crypto";
+import { base64urlDecode, base64urlEncode, utf8 } from "../../lib/encoding";
+import { isLocked } from "../../lib/event-rules";
+import { hashAccessCode } from "../access-codes";
+import { type EventRow, invalidateEvent, publicEvent } from "../catalogue";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../hono-env";
+import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../validation";
+
+const MAX_BULK = 5_000;
+
+const eventBody = z
+	.strictObject({
+		name: z.string().trim().min(1).max(200),
+		startsAt: isoTimeSchema,
+		endsAt: isoTimeSchema,
+		holdSeconds: z.number().int().min(30).max(86_400).default(900),
+		perBuyerLimit: z.number().int().min(1).max(100).default(1),
+		currency: z
+			.string()
+			.regex(/^[A-Z]{3}$/, "must be an ISO-4217 code such as CNY")
+			.default("CNY"),
+	})
+	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
+		path: ["endsAt"],
+		message: "must be later than startsAt",
+	});
+
+const listingSchema = z.strictObject({
+	id: idSchema,
+	building: z.string().trim().min(1).max(32),
+	floor: z.number().int().min(-10).max(300),
+	unit: z.string().trim().min(1).max(32),
+	layout: z.string().trim().min(1).max(64),
+	areaM2: z.number().positive().max(100_000),
+	priceCents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+	stock: z.number().int().min(0).max(100_000).default(1),
+});
+
+const listingsBody = z.strictObject({
+	listings: z.array(listingSchema).min(1).max(MAX_BULK).superRefine(uniqueIds),
+});
+
+const buyerSchema = z.strictObject({
+	id: idSchema,
+	name: z.string().trim().min(1).max(100).optional(),
+	phone: z
+		.string()
+		.regex(/^\+?[0-9][0-9 -]{4,19}$/, "must be a phone number")
+		.optional(),
+	accessCode: z
+		.string()
+		.regex(/^[A-Za-z0-9]{4,32}$/, "must be 4–32 letters or digits")
+		.optional(),
+});
+
+const buyersBody = z.strictObject({
+	buyers: z.array(buyerSchema).min(1).max(MAX_BULK).superRefine(uniqueIds),
+});
+
+const statusBody = z.strictObject({ status: z.enum(["open", "paused", "closed", "auto"]) });
+
+const ordersQuery = z.strictObject({
+	cursor: z.string().max(512).optional(),
+	limit: z.coerce.number().int().min(1).max(1_000).default(100),
+});
+
+/** Fields a buyer plans around: frozen once the event has opened. */
+const FROZEN_FIELDS = ["startsAt", "holdSeconds", "perBuyerLimit", "currency"] as const;
+
+export const adminEvents = new Hono<AppEnv>()
+	.put("/:eventId", async (c) => {
+		const eventId = param(c, "eventId");
+		const body = await readJson(c, eventBody, ADMIN_BODY_LIMIT);
+		const next = {
+			name: body.name,
+			startsAt: new Date(body.startsAt).toISOString(),
+			endsAt: new Date(body.endsAt).toISOString(),
+			holdSeconds: body.holdSeconds,
+			perBuyerLimit: body.perBuyerLimit,
+			currency: body.currency,
+		};
+		const db = dbOf(c.env);
+		const existing = await readEvent(c.env, eventId);
+		const now = new Date().toISOString();
+		if (existing && isLocked(existing, Date.now())) {
+			const changed = FROZEN_FIELDS.filter((f) => existing[f] !== next[f]);
+			if (changed.length > 0) {
+				throw new ApiError("event_locked", `The event has opened; ${changed.join(", ")} can no longer change.`, {
+					details: { fields: changed },
+				});
+			}
+		}
+		await db
+			.insert(schema.events)
+			.values({ id: eventId, ...next, createdAt: now, updatedAt: now })
+			.onConflictDoUpdate({ target: schema.events.id, set: { ...next, updatedAt: now } });
+		invalidateEvent(eventId);
+		return c.json({ event: adminView(await mustReadEvent(c.env, eventId)) });
+	})
+	.get("/:eventId", async (c) => {
+		const eventId = param(c, "eventId");
+		const event = await mustReadEvent(c.env, eventId);
+		const [counts] = await c.env.DB.prepare(
+			`SELECT
+			   (SELECT count(*) FROM listings WHERE event_id = ?1) AS listings,
+			   (SELECT coalesce(sum(stock), 0) FROM listings WHERE event_id = ?1) AS stock,
+			   (SELECT count(*) FROM orders WHERE event_id = ?1 AND status = 'held') AS held,
+			   (SELECT count(*) FROM orders WHERE event_id = ?1 AND status = 'confirmed') AS confirmed,
+			   (SELECT count(*) FROM buyers WHERE event_id = ?1) AS buyers`,
+		)
+			.bind(eventId)
+			.raw<[number, number, number, number, number]>();
+		const [listings, stock, held, confirmed, buyers] = counts ?? [0, 0, 0, 0, 0];
+		return c.json({
+			event: adminView(event),
+			counts: { listings, available: Math.max(0, stock - held - confirmed), held, confirmed, buyers },
+		});
+	})
+	.put("/:eventId/listings", async (c) => {
+		const eventId = param(c, "eventId");
+		const { listings } = await readJson(c, listingsBody, ADMIN_BODY_LIMIT);
+		const event = await mustReadEvent(c.env, eventId);
+		if (isLocked(event, Date.now())) {
+			throw new ApiError("event_locked", "The event has opened; its listings can no longer change.");
+		}
+		const db = dbOf(c.env);
+		const t = schema.listings;
+		// D1 binds at most 100 parameters per statement: 9 columns → 11 rows per statement.
+		const statements = chunk(listings, 11).map((rows) =>
+			db
+				.insert(t)
+				.values(rows.map((l) => ({ ...l, eventId })))
+				.onConflictDoUpdate({
+					target: [t.eventId, t.id],
+					set: excluded(["building", "floor", "unit", "layout", "area_m2", "price_cents", "stock"]),
+				}),
+		);
+		await runBatch(db, statements);
+		invalidateEvent(eventId);
+		return c.json({ upserted: listings.length });
+	})
+	.put("/:eventId/buyers", async (c) => {
+		const eventId = param(c, "eventId");
+		const { buyers } = await readJson(c, buyersBody, ADMIN_BODY_LIMIT);
+		await mustReadEvent(c.env, eventId);
+		const now = new Date().toISOString();
+		const withCodes = buyers.map((b) => ({ ...b, accessCode: b.accessCode ?? randomAccessCode() }));
+		const rows = await Promise.all(
+			withCodes.map(async (b) => ({
+				eventId,
+				id: b.id,
+				name: b.name ?? null,
+				phone: b.phone ?? null,
+				accessCodeHash: await hashAccessCode(c.env, eventId, b.id, b.accessCode),
+				createdAt: now,
+			})),
+		);
+		const db = dbOf(c.env);
+		const t = schema.buyers;
+		const statements = chunk(rows, 16).map((part) =>
+			db
+				.insert(t)
+				.values(part)
+				.onConflictDoUpdate({ target: [t.eventId, t.id], set: excluded(["name", "phone", "access_code_hash"]) }),
+		);
+		await runBatch(db, statements);
+		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
+	})
+	.post("/:eventId/status", async (c) => {
+		const eventId = param(c, "eventId");
+		const { status } = await readJson(c, statusBody, ADMIN_BODY_LIMIT);
+		await mustReadEvent(c.env, eventId);
+		const now = new Date().toISOString();
+		await dbOf(c.env)
+			.update(schema.events)
+			.set({
+				statusMode: status,
+				updatedAt: now,
+				...(status === "open" ? { openedAt: sql`coalesce(${schema.events.openedAt}, ${now})` } : {}),
+			})
+			.where(eq(schema.events.id, eventId));
+		invalidateEvent(eventId);
+		return c.json({ event: adminView(await mustReadEvent(c.env, eventId)) });
+	})
+	.get("/:eventId/orders", async (c) => {
+		const eventId = param(c, "eventId");
+		const query = validate(ordersQuery, c.req.query(), "query");
+		await mustReadEvent(c.env, eventId);
+		const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+		const o = schema.orders;
+		const rows = await dbOf(c.env)
+			.select()
+			.from(o)
+			.where(
+				and(
+					eq(o.eventId, eventId),
+					after ? or(gt(o.createdAt, after[0]), and(eq(o.createdAt, after[0]), gt(o.holdId, after[1]))) : undefined,
+				),
+			)
+			.orderBy(asc(o.createdAt), asc(o.holdId))
+			.limit(query.limit + 1);
+		const page = rows.slice(0, query.limit);
+		const last = page.at(-1);
+		return c.json({
+			orders: page.map((r) => ({
+				holdId: r.holdId,
+				listingId: r.listingId,
+				buyerId: r.buyerId,
+				status: r.status,
+				priceCents: r.priceCents,
+				createdAt: r.createdAt,
+				updatedAt: r.updatedAt,
+			})),
+			nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.holdId) : null,
+		});
+	});
+
+async function readEvent(env: Env, eventId: string): Promise<EventRow | null> {
+	const rows = await dbOf(env).select().from(schema.events).where(eq(schema.events.id, eventId)).limit(1);
+	return rows[0] ?? null;
+}
+
+async function mustReadEvent(env: Env, eventId: string): Promise<EventRow> {
+	const event = await readEvent(env, eventId);
+	if (!event) throw new ApiError("not_found", `No event ${eventId}.`);
+	return event;
+}
+
+function adminView(event: EventRow) {
+	return {
+		...publicEvent(event),
+		statusMode: event.statusMode,
+		openedAt: event.openedAt,
+		createdAt: event.createdAt,
+		updatedAt: event.updatedAt,
+	};
+}
+
+function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx): void {
+	const seen = new Set<string>();
+	items.forEach((item, i) => {
+		if (seen.has(item.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate id ${item.id}` });
+		seen.add(item.id);
+	});
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+	return out;
+}
+
+function excluded(columns: string[]) {
+	return Object.fromEntries(columns.map((col) => [camel(col), sql.raw(`excluded.${col}`)]));
+}
+
+function camel(col: string): string {
+	return col.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+}
+
+/** One D1 batch is one transaction: a bulk import lands whole or not at all. */
+async function runBatch(
+	db: ReturnType<typeof dbOf>,
+	statements: Parameters<ReturnType<typeof dbOf>["batch"]>[0][number][],
+) {
+	const [first, ...rest] = statements;
+	if (first) await db.batch([first, ...rest]);
+}
+
+function encodeCursor(createdAt: string, holdId: string): string {
+	return base64urlEncode(utf8(JSON.stringify([createdAt, holdId])));
+}
+
+function decodeCursor(cursor: string): [string, string] {
+	const bytes = base64urlDecode(cursor);
+	try {
+		const value = bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : null;
+		if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") {
+			return [value[0], value[1]];
+		}
+	} catch {
+		// fall through to the error below
+	}
+	throw new ApiError("invalid_request", "cursor: not a cursor returned by this endpoint", {
+		details: { field: "cursor" },
+	});
+}

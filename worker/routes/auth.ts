@@ -1,0 +1,60 @@
+// Buyer login and logout. One live session per buyer and event: a new login revokes the old one.
+import { and, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { dbOf, schema } from "../../db/client";
+import { buyerQuotaOf } from "../../durable-objects/stubs";
+import { accessCodeMatches } from "../access-codes";
+import { loadEvent } from "../catalogue";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../hono-env";
+import { bearerToken, SESSION_COOKIE } from "../middleware/buyer-session";
+import { issueSessionToken, signingKeyFor, verifySessionToken } from "../session-token";
+import { BUYER_BODY_LIMIT, idSchema, readJson } from "../validation";
+
+const loginBody = z.strictObject({
+	eventId: idSchema,
+	buyerId: idSchema,
+	accessCode: z.string().min(1).max(64),
+});
+
+export const auth = new Hono<AppEnv>()
+	.post("/login", async (c) => {
+		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
+		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
+		const rows = await dbOf(c.env)
+			.select({ hash: schema.buyers.accessCodeHash })
+			.from(schema.buyers)
+			.where(and(eq(schema.buyers.eventId, eventId), eq(schema.buyers.id, buyerId)))
+			.limit(1);
+		if (!(await accessCodeMatches(c.env, eventId, buyerId, accessCode, rows[0]?.hash))) {
+			throw new ApiError("bad_credentials", "The buyer id or access code is wrong.");
+		}
+		const ttlMs = Number(c.env.SESSION_TTL_SECONDS) * 1000;
+		const { sessionId, expiresAt } = await buyerQuotaOf(c.env, eventId, buyerId).login(eventId, buyerId, ttlMs);
+		const secret = c.env.SESSION_SECRET;
+		const sessionToken = await issueSessionToken(secret, { eventId, buyerId, sessionId, expiresAt });
+		setCookie(c, SESSION_COOKIE, sessionToken, {
+			httpOnly: true,
+			secure: true,
+			sameSite: "Strict",
+			path: "/",
+			maxAge: Math.floor(ttlMs / 1000),
+		});
+		return c.json({
+			buyerId,
+			eventId,
+			sessionToken,
+			signingKey: await signingKeyFor(secret, sessionId),
+			expiresAt: new Date(expiresAt).toISOString(),
+		});
+	})
+	.post("/logout", async (c) => {
+		// Idempotent: whatever was sent, the caller ends up logged out.
+		const token = bearerToken(c.req.header("authorization")) ?? getCookie(c, SESSION_COOKIE);
+		const claims = token ? await verifySessionToken(c.env.SESSION_SECRET, token) : null;
+		if (claims) await buyerQuotaOf(c.env, claims.eventId, claims.buyerId).logout(claims.sessionId);
+		deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
+		return c.body(null, 204);
+	});
