@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// `npm start`: a fresh local Kaipan with a demo opening, on http://localhost:${PORT:-8787}.
+// Everything runs inside workerd through `wrangler dev`: D1, queues and Durable Objects are local.
+// Local state is wiped first so the demo always opens in the future; `npm start -- --keep` keeps it.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { seedDemo } from "./demo-data.mjs";
+
+const port = Number(process.env.PORT ?? 8787);
+const keep = process.argv.includes("--keep");
+const opensIn = Number(process.env.DEMO_OPENS_IN_SECONDS ?? 120);
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+const wrangler = "node_modules/.bin/wrangler";
+
+if (!existsSync(".dev.vars")) {
+	copyFileSync(".dev.vars.example", ".dev.vars");
+	console.log("Created .dev.vars from .dev.vars.example (local-development defaults).");
+}
+const vars = Object.fromEntries(
+	readFileSync(".dev.vars", "utf8")
+		.split("\n")
+		.filter((l) => /^[A-Z_]+=/.test(l))
+		.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]),
+);
+if (!keep) rmSync(".wrangler/state", { recursive: true, force: true });
+
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "kaipan", "--local"], { env, stdio: "inherit" });
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const dev = spawn(
+	wrangler,
+	["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"],
+	{
+		env,
+		stdio: ["ignore", "inherit", "inherit"],
+	},
+);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));
+
+const baseUrl = `http://127.0.0.1:${port}`;
+await waitForServer(baseUrl);
+const demo = await seedDemo({ baseUrl, token: vars.ADMIN_TOKEN, opensInSeconds: opensIn });
+mkdirSync(".wrangler", { recursive: true });
+writeFileSync(".wrangler/demo-buyers.json", JSON.stringify(demo.buyers, null, 2));
+const sample = demo.buyers
+	.slice(0, 5)
+	.map((b) => `    ${b.id}  ${b.accessCode}`)
+	.join("\n");
+console.log(`
+Kaipan is running at http://localhost:${port}
+  demo event "${demo.eventId}": ${demo.listings} units, ${demo.buyers.length} buyers, opens ${demo.startsAt.toISOString()}
+  operator token (Authorization: Bearer …): ${vars.ADMIN_TOKEN}
+  buyer ids and access codes (all ${demo.buyers.length} in .wrangler/demo-buyers.json):
+${sample}
+  Ctrl-C stops it.
+`);
+
+async function waitForServer(url) {
+	for (let i = 0; i < 240; i++) {
+		try {
+			const res = await fetch(`${url}/api/events/demo`);
+			if (res.status === 200 || res.status === 404) return;
+		} catch {
+			// not up yet
+		}
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	console.error("wrangler dev did not come up within 2 minutes");
+	dev.kill();
+	process.exit(1);
+}
