@@ -1,0 +1,140 @@
+// Guarantee 5: an expired, released or cancelled hold frees its unit and its buyer's quota, exactly
+// once; plus confirmation, and holds surviving an evicted inventory object.
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { ListingInventory } from "../durable-objects/listing-inventory";
+import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
+import { admin, bearer, call, claim, errorCode, eventuallyOrders, json, login, seedEvent } from "./helpers";
+
+/** Moves every live hold of a listing to a past expiry, as if holdSeconds had elapsed. */
+async function backdateHolds(eventId: string, listingId: string): Promise<void> {
+	await runInDurableObject(listingInventoryOf(env, eventId, listingId), (_: ListingInventory, state) => {
+		state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE status = 'held'", Date.now() - 1);
+	});
+}
+
+async function holdsOf(session: Awaited<ReturnType<typeof login>>) {
+	const res = await call("/api/me/holds", { headers: bearer(session) });
+	expect(res.status).toBe(200);
+	return (await res.json<{ holds: { holdId: string; listingId: string; status: string }[] }>()).holds;
+}
+
+describe("hold expiry by alarm", () => {
+	it("frees the unit and the quota exactly once and records the expiry in D1", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 2, holdSeconds: 60 });
+		const b1 = await login(ev.eventId, "B1");
+		const b2 = await login(ev.eventId, "B2");
+		const first = await claim(b1, "L1");
+		expect(first.status).toBe(201);
+		const { holdId } = await first.json<{ holdId: string }>();
+		expect((await claim(b2, "L1")).status).toBe(409);
+
+		await backdateHolds(ev.eventId, "L1");
+		const inventory = listingInventoryOf(env, ev.eventId, "L1");
+		expect(await runDurableObjectAlarm(inventory)).toBe(true);
+
+		// The unit is free: somebody else gets it at once.
+		const second = await claim(b2, "L1");
+		expect(second.status).toBe(201);
+		// The quota came back: B1 may claim again.
+		await vi.waitFor(async () => expect((await claim(b1, "L2")).status).toBe(201));
+		// Running the alarm again changes nothing: B2's fresh hold is untouched.
+		await runDurableObjectAlarm(inventory);
+		const snap = await inventory.snapshot();
+		expect(snap.holds.map((h) => h.status).sort()).toEqual(["expired", "held"]);
+		expect(snap.available).toBe(0);
+
+		const rows = await eventuallyOrders(ev.eventId, (r) => {
+			expect(r).toHaveLength(3);
+			expect(r.find((o) => o.holdId === holdId)?.status).toBe("expired");
+		});
+		expect(rows.filter((r) => r.status === "held")).toHaveLength(2);
+		expect((await holdsOf(b1)).find((h) => h.holdId === holdId)?.status).toBe("expired");
+	});
+
+	it("a confirmed hold never expires", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const { holdId } = await (await claim(b1, "L1")).json<{ holdId: string }>();
+		await eventuallyOrders(ev.eventId, (r) => expect(r).toHaveLength(1));
+		const confirmed = await admin("POST", `/api/admin/holds/${holdId}/confirm`);
+		expect(confirmed.status).toBe(200);
+		expect(await confirmed.json()).toMatchObject({ hold: { holdId, status: "confirmed", expiresAt: null } });
+
+		await backdateHolds(ev.eventId, "L1");
+		await runDurableObjectAlarm(listingInventoryOf(env, ev.eventId, "L1"));
+		const b2 = await login(ev.eventId, "B2");
+		expect(await errorCode(await claim(b2, "L1"))).toBe("sold_out");
+		await eventuallyOrders(ev.eventId, (r) => expect(r[0]?.status).toBe("confirmed"));
+		await vi.waitFor(async () => expect((await holdsOf(b1))[0]?.status).toBe("confirmed"));
+		// Confirmed units count against the limit too.
+		const again = await claim(b1, "L1");
+		expect(again.status).toBe(200);
+	});
+});
+
+describe("staff release and buyer cancel", () => {
+	it("staff release frees the unit and the buyer's quota", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const { holdId } = await (await claim(b1, "L1")).json<{ holdId: string }>();
+		await eventuallyOrders(ev.eventId, (r) => expect(r).toHaveLength(1));
+		const res = await admin("POST", `/api/admin/holds/${holdId}/release`);
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ hold: { status: "released" } });
+		// Releasing twice is refused and changes nothing.
+		const twice = await admin("POST", `/api/admin/holds/${holdId}/release`);
+		expect(twice.status).toBe(409);
+		expect(await errorCode(twice)).toBe("hold_not_active");
+
+		const b2 = await login(ev.eventId, "B2");
+		expect((await claim(b2, "L1")).status).toBe(201);
+		await vi.waitFor(async () => expect((await claim(b1, "L2")).status).toBe(201));
+		await eventuallyOrders(ev.eventId, (r) => expect(r.find((o) => o.holdId === holdId)?.status).toBe("released"));
+	});
+
+	it("a buyer's cancel frees the unit and the quota before it returns", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const { holdId } = await (await claim(b1, "L1")).json<{ holdId: string }>();
+		const res = await json("POST", `/api/holds/${holdId}/cancel`, undefined, bearer(b1));
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ holdId, status: "cancelled" });
+		expect((await claim(b1, "L2")).status).toBe(201);
+		const b2 = await login(ev.eventId, "B2");
+		expect((await claim(b2, "L1")).status).toBe(201);
+		const again = await json("POST", `/api/holds/${holdId}/cancel`, undefined, bearer(b1));
+		expect(await errorCode(again)).toBe("hold_not_active");
+	});
+
+	it("a buyer cannot cancel another buyer's hold", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const b2 = await login(ev.eventId, "B2");
+		const { holdId } = await (await claim(b1, "L1")).json<{ holdId: string }>();
+		await eventuallyOrders(ev.eventId, (r) => expect(r).toHaveLength(1));
+		const res = await json("POST", `/api/holds/${holdId}/cancel`, undefined, bearer(b2));
+		expect(res.status).toBe(403);
+		expect(await errorCode(res)).toBe("forbidden");
+		expect((await listingInventoryOf(env, ev.eventId, "L1").snapshot()).holds[0]?.status).toBe("held");
+		const unknown = await json("POST", "/api/holds/nope/cancel", undefined, bearer(b2));
+		expect(unknown.status).toBe(404);
+	});
+});
+
+describe("durability", () => {
+	it("an evicted inventory object keeps its holds and still refuses a second buyer", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const { holdId } = await (await claim(b1, "L1")).json<{ holdId: string }>();
+		const inventory = listingInventoryOf(env, ev.eventId, "L1");
+		await evictDurableObject(inventory);
+		const snap = await inventory.snapshot();
+		expect(snap.holds).toMatchObject([{ holdId, buyerId: "B1", status: "held" }]);
+		const b2 = await login(ev.eventId, "B2");
+		expect(await errorCode(await claim(b2, "L1"))).toBe("sold_out");
+		await evictDurableObject(buyerQuotaOf(env, ev.eventId, "B1"));
+		expect((await holdsOf(b1)).map((h) => h.holdId)).toEqual([holdId]);
+	});
+});
