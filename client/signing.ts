@@ -22,9 +22,13 @@ export interface SignatureInput {
 
 export async function canonicalString(input: SignatureInput): Promise<string> {
 	const bytes = typeof input.body === "string" ? utf8(input.body) : input.body;
-	return [input.method.toUpperCase(), input.pathAndQuery, String(input.timestamp), input.nonce, await sha256Hex(bytes)].join(
-		"\n",
-	);
+	return [
+		input.method.toUpperCase(),
+		input.pathAndQuery,
+		String(input.timestamp),
+		input.nonce,
+		await sha256Hex(bytes),
+	].join("\n");
 }
 
 /** X-Signature for `input` under the session's `signingKey` (base64url, as login returned it). */

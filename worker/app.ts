@@ -1,8 +1,10 @@
 // The HTTP API (docs/API.md): one Hono router per resource, one error shape.
 import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import { ApiError, handleError } from "./errors";
 import type { AppEnv } from "./hono-env";
 import { adminAuth } from "./middleware/admin-auth";
+import { sameOriginForCookies } from "./middleware/same-origin";
 import { adminEvents } from "./routes/admin-events";
 import { adminHolds } from "./routes/admin-holds";
 import { auth } from "./routes/auth";
@@ -13,6 +15,15 @@ import { me } from "./routes/me";
 
 export const app = new Hono<AppEnv>();
 
+// API answers are JSON only: nothing in them may be framed, sniffed or run as a page.
+app.use(
+	"/api/*",
+	secureHeaders({
+		contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+		crossOriginResourcePolicy: "same-origin",
+	}),
+);
+app.use("/api/*", sameOriginForCookies());
 app.use("/api/admin/*", adminAuth());
 app.route("/api/admin/events", adminEvents);
 app.route("/api/admin/holds", adminHolds);
