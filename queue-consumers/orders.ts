@@ -1,8 +1,10 @@
 // orders queue → D1. At-least-once delivery is made exactly-once by the hold id as key and the
 // per-hold version: a duplicate or an out-of-order older message changes nothing. After D1 has the
-// batch, the notification-worthy changes go on to the notifications queue (deduplicated there too).
+// batch, the notification-worthy changes go on to the notifications queue (deduplicated there too)
+// and every change goes to the event's dashboard hub (best-effort).
 import { sql } from "drizzle-orm";
 import { dbOf, schema } from "../db/client";
+import { dashboardHubOf, type HoldChange } from "../durable-objects/dashboard-hub";
 import { type HoldRecord, type NotificationMessage, notificationKind } from "../lib/holds";
 
 export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): Promise<void> {
@@ -54,6 +56,8 @@ export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): 
 		written = ok;
 	}
 
+	await feedDashboards(env, written);
+
 	const notices = written.flatMap((m) => {
 		const kind = notificationKind(m.body.status);
 		if (!kind) return [];
@@ -75,6 +79,25 @@ export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): 
 		// D1 already has these rows; redelivery rewrites nothing and re-sends the notices.
 		console.warn("notifications enqueue failed; orders will be redelivered", { error: String(err) });
 		for (const m of written) m.retry({ delaySeconds: backoffSeconds(m.attempts) });
+	}
+}
+
+/**
+ * Live dashboards hear of every change D1 now has: one RPC per event per batch. Best-effort: the hub
+ * re-reads D1 when a page connects, so a failure here never costs an order and is not retried.
+ */
+async function feedDashboards(env: Env, written: readonly Message<HoldRecord>[]): Promise<void> {
+	const byEvent = new Map<string, HoldChange[]>();
+	for (const { body: h } of written) {
+		const changes = byEvent.get(h.eventId) ?? [];
+		changes.push({ holdId: h.holdId, listingId: h.listingId, status: h.status, version: h.version });
+		byEvent.set(h.eventId, changes);
+	}
+	const results = await Promise.allSettled(
+		[...byEvent].map(([eventId, holds]) => dashboardHubOf(env, eventId).applyHolds(eventId, holds)),
+	);
+	for (const r of results) {
+		if (r.status === "rejected") console.warn("dashboard hub not updated", { error: String(r.reason) });
 	}
 }
 

@@ -3,14 +3,17 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError, handleError } from "./errors";
 import type { AppEnv } from "./hono-env";
+import { claimFeed, holdFeed } from "./live-feed";
 import { adminAuth } from "./middleware/admin-auth";
 import { sameOriginForCookies } from "./middleware/same-origin";
 import { adminEvents } from "./routes/admin-events";
 import { adminHolds } from "./routes/admin-holds";
+import { adminLive } from "./routes/admin-live";
 import { auth } from "./routes/auth";
 import { claims } from "./routes/claims";
 import { publicEvents } from "./routes/events";
 import { buyerHolds } from "./routes/holds";
+import { live } from "./routes/live";
 import { me } from "./routes/me";
 
 export const app = new Hono<AppEnv>();
@@ -25,11 +28,17 @@ app.use(
 );
 app.use("/api/*", sameOriginForCookies());
 app.use("/api/admin/*", adminAuth());
+// Live operations: dashboards hear of claims and hold changes from here at once (worker/live-feed.ts).
+app.use("/api/events/:eventId/claims", claimFeed());
+app.use("/api/holds/:holdId/cancel", holdFeed());
+app.use("/api/admin/holds/:holdId/*", holdFeed());
 app.route("/api/admin/events", adminEvents);
 app.route("/api/admin/holds", adminHolds);
+app.route("/api/admin/events", adminLive);
 app.route("/api/auth", auth);
 app.route("/api/events", publicEvents);
 app.route("/api/events", claims);
+app.route("/api/events", live);
 app.route("/api/me", me);
 app.route("/api/holds", buyerHolds);
 

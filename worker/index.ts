@@ -5,6 +5,7 @@ import { consumeOrders } from "../queue-consumers/orders";
 import { app } from "./app";
 
 export { BuyerQuota } from "../durable-objects/buyer-quota";
+export { DashboardHub } from "../durable-objects/dashboard-hub";
 export { ListingInventory } from "../durable-objects/listing-inventory";
 
 export default {

@@ -1,0 +1,274 @@
+// The live feed (API.md "Live updates"): who may connect, what each role hears, and that sockets and
+// their roles survive the hub's hibernation and eviction. Sockets are opened through the real worker.
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { type Attachment, type DashboardHub, dashboardHubOf } from "../durable-objects/dashboard-hub";
+import { admin, bearer, call, claim, errorCode, eventuallyOrders, login, seedEvent } from "./helpers";
+
+interface Frame {
+	type: string;
+	/** When this end received it (workerd's clock moves on I/O, such as a frame arriving). */
+	receivedAt: number;
+	[key: string]: unknown;
+}
+
+interface Live {
+	ws: WebSocket;
+	frames: Frame[];
+	/** Resolves with the first frame (already received or still to come) that matches. */
+	waitFor(match: (f: Frame) => boolean, timeout?: number): Promise<Frame>;
+}
+
+async function open(eventId: string, init: { ticket?: string; headers?: Record<string, string> }): Promise<Live> {
+	const query = init.ticket === undefined ? "" : `?ticket=${encodeURIComponent(init.ticket)}`;
+	const res = await call(`/api/events/${eventId}/live${query}`, { headers: { upgrade: "websocket", ...init.headers } });
+	const ws = res.webSocket;
+	if (res.status !== 101 || !ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
+	ws.accept();
+	const frames: Frame[] = [];
+	ws.addEventListener("message", (e) => {
+		const text = String(e.data);
+		// "pong" answers our keep-alive "ping"; everything else the hub sends is JSON.
+		const frame = (text === "pong" ? { type: "pong" } : JSON.parse(text)) as Frame;
+		frames.push({ ...frame, receivedAt: Date.now() });
+	});
+	return {
+		ws,
+		frames,
+		waitFor: (match, timeout = 3_000) =>
+			vi.waitFor(
+				() => {
+					const f = frames.find(match);
+					if (!f) throw new Error("no matching frame yet");
+					return f;
+				},
+				{ timeout, interval: 5 },
+			),
+	};
+}
+
+async function ticket(eventId: string): Promise<string> {
+	const res = await admin("POST", `/api/admin/events/${eventId}/live-ticket`);
+	expect(res.status).toBe(200);
+	const body = await res.json<{ ticket: string; expiresAt: string }>();
+	expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+	return body.ticket;
+}
+
+const staff = async (eventId: string) => open(eventId, { ticket: await ticket(eventId) });
+const isListing = (id: string, status: string) => (f: Frame) =>
+	f.type === "listing" && f.id === id && f.status === status;
+
+describe("connecting", () => {
+	it("staff get a snapshot of every listing with staff stats", async () => {
+		const ev = await seedEvent({ listings: 3 });
+		const live = await staff(ev.eventId);
+		const snap = await live.waitFor((f) => f.type === "snapshot");
+		expect(snap.listings).toEqual([
+			{ id: "L1", available: 1, status: "available" },
+			{ id: "L2", available: 1, status: "available" },
+			{ id: "L3", available: 1, status: "available" },
+		]);
+		expect(snap.stats).toEqual({ sold: 0, held: 0, available: 3, claimsPerSecond: 0, rejected: {}, online: 0 });
+		live.ws.close();
+	});
+
+	it("refuses a reused, forged or foreign ticket, a missing session and a plain GET", async () => {
+		const ev = await seedEvent();
+		const other = await seedEvent();
+		const t = await ticket(ev.eventId);
+		const path = `/api/events/${ev.eventId}/live`;
+		const upgrade = { upgrade: "websocket" };
+		expect((await call(`${path}?ticket=${t}`, { headers: upgrade })).status).toBe(101);
+		const reused = await call(`${path}?ticket=${t}`, { headers: upgrade });
+		expect([reused.status, await errorCode(reused)]).toEqual([403, "forbidden"]);
+		const forged = await call(`${path}?ticket=${t.slice(0, -2)}xx`, { headers: upgrade });
+		expect(await errorCode(forged)).toBe("forbidden");
+		const foreign = await call(`/api/events/${other.eventId}/live?ticket=${await ticket(ev.eventId)}`, {
+			headers: upgrade,
+		});
+		expect(await errorCode(foreign)).toBe("forbidden");
+		const anonymous = await call(path, { headers: upgrade });
+		expect([anonymous.status, await errorCode(anonymous)]).toEqual([401, "unauthenticated"]);
+		const plain = await call(path);
+		expect([plain.status, await errorCode(plain)]).toEqual([400, "invalid_request"]);
+		const unknown = await call("/api/events/no-such-event/live", { headers: upgrade });
+		expect(unknown.status).toBe(404);
+		const ticketForNothing = await admin("POST", "/api/admin/events/no-such-event/live-ticket");
+		expect(ticketForNothing.status).toBe(404);
+		const noToken = await call(`/api/admin/events/${ev.eventId}/live-ticket`, { method: "POST" });
+		expect(noToken.status).toBe(401);
+	});
+
+	it("buyers connect with their session; a revoked or foreign session is refused", async () => {
+		const ev = await seedEvent();
+		const other = await seedEvent();
+		const old = await login(ev.eventId, "B1");
+		const current = await login(ev.eventId, "B1");
+		const headers = (s: typeof old) => ({ upgrade: "websocket", ...bearer(s) });
+		const revoked = await call(`/api/events/${ev.eventId}/live`, { headers: headers(old) });
+		expect(await errorCode(revoked)).toBe("session_revoked");
+		const foreign = await call(`/api/events/${other.eventId}/live`, { headers: headers(current) });
+		expect(await errorCode(foreign)).toBe("forbidden");
+		const live = await open(ev.eventId, { headers: bearer(current) });
+		const snap = await live.waitFor((f) => f.type === "snapshot");
+		// Buyers see the units and the public counters, nothing of the staff's figures.
+		expect(snap.stats).toEqual({ sold: 0, held: 0, available: 3 });
+		expect(await dashboardHubOf(env, ev.eventId).connections()).toEqual({ staff: 0, buyer: 1 });
+		live.ws.close();
+	});
+
+	it("refuses buyers while buyerLiveOff is set, and still lets staff in", async () => {
+		const ev = await seedEvent();
+		const b1 = await login(ev.eventId, "B1");
+		expect((await admin("PUT", "/api/admin/flags", { buyerLiveOff: true })).status).toBe(200);
+		try {
+			const res = await call(`/api/events/${ev.eventId}/live`, { headers: { upgrade: "websocket", ...bearer(b1) } });
+			expect([res.status, await errorCode(res)]).toEqual([503, "degraded"]);
+			expect(res.headers.get("retry-after")).not.toBeNull();
+			(await staff(ev.eventId)).ws.close();
+		} finally {
+			expect((await admin("PUT", "/api/admin/flags", { buyerLiveOff: false })).status).toBe(200);
+		}
+	});
+});
+
+describe("updates", () => {
+	it("a claim reaches staff and buyers as a listing change within a second; stats only reach staff", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const b2 = await login(ev.eventId, "B2");
+		const dashboard = await staff(ev.eventId);
+		const buyer = await open(ev.eventId, { headers: bearer(b2) });
+		await Promise.all([dashboard, buyer].map((l) => l.waitFor((f) => f.type === "snapshot")));
+
+		const claimedAt = Date.now();
+		expect((await claim(b1, "L1")).status).toBe(201);
+		expect(await errorCode(await claim(b2, "L1"))).toBe("sold_out");
+		const [a, b] = await Promise.all([
+			dashboard.waitFor(isListing("L1", "held"), 1_000),
+			buyer.waitFor(isListing("L1", "held"), 1_000),
+		]);
+		expect(a).toMatchObject({ type: "listing", id: "L1", available: 0, status: "held" });
+		expect(b).toMatchObject({ type: "listing", id: "L1", available: 0, status: "held" });
+		expect(Date.now() - claimedAt).toBeLessThan(1_000);
+
+		// Staff hear stats on a beat, including the refused claim; the buyer's socket never does.
+		const stats = await dashboard.waitFor(
+			(f) => f.type === "stats" && (f.rejected as Record<string, number>).sold_out === 1,
+			4_000,
+		);
+		expect(stats).toMatchObject({ held: 1, sold: 0, available: 1, online: 1 });
+		expect(stats.claimsPerSecond).toEqual(expect.any(Number));
+		expect(buyer.frames.map((f) => f.type)).not.toContain("stats");
+		expect(buyer.frames.find((f) => f.type === "snapshot")?.stats).not.toHaveProperty("rejected");
+		dashboard.ws.close();
+		buyer.ws.close();
+	});
+
+	it("staff confirm turns the unit sold; a release makes it available again", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const b2 = await login(ev.eventId, "B2");
+		const dashboard = await staff(ev.eventId);
+		const h1 = (await (await claim(b1, "L1")).json<{ holdId: string }>()).holdId;
+		const h2 = (await (await claim(b2, "L2")).json<{ holdId: string }>()).holdId;
+		await eventuallyOrders(ev.eventId, (r) => expect(r).toHaveLength(2));
+		expect((await admin("POST", `/api/admin/holds/${h1}/confirm`)).status).toBe(200);
+		expect((await admin("POST", `/api/admin/holds/${h2}/release`)).status).toBe(200);
+		expect(await dashboard.waitFor(isListing("L1", "sold"), 1_000)).toMatchObject({ available: 0 });
+		expect(await dashboard.waitFor(isListing("L2", "available"), 1_000)).toMatchObject({ available: 1 });
+		dashboard.ws.close();
+	});
+
+	it("applies hold changes by version: duplicates and stale ones change nothing", async () => {
+		const ev = await seedEvent({ listings: 1 });
+		const hub = dashboardHubOf(env, ev.eventId);
+		const held = { holdId: "h1", listingId: "L1", status: "held" as const, version: 1 };
+		await hub.applyHolds(ev.eventId, [{ ...held, status: "confirmed", version: 2 }]);
+		await hub.applyHolds(ev.eventId, [held, held]);
+		expect((await hub.snapshot()).listings).toEqual([{ id: "L1", available: 0, status: "sold" }]);
+		await hub.applyHolds(ev.eventId, [{ holdId: "h0", listingId: "nope", status: "held", version: 1 }]);
+		expect((await hub.snapshot()).stats).toMatchObject({ sold: 1, held: 0, available: 0 });
+	});
+
+	it("the orders consumer feeds the hub, so a connect long after the change sees it", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 1 });
+		const b1 = await login(ev.eventId, "B1");
+		const { holdId } = await (await claim(b1, "L2")).json<{ holdId: string }>();
+		await eventuallyOrders(ev.eventId, (r) => expect(r).toHaveLength(1));
+		// A hub that never heard of the change (its state wiped) learns it from D1 on the next connect.
+		await runInDurableObject(dashboardHubOf(env, ev.eventId), (_: DashboardHub, state) => {
+			state.storage.sql.exec("DELETE FROM holds");
+			state.storage.sql.exec("DELETE FROM listings");
+		});
+		await evictDurableObject(dashboardHubOf(env, ev.eventId));
+		const live = await staff(ev.eventId);
+		const snap = await live.waitFor((f) => f.type === "snapshot");
+		expect(snap.listings).toContainEqual({ id: "L2", available: 0, status: "held" });
+		expect((await admin("POST", `/api/admin/holds/${holdId}/confirm`)).status).toBe(200);
+		await live.waitFor(isListing("L2", "sold"), 1_000);
+		live.ws.close();
+	});
+});
+
+describe("hibernation and eviction", () => {
+	it("keeps every socket and its role: staff still get stats, buyers still never do", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const b2 = await login(ev.eventId, "B2");
+		const dashboard = await staff(ev.eventId);
+		const buyer = await open(ev.eventId, { headers: bearer(b2) });
+		await buyer.waitFor((f) => f.type === "snapshot");
+		const hub = dashboardHubOf(env, ev.eventId);
+
+		await evictDurableObject(hub);
+		expect(await hub.connections()).toEqual({ staff: 1, buyer: 1 });
+		const roles = await runInDurableObject(hub, (_: DashboardHub, state) =>
+			state
+				.getWebSockets()
+				.map((ws) => ws.deserializeAttachment() as Attachment)
+				.map((a) => `${a.role}:${a.buyerId ?? ""}`)
+				.sort(),
+		);
+		expect(roles).toEqual(["buyer:B2", "staff:"]);
+
+		const statsBefore = dashboard.frames.filter((f) => f.type === "stats").length;
+		expect((await claim(b1, "L1")).status).toBe(201);
+		await Promise.all([
+			dashboard.waitFor(isListing("L1", "held"), 1_000),
+			buyer.waitFor(isListing("L1", "held"), 1_000),
+		]);
+		await vi.waitFor(
+			() => expect(dashboard.frames.filter((f) => f.type === "stats").length).toBeGreaterThan(statsBefore),
+			{
+				timeout: 3_000,
+			},
+		);
+		expect(buyer.frames.map((f) => f.type)).not.toContain("stats");
+		// Keep-alive pings are answered without waking the hub.
+		buyer.ws.send("ping");
+		await buyer.waitFor((f) => f.type === "pong");
+		dashboard.ws.close();
+		buyer.ws.close();
+		await vi.waitFor(async () => expect(await hub.connections()).toEqual({ staff: 0, buyer: 0 }));
+	});
+
+	it("one hub holds 500 sockets and delivers a change to all of them within a second", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 1 });
+		const b1 = await login(ev.eventId, "B1");
+		const sockets: Live[] = [];
+		for (let i = 0; i < 500; i++) sockets.push(await open(ev.eventId, { headers: bearer(b1) }));
+		const hub = dashboardHubOf(env, ev.eventId);
+		expect(await hub.connections()).toEqual({ staff: 0, buyer: 500 });
+		await evictDurableObject(hub);
+		const start = Date.now();
+		expect((await claim(b1, "L1")).status).toBe(201);
+		const frames = await Promise.all(sockets.map((s) => s.waitFor(isListing("L1", "held"), 1_000)));
+		const elapsed = Math.max(...frames.map((f) => f.receivedAt)) - start;
+		console.log(`hub fan-out: 500 sockets, claim → last socket ${elapsed} ms`);
+		expect(elapsed).toBeLessThan(1_000);
+		for (const s of sockets) s.ws.close();
+	});
+});

@@ -1,0 +1,83 @@
+// GET /api/events/:eventId/live — the WebSocket of API.md's "Live updates". Staff come with a live
+// ticket (?ticket=…), buyers with their session (cookie or Bearer). Everything is checked here, at the
+// edge, before the upgrade is forwarded to the event's hub, which trusts what this route tells it.
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { dashboardHubOf, HUB_HEADERS } from "../../durable-objects/dashboard-hub";
+import { buyerQuotaOf } from "../../durable-objects/stubs";
+import { loadEvent } from "../catalogue";
+import { ApiError } from "../errors";
+import { loadFlags } from "../flags";
+import type { AppEnv } from "../hono-env";
+import { verifyLiveTicket } from "../live-ticket";
+import { buyerSession, sessionRevoked } from "../middleware/buyer-session";
+import { param } from "../validation";
+
+export const live = new Hono<AppEnv>().get(
+	"/:eventId/live",
+	requireUpgrade(),
+	staffByTicket(),
+	buyerSession(),
+	async (c) => {
+		const eventId = param(c, "eventId");
+		const session = c.get("session");
+		if (session.eventId !== eventId) throw new ApiError("forbidden", "This session belongs to another event.");
+		// A cookie rides along on any WebSocket a page opens, even one a foreign page opens: only our own
+		// pages may use it (SameSite=Strict already stops most of this; Origin is the second lock).
+		const origin = c.req.header("origin");
+		if (session.via === "cookie" && origin !== undefined && origin !== new URL(c.req.url).origin) {
+			throw new ApiError("forbidden", "Cross-origin pages may not open the live feed with the session cookie.");
+		}
+		if ((await loadFlags(c.env)).buyerLiveOff) {
+			throw new ApiError("degraded", "Live updates for buyers are switched off; the page refreshes instead.", {
+				retryAfter: 30,
+			});
+		}
+		if (!(await buyerQuotaOf(c.env, eventId, session.buyerId).isSessionCurrent(session.sessionId))) {
+			throw sessionRevoked();
+		}
+		return forward(c.env, eventId, { [HUB_HEADERS.role]: "buyer", [HUB_HEADERS.buyerId]: session.buyerId });
+	},
+);
+
+function requireUpgrade() {
+	return createMiddleware<AppEnv>(async function requireUpgrade(c, next) {
+		const eventId = param(c, "eventId");
+		if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+			throw new ApiError("invalid_request", "upgrade: this endpoint is a WebSocket (Upgrade: websocket)", {
+				details: { field: "upgrade" },
+			});
+		}
+		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
+		await next();
+	});
+}
+
+/** With ?ticket= the caller is staff and the buyer session is not consulted. */
+function staffByTicket() {
+	return createMiddleware<AppEnv>(async function staffByTicket(c, next) {
+		const ticket = c.req.query("ticket");
+		if (ticket === undefined) return next();
+		const eventId = param(c, "eventId");
+		const claims = await verifyLiveTicket(c.env.SESSION_SECRET, ticket);
+		if (!claims || claims.eventId !== eventId) {
+			throw new ApiError("forbidden", "The live ticket is invalid, expired or for another event.");
+		}
+		return forward(c.env, eventId, {
+			[HUB_HEADERS.role]: "staff",
+			[HUB_HEADERS.ticketId]: claims.ticketId,
+			[HUB_HEADERS.ticketExpiresAt]: String(claims.expiresAt),
+		});
+	});
+}
+
+async function forward(env: Env, eventId: string, headers: Record<string, string>): Promise<Response> {
+	const request = new Request("https://hub.internal/connect", {
+		headers: { upgrade: "websocket", [HUB_HEADERS.eventId]: eventId, ...headers },
+	});
+	const res = await dashboardHubOf(env, eventId).fetch(request);
+	// A stub's answer has immutable headers; the app's middleware adds its own, so hand on a copy.
+	return res.webSocket
+		? new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers })
+		: new Response(res.body, res);
+}
