@@ -87,3 +87,10 @@ export const notifications = sqliteTable(
 	},
 	(t) => [index("notifications_event_created").on(t.eventId, t.createdAt)],
 );
+
+/** Operator switches (degradation flags), one JSON value per key; see worker/flags.ts. */
+export const settings = sqliteTable("settings", {
+	key: text("key").primaryKey(),
+	value: text("value").notNull(),
+	updatedAt: text("updated_at").notNull(),
+});

@@ -18,11 +18,25 @@ export interface BuyerHold {
 	expiresAt: number | null;
 }
 
+/** Why a signed request is refused before it may do anything (see `admit`). */
+export type Refusal =
+	| { kind: "session_revoked" }
+	| { kind: "replayed_nonce" }
+	| { kind: "rate_limited"; retryAfterSeconds: number };
+
 export type ReserveOutcome =
 	| { kind: "reserved"; holdId: string }
 	| { kind: "already_held"; hold: BuyerHold }
 	| { kind: "limit_reached" }
-	| { kind: "session_revoked" };
+	| Refusal;
+
+/** What the worker has already checked at the edge and hands over with a signed request. */
+export interface SignedAttempt {
+	sessionId: string;
+	nonce: string;
+	/** Claims allowed per 10 s for this buyer across every isolate (BUYER_CLAIMS_PER_10S). */
+	claimsPer10s?: number;
+}
 
 interface ReservationRow extends Record<string, SqlStorageValue> {
 	hold_id: string;
@@ -34,9 +48,14 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 }
 
 const COUNTED = "('pending', 'held', 'confirmed')";
+/** A nonce must be remembered for the whole ±30 s timestamp window. */
+const NONCE_MEMORY_MS = 61_000;
+const CLAIM_WINDOW_MS = 10_000;
 
 export class BuyerQuota extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	/** Recent claim times; memory is enough for a rate limit (an eviction only forgives a little). */
+	private claimTimes: number[] = [];
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -51,6 +70,8 @@ export class BuyerQuota extends DurableObject<Env> {
 				expires_at INTEGER, lease_until INTEGER, version INTEGER NOT NULL DEFAULT 0,
 				updated_at INTEGER NOT NULL);
 			CREATE INDEX IF NOT EXISTS reservations_by_status ON reservations (status, lease_until);
+			CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+			CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces (seen_at);
 		`);
 	}
 
@@ -81,11 +102,32 @@ export class BuyerQuota extends DurableObject<Env> {
 	}
 
 	/**
+	 * Admits a claim the edge is about to refuse as sold out, without touching the listing's object:
+	 * the session must be current, the nonce new, the claim within the buyer's rate; and a buyer who
+	 * already holds the listing gets their hold back (a retry is safe) instead of "sold out".
+	 */
+	async admitSoldOutClaim(
+		attempt: SignedAttempt,
+		listingId: string,
+	): Promise<Refusal | { kind: "already_held"; hold: BuyerHold } | { kind: "sold_out" }> {
+		const refused = this.refusal(attempt);
+		if (refused) return refused;
+		const held = this.sql
+			.exec<ReservationRow>(
+				"SELECT * FROM reservations WHERE listing_id = ? AND status IN ('held', 'confirmed') LIMIT 1",
+				listingId,
+			)
+			.toArray()[0];
+		return held ? { kind: "already_held", hold: toBuyerHold(held) } : { kind: "sold_out" };
+	}
+
+	/**
 	 * Reserves one unit of quota for a claim on `listingId`. The check and the write are one
 	 * synchronous step, so concurrent claims from several devices cannot both pass the limit.
 	 */
-	async reserve(sessionId: string, listingId: string, limit: number, leaseMs: number): Promise<ReserveOutcome> {
-		if (!this.isCurrent(sessionId)) return { kind: "session_revoked" };
+	async reserve(attempt: SignedAttempt, listingId: string, limit: number, leaseMs: number): Promise<ReserveOutcome> {
+		const refused = this.refusal(attempt);
+		if (refused) return refused;
 		const same = this.sql
 			.exec<ReservationRow>(
 				`SELECT * FROM reservations WHERE listing_id = ? AND status IN ${COUNTED} ORDER BY status LIMIT 1`,
@@ -136,11 +178,15 @@ export class BuyerQuota extends DurableObject<Env> {
 			.map(toBuyerHold);
 	}
 
-	/** Looks a hold up for its buyer; "revoked" when the session is no longer the current one. */
-	async findHold(sessionId: string, holdId: string): Promise<BuyerHold | null | "revoked"> {
-		if (!this.isCurrent(sessionId)) return "revoked";
+	/** Looks a hold up for a signed request of its buyer (the cancel route). */
+	async findHold(
+		attempt: SignedAttempt,
+		holdId: string,
+	): Promise<{ kind: "found"; hold: BuyerHold } | { kind: "missing" } | Refusal> {
+		const refused = this.refusal(attempt);
+		if (refused) return refused;
 		const row = this.sql.exec<ReservationRow>("SELECT * FROM reservations WHERE hold_id = ?", holdId).toArray()[0];
-		return row ? toBuyerHold(row) : null;
+		return row ? { kind: "found", hold: toBuyerHold(row) } : { kind: "missing" };
 	}
 
 	/**
@@ -178,6 +224,29 @@ export class BuyerQuota extends DurableObject<Env> {
 	}
 
 	// --- internals -------------------------------------------------------------------------------
+
+	private refusal(attempt: SignedAttempt): Refusal | null {
+		if (!this.isCurrent(attempt.sessionId)) return { kind: "session_revoked" };
+		const now = Date.now();
+		if (attempt.claimsPer10s !== undefined) {
+			this.claimTimes = this.claimTimes.filter((t) => t > now - CLAIM_WINDOW_MS);
+			if (this.claimTimes.length >= attempt.claimsPer10s) {
+				const oldest = this.claimTimes[0] ?? now;
+				return { kind: "rate_limited", retryAfterSeconds: Math.ceil((oldest + CLAIM_WINDOW_MS - now) / 1000) };
+			}
+		}
+		this.sql.exec("DELETE FROM nonces WHERE seen_at < ?", now - NONCE_MEMORY_MS);
+		const fresh = this.sql
+			.exec(
+				"INSERT INTO nonces (nonce, seen_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING RETURNING nonce",
+				attempt.nonce,
+				now,
+			)
+			.toArray();
+		if (fresh.length === 0) return { kind: "replayed_nonce" };
+		if (attempt.claimsPer10s !== undefined) this.claimTimes.push(now);
+		return null;
+	}
 
 	private isCurrent(sessionId: string): boolean {
 		const row = this.sql

@@ -16,7 +16,8 @@ export interface ListingTerms {
 }
 
 export type ClaimOutcome =
-	| { kind: "granted"; hold: HoldRecord; created: boolean }
+	/** `available`: units left after this answer, so the edge can flag a sold-out listing. */
+	| { kind: "granted"; hold: HoldRecord; created: boolean; available: number }
 	| { kind: "sold_out" }
 	/** The buyer object already gave this hold id up (see BuyerQuota.reconcile): never grant it. */
 	| { kind: "fenced" };
@@ -105,11 +106,12 @@ export class ListingInventory extends DurableObject<Env> {
 				return { kind: "fenced" };
 			}
 			const same = this.findRow(holdId);
-			if (same) return { kind: "granted", hold: this.toRecord(same), created: false };
+			const left = () => fixed.stock - this.activeCount();
+			if (same) return { kind: "granted", hold: this.toRecord(same), created: false, available: left() };
 			const mine = this.sql
 				.exec<HoldRow>("SELECT * FROM holds WHERE buyer_id = ? AND status IN ('held', 'confirmed') LIMIT 1", buyerId)
 				.toArray()[0];
-			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false };
+			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false, available: left() };
 			if (this.activeCount() >= fixed.stock) return { kind: "sold_out" };
 
 			const row: HoldRow = {
@@ -134,7 +136,7 @@ export class ListingInventory extends DurableObject<Env> {
 			);
 			const hold = this.toRecord(row);
 			this.enqueue("orders", hold, now);
-			return { kind: "granted", hold, created: true };
+			return { kind: "granted", hold, created: true, available: left() };
 		});
 		if (outcome.kind === "granted" && outcome.created) {
 			// Wake for the hold's expiry, or sooner to re-send the outbox if the flush below is lost.

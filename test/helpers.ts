@@ -2,8 +2,16 @@
 // workerd. Each test makes its own event id, so tests never see each other's state.
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
+import { newNonce, signRequest } from "../client/signing";
 
-export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+/** Addresses come from the IPv6 documentation prefix: every buyer its own, like a real crowd. */
+export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": "2001:db8::ad" };
+
+export function addressOf(buyerId: string): string {
+	let h = 0;
+	for (const ch of buyerId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+	return `2001:db8::${(h & 0xffff).toString(16)}:${((h >>> 16) & 0xffff).toString(16)}`;
+}
 
 let counter = 0;
 export function uniqueId(prefix: string): string {
@@ -91,17 +99,89 @@ export interface Login {
 }
 
 export async function login(eventId: string, buyerId: string, accessCode = `code${buyerId}`): Promise<Login> {
-	const res = await json("POST", "/api/auth/login", { eventId, buyerId, accessCode });
+	const res = await json(
+		"POST",
+		"/api/auth/login",
+		{ eventId, buyerId, accessCode },
+		{ "cf-connecting-ip": addressOf(buyerId) },
+	);
 	expect(res.status).toBe(200);
 	return res.json<Login>();
 }
 
-export function bearer(session: Pick<Login, "sessionToken">) {
-	return { authorization: `Bearer ${session.sessionToken}` };
+export function bearer(session: Pick<Login, "sessionToken" | "buyerId">) {
+	return { authorization: `Bearer ${session.sessionToken}`, "cf-connecting-ip": addressOf(session.buyerId) };
 }
 
-export function claim(session: Login, listingId: string, body: unknown = { listingId }) {
-	return json("POST", `/api/events/${session.eventId}/claims`, body, bearer(session));
+const purchaseTokens = new Map<string, Promise<string>>();
+
+export async function purchaseToken(session: Login): Promise<Response> {
+	return call(`/api/events/${session.eventId}/purchase-token`, { method: "POST", headers: bearer(session) });
+}
+
+function cachedPurchaseToken(session: Login): Promise<string> {
+	let token = purchaseTokens.get(session.sessionToken);
+	if (!token) {
+		token = purchaseToken(session).then(async (res) => {
+			if (res.status === 200) return (await res.json<{ purchaseToken: string }>()).purchaseToken;
+			purchaseTokens.delete(session.sessionToken); // e.g. not open yet: ask again next time
+			return "";
+		});
+		purchaseTokens.set(session.sessionToken, token);
+	}
+	return token;
+}
+
+export interface SignedOptions {
+	/** Raw body text exactly as sent; default: JSON of `body`. */
+	rawBody?: string;
+	timestamp?: number;
+	nonce?: string;
+	/** Overrides the computed signature (or `null` to send none). */
+	signature?: string | null;
+	signingKey?: string;
+	/** X-Purchase-Token to send; `null` sends none. Default: a fresh valid token (claims only). */
+	purchaseToken?: string | null;
+	/** Signs this path but sends the request to `path` (a tampered target). */
+	signedPath?: string;
+	headers?: Record<string, string>;
+}
+
+/** A request signed as the client module signs it, with every part overridable for adversarial tests. */
+export async function signed(session: Login, method: string, path: string, body: unknown, o: SignedOptions = {}) {
+	const text = o.rawBody ?? (body === undefined ? "" : JSON.stringify(body));
+	const timestamp = o.timestamp ?? Date.now();
+	const nonce = o.nonce ?? newNonce();
+	const signature =
+		o.signature === undefined
+			? await signRequest(o.signingKey ?? session.signingKey, {
+					method,
+					pathAndQuery: o.signedPath ?? path,
+					timestamp,
+					nonce,
+					body: text,
+				})
+			: o.signature;
+	const headers: Record<string, string> = {
+		...bearer(session),
+		"content-type": "application/json",
+		"x-timestamp": String(timestamp),
+		"x-nonce": nonce,
+		...(signature === null ? {} : { "x-signature": signature }),
+		...o.headers,
+	};
+	const token =
+		o.purchaseToken === undefined && path.endsWith("/claims") ? await cachedPurchaseToken(session) : o.purchaseToken;
+	if (token) headers["x-purchase-token"] = token;
+	return call(path, { method, headers, body: text || undefined });
+}
+
+export function claim(session: Login, listingId: string, body: unknown = { listingId }, o: SignedOptions = {}) {
+	return signed(session, "POST", `/api/events/${session.eventId}/claims`, body, o);
+}
+
+export function cancel(session: Login, holdId: string, o: SignedOptions = {}) {
+	return signed(session, "POST", `/api/holds/${holdId}/cancel`, undefined, o);
 }
 
 export interface OrderRow {

@@ -4,6 +4,7 @@
 // no buyer over the limit and no unit stranded.
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { newNonce } from "../client/signing";
 import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
 import { bearer, call, claim, errorCode, eventuallyOrders, type Login, login, seedEvent } from "./helpers";
 
@@ -12,6 +13,8 @@ function sessionIdOf(s: Login): string {
 	const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
 	return (JSON.parse(json) as { s: string }).s;
 }
+
+const attempt = (s: Login) => ({ sessionId: sessionIdOf(s), nonce: newNonce() });
 
 const terms = (eventId: string, listingId: string) => ({
 	eventId,
@@ -26,7 +29,7 @@ describe("a request dying between the two objects", () => {
 		const ev = await seedEvent({ listings: 2, buyers: 2 });
 		const b1 = await login(ev.eventId, "B1");
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
-		const r = await buyer.reserve(sessionIdOf(b1), "L1", 1, 50);
+		const r = await buyer.reserve(attempt(b1), "L1", 1, 50);
 		expect(r.kind).toBe("reserved");
 		if (r.kind !== "reserved") return;
 		// The crash: the claim never reaches L1. While the reservation is pending, the limit holds.
@@ -46,7 +49,7 @@ describe("a request dying between the two objects", () => {
 		const ev = await seedEvent({ listings: 2, buyers: 1 });
 		const b1 = await login(ev.eventId, "B1");
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
-		const r = await buyer.reserve(sessionIdOf(b1), "L1", 1, 50);
+		const r = await buyer.reserve(attempt(b1), "L1", 1, 50);
 		if (r.kind !== "reserved") throw new Error(`expected a reservation, got ${r.kind}`);
 		const granted = await listingInventoryOf(env, ev.eventId, "L1").claim(terms(ev.eventId, "L1"), r.holdId, "B1");
 		expect(granted.kind).toBe("granted");
@@ -74,7 +77,7 @@ describe("a request dying between the two objects", () => {
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
 		const inventory = listingInventoryOf(env, ev.eventId, "L1");
 		for (let round = 0; round < 5; round++) {
-			const r = await buyer.reserve(sessionIdOf(b1), "L1", 1, 0);
+			const r = await buyer.reserve(attempt(b1), "L1", 1, 0);
 			if (r.kind === "already_held") break;
 			if (r.kind !== "reserved") throw new Error(r.kind);
 			const [outcome] = await Promise.all([
@@ -85,10 +88,13 @@ describe("a request dying between the two objects", () => {
 			const held = snap.holds.filter((h) => h.status === "held");
 			if (outcome.kind === "granted") {
 				// Reconciliation must have adopted it, not dropped it.
-				await vi.waitFor(async () => {
-					const found = await buyer.findHold(sessionIdOf(b1), r.holdId);
-					expect(found === "revoked" ? null : found?.status).toBe("held");
-				});
+				await vi.waitFor(
+					async () => {
+						const found = await buyer.findHold(attempt(b1), r.holdId);
+						expect(found.kind === "found" ? found.hold.status : found.kind).toBe("held");
+					},
+					{ timeout: 5_000 },
+				);
 				expect(held).toHaveLength(1);
 				return;
 			}

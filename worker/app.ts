@@ -5,8 +5,10 @@ import { ApiError, handleError } from "./errors";
 import type { AppEnv } from "./hono-env";
 import { claimFeed, holdFeed } from "./live-feed";
 import { adminAuth } from "./middleware/admin-auth";
+import { addressBucket, addressRateLimit } from "./middleware/rate-limit";
 import { sameOriginForCookies } from "./middleware/same-origin";
 import { adminEvents } from "./routes/admin-events";
+import { adminFlags } from "./routes/admin-flags";
 import { adminHolds } from "./routes/admin-holds";
 import { adminLive } from "./routes/admin-live";
 import { auth } from "./routes/auth";
@@ -27,6 +29,8 @@ app.use(
 	}),
 );
 app.use("/api/*", sameOriginForCookies());
+app.use("/api/*", addressBucket);
+app.on(["POST", "PUT", "DELETE"], "/api/*", addressRateLimit());
 app.use("/api/admin/*", adminAuth());
 // Live operations: dashboards hear of claims and hold changes from here at once (worker/live-feed.ts).
 app.use("/api/events/:eventId/claims", claimFeed());
@@ -35,6 +39,7 @@ app.use("/api/admin/holds/:holdId/*", holdFeed());
 app.route("/api/admin/events", adminEvents);
 app.route("/api/admin/holds", adminHolds);
 app.route("/api/admin/events", adminLive);
+app.route("/api/admin/flags", adminFlags);
 app.route("/api/auth", auth);
 app.route("/api/events", publicEvents);
 app.route("/api/events", claims);

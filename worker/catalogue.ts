@@ -1,41 +1,49 @@
-// Hot reads of events and listings. D1 is the store; each isolate keeps a short-lived copy so that a
-// crowd of claims does not turn into a crowd of D1 queries. Staleness is bounded by the TTLs below and
-// documented in docs/OPERATIONS.md; writes made through this isolate invalidate its copy at once.
+// Hot reads of events and listings. D1 is the store; isolate memory and the Cache API keep short-lived
+// copies so that a crowd of claims does not turn into a crowd of D1 queries. Staleness is bounded by
+// the TTLs below (docs/OPERATIONS.md); writes made through this isolate invalidate its copies at once.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { dbOf, schema } from "../db/client";
 import { type EventStatus, eventStatus } from "../lib/event-rules";
 import { TtlCache } from "../lib/ttl-cache";
+import { edgeCached, evictEdgeCached } from "./edge-cache";
 
 export type EventRow = typeof schema.events.$inferSelect;
 export type ListingRow = typeof schema.listings.$inferSelect;
 
-export const EVENT_TTL_MS = 1_000;
+/** Seconds an event or catalogue copy may live in each cache layer. */
+export const EVENT_TTL_SECONDS = 1;
 export const LISTINGS_TTL_MS = 500;
 
-const eventCache = new TtlCache<EventRow | null>(EVENT_TTL_MS);
-const catalogueCache = new TtlCache<Map<string, ListingRow>>(EVENT_TTL_MS);
+const eventCache = new TtlCache<EventRow | null>(EVENT_TTL_SECONDS * 1000);
+const catalogueCache = new TtlCache<ListingRow[]>(EVENT_TTL_SECONDS * 1000);
+const catalogueIndex = new WeakMap<ListingRow[], Map<string, ListingRow>>();
 const availabilityCache = new TtlCache<{ listings: PublicListing[]; asOf: string }>(LISTINGS_TTL_MS);
 
 export function loadEvent(env: Env, eventId: string): Promise<EventRow | null> {
-	return eventCache.get(eventId, async () => {
+	return edgeCached(eventCache, `event:${eventId}`, EVENT_TTL_SECONDS, async () => {
 		const rows = await dbOf(env).select().from(schema.events).where(eq(schema.events.id, eventId)).limit(1);
 		return rows[0] ?? null;
 	});
 }
 
-export function loadListing(env: Env, eventId: string, listingId: string): Promise<ListingRow | undefined> {
-	return catalogueCache
-		.get(eventId, async () => {
-			const rows = await dbOf(env).select().from(schema.listings).where(eq(schema.listings.eventId, eventId));
-			return new Map(rows.map((r) => [r.id, r]));
-		})
-		.then((map) => map.get(listingId));
+export async function loadListing(env: Env, eventId: string, listingId: string): Promise<ListingRow | undefined> {
+	const rows = await edgeCached(catalogueCache, `catalogue:${eventId}`, EVENT_TTL_SECONDS, () =>
+		dbOf(env).select().from(schema.listings).where(eq(schema.listings.eventId, eventId)),
+	);
+	let index = catalogueIndex.get(rows);
+	if (!index) {
+		index = new Map(rows.map((r) => [r.id, r]));
+		catalogueIndex.set(rows, index);
+	}
+	return index.get(listingId);
 }
 
-export function invalidateEvent(eventId: string): void {
-	eventCache.delete(eventId);
-	catalogueCache.delete(eventId);
+export async function invalidateEvent(eventId: string): Promise<void> {
 	availabilityCache.delete(eventId);
+	await Promise.all([
+		evictEdgeCached(eventCache, `event:${eventId}`),
+		evictEdgeCached(catalogueCache, `catalogue:${eventId}`),
+	]);
 }
 
 export interface PublicEvent {

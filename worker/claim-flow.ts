@@ -6,15 +6,17 @@
 // A reservation that never settles is reconciled by the buyer object's alarm (or at once when the
 // claim call failed): it asks the inventory object to resolve the hold id, which either returns the
 // hold or fences the id so that a late claim can never grant it.
-import type { BuyerHold } from "../durable-objects/buyer-quota";
+import type { BuyerHold, SignedAttempt } from "../durable-objects/buyer-quota";
 import type { ListingTerms } from "../durable-objects/listing-inventory";
 import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
 import { ApiError } from "./errors";
+import { refusalError } from "./middleware/buyer-session";
+import { markSoldOut } from "./sold-out-flags";
 
 export interface ClaimRequest {
 	terms: ListingTerms;
 	buyerId: string;
-	sessionId: string;
+	attempt: SignedAttempt;
 	perBuyerLimit: number;
 	leaseMs: number;
 }
@@ -32,10 +34,12 @@ interface WaitUntil {
 export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest): Promise<ClaimResult> {
 	const { eventId, listingId } = req.terms;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
-	const reservation = await buyer.reserve(req.sessionId, listingId, req.perBuyerLimit, req.leaseMs);
+	const reservation = await buyer.reserve(req.attempt, listingId, req.perBuyerLimit, req.leaseMs);
 	switch (reservation.kind) {
 		case "session_revoked":
-			throw new ApiError("session_revoked", "This session was ended by a newer login on another device.");
+		case "replayed_nonce":
+		case "rate_limited":
+			throw refusalError(reservation);
 		case "limit_reached":
 			throw new ApiError("limit_reached", `You already hold ${req.perBuyerLimit} unit(s) of this event.`);
 		case "already_held":
@@ -64,12 +68,18 @@ export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest):
 
 	switch (outcome.kind) {
 		case "granted":
+			if (outcome.available <= 0) markSoldOut(eventId, listingId);
 			return { created: outcome.created, hold: outcome.hold };
 		case "sold_out":
-			throw new ApiError("sold_out", "Every unit of this listing is taken.");
+			markSoldOut(eventId, listingId);
+			throw soldOut();
 		case "fenced":
 			throw overloaded();
 	}
+}
+
+export function soldOut(): ApiError {
+	return new ApiError("sold_out", "Every unit of this listing is taken.");
 }
 
 function overloaded(): ApiError {

@@ -1,7 +1,7 @@
 // Stateless session tokens: the edge verifies them with one HMAC and no round trip. Revocation (single
-// device) is checked by the buyer's object, which every session-authenticated route consults anyway.
-import { hmacBase64url, timingSafeEqualText } from "../lib/crypto";
-import { base64urlDecode, base64urlEncode, utf8 } from "../lib/encoding";
+// device) is decided by the buyer's object, which every session-authenticated mutation consults.
+import { hmacBase64url } from "../lib/crypto";
+import { openToken, signToken } from "../lib/signed-token";
 
 export interface SessionClaims {
 	eventId: string;
@@ -11,11 +11,8 @@ export interface SessionClaims {
 	expiresAt: number;
 }
 
-export async function issueSessionToken(secret: string, claims: SessionClaims): Promise<string> {
-	const payload = base64urlEncode(
-		utf8(JSON.stringify({ e: claims.eventId, b: claims.buyerId, s: claims.sessionId, x: claims.expiresAt })),
-	);
-	return `${payload}.${await hmacBase64url(secret, `session:${payload}`)}`;
+export function issueSessionToken(secret: string, c: SessionClaims): Promise<string> {
+	return signToken(secret, "session", { e: c.eventId, b: c.buyerId, s: c.sessionId, x: c.expiresAt });
 }
 
 /** Null for anything forged, malformed or expired; callers answer 401 unauthenticated. */
@@ -24,20 +21,10 @@ export async function verifySessionToken(
 	token: string,
 	now = Date.now(),
 ): Promise<SessionClaims | null> {
-	const [payload, signature, ...rest] = token.split(".");
-	if (!payload || !signature || rest.length > 0 || token.length > 1024) return null;
-	const expected = await hmacBase64url(secret, `session:${payload}`);
-	if (!(await timingSafeEqualText(signature, expected))) return null;
-	const bytes = base64urlDecode(payload);
-	if (!bytes) return null;
-	try {
-		const raw = JSON.parse(new TextDecoder().decode(bytes)) as { e?: unknown; b?: unknown; s?: unknown; x?: unknown };
-		if (typeof raw.e !== "string" || typeof raw.b !== "string" || typeof raw.s !== "string") return null;
-		if (typeof raw.x !== "number" || raw.x <= now) return null;
-		return { eventId: raw.e, buyerId: raw.b, sessionId: raw.s, expiresAt: raw.x };
-	} catch {
-		return null;
-	}
+	const p = await openToken(secret, "session", token);
+	if (!p || typeof p.e !== "string" || typeof p.b !== "string" || typeof p.s !== "string") return null;
+	if (typeof p.x !== "number" || p.x <= now) return null;
+	return { eventId: p.e, buyerId: p.b, sessionId: p.s, expiresAt: p.x };
 }
 
 /** The per-session key a client signs claims and cancels with (see docs/SIGNING.md). */

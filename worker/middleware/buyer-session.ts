@@ -1,6 +1,7 @@
 // Buyer authentication: the kp_session cookie (browsers) or `Authorization: Bearer` (apps, scripts).
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import type { Refusal } from "../../durable-objects/buyer-quota";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
 import { type SessionClaims, verifySessionToken } from "../session-token";
@@ -17,6 +18,25 @@ export function bearerToken(header: string | undefined): string | undefined {
 	return match?.[1];
 }
 
+/**
+ * The newest session this isolate has seen each buyer log in with. It can only ever *reject* an
+ * older session early (the buyer object stays the authority), so a stale entry costs nothing.
+ */
+const newestSessions = new Map<string, { sessionId: string; expiresAt: number }>();
+
+export function noteLogin(claims: SessionClaims): void {
+	const key = `${claims.eventId}:${claims.buyerId}`;
+	const known = newestSessions.get(key);
+	if (known && known.expiresAt >= claims.expiresAt) return;
+	if (newestSessions.size >= 50_000) newestSessions.clear();
+	newestSessions.set(key, { sessionId: claims.sessionId, expiresAt: claims.expiresAt });
+}
+
+function knownSuperseded(claims: SessionClaims): boolean {
+	const known = newestSessions.get(`${claims.eventId}:${claims.buyerId}`);
+	return known !== undefined && known.sessionId !== claims.sessionId && known.expiresAt > claims.expiresAt;
+}
+
 /** Verifies the token's signature and expiry; revocation is the buyer object's call. */
 export function buyerSession() {
 	return createMiddleware<AppEnv>(async function buyerSession(c, next) {
@@ -25,6 +45,7 @@ export function buyerSession() {
 		if (!token) throw new ApiError("unauthenticated", "Log in first: no session was sent.");
 		const claims = await verifySessionToken(c.env.SESSION_SECRET, token);
 		if (!claims) throw new ApiError("unauthenticated", "The session is invalid or has expired; log in again.");
+		if (knownSuperseded(claims)) throw sessionRevoked();
 		c.set("session", { ...claims, via: bearer ? "bearer" : "cookie" });
 		await next();
 	});
@@ -32,4 +53,16 @@ export function buyerSession() {
 
 export function sessionRevoked(): ApiError {
 	return new ApiError("session_revoked", "This session was ended by a newer login on another device.");
+}
+
+/** The API error for a buyer object's refusal of a signed request. */
+export function refusalError(refusal: Refusal): ApiError {
+	switch (refusal.kind) {
+		case "session_revoked":
+			return sessionRevoked();
+		case "replayed_nonce":
+			return new ApiError("replayed_nonce", "This X-Nonce was already used by this session.");
+		case "rate_limited":
+			return new ApiError("rate_limited", "Too many claims; slow down.", { retryAfter: refusal.retryAfterSeconds });
+	}
 }

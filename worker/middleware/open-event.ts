@@ -1,9 +1,11 @@
-// Claims and purchase tokens need an open event of the session's own. A session is bound to one
+// Claims and purchase tokens need an open event of the session's own, with claims not paused by the
+// operator (a degradation flag, 503 degraded). A session is bound to one
 // event; using it on another is forbidden rather than unauthenticated, since it is a valid login.
 import { createMiddleware } from "hono/factory";
 import { eventStatus } from "../../lib/event-rules";
 import { loadEvent } from "../catalogue";
 import { ApiError } from "../errors";
+import { loadFlags } from "../flags";
 import type { AppEnv } from "../hono-env";
 import { param } from "../validation";
 
@@ -13,12 +15,17 @@ export function requireOpenEvent() {
 		if (c.get("session").eventId !== eventId) {
 			throw new ApiError("forbidden", "This session belongs to another event.");
 		}
-		const event = await loadEvent(c.env, eventId);
+		const [event, flags] = await Promise.all([loadEvent(c.env, eventId), loadFlags(c.env)]);
 		if (!event) throw new ApiError("not_found", `No event ${eventId}.`);
 		const status = eventStatus(event, Date.now());
 		if (status !== "open") {
 			throw new ApiError("event_not_open", `The event is ${status}.`, {
 				extra: { status, ...(status === "scheduled" ? { opensAt: event.startsAt } : {}) },
+			});
+		}
+		if (flags.claimsPaused) {
+			throw new ApiError("degraded", "Claims are paused by the operator for a moment; please retry.", {
+				retryAfter: 5,
 			});
 		}
 		await next();

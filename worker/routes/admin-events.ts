@@ -101,7 +101,7 @@ export const adminEvents = new Hono<AppEnv>()
 			.insert(schema.events)
 			.values({ id: eventId, ...next, createdAt: now, updatedAt: now })
 			.onConflictDoUpdate({ target: schema.events.id, set: { ...next, updatedAt: now } });
-		invalidateEvent(eventId);
+		await invalidateEvent(eventId);
 		return c.json({ event: adminView(await mustReadEvent(c.env, eventId)) });
 	})
 	.get("/:eventId", async (c) => {
@@ -143,7 +143,7 @@ export const adminEvents = new Hono<AppEnv>()
 				}),
 		);
 		await runBatch(db, statements);
-		invalidateEvent(eventId);
+		await invalidateEvent(eventId);
 		return c.json({ upserted: listings.length });
 	})
 	.put("/:eventId/buyers", async (c) => {
@@ -186,7 +186,7 @@ export const adminEvents = new Hono<AppEnv>()
 				...(status === "open" ? { openedAt: sql`coalesce(${schema.events.openedAt}, ${now})` } : {}),
 			})
 			.where(eq(schema.events.id, eventId));
-		invalidateEvent(eventId);
+		await invalidateEvent(eventId);
 		return c.json({ event: adminView(await mustReadEvent(c.env, eventId)) });
 	})
 	.get("/:eventId/orders", async (c) => {

@@ -9,7 +9,7 @@ import { accessCodeMatches } from "../access-codes";
 import { loadEvent } from "../catalogue";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
-import { bearerToken, SESSION_COOKIE } from "../middleware/buyer-session";
+import { bearerToken, noteLogin, SESSION_COOKIE } from "../middleware/buyer-session";
 import { issueSessionToken, signingKeyFor, verifySessionToken } from "../session-token";
 import { BUYER_BODY_LIMIT, idSchema, readJson } from "../validation";
 
@@ -33,6 +33,7 @@ export const auth = new Hono<AppEnv>()
 		}
 		const ttlMs = Number(c.env.SESSION_TTL_SECONDS) * 1000;
 		const { sessionId, expiresAt } = await buyerQuotaOf(c.env, eventId, buyerId).login(eventId, buyerId, ttlMs);
+		noteLogin({ eventId, buyerId, sessionId, expiresAt });
 		const secret = c.env.SESSION_SECRET;
 		const sessionToken = await issueSessionToken(secret, { eventId, buyerId, sessionId, expiresAt });
 		setCookie(c, SESSION_COOKIE, sessionToken, {

@@ -1,0 +1,74 @@
+// Request signatures (docs/SIGNING.md): X-Timestamp within ±30 s, X-Nonce single-use per session,
+// X-Signature = HMAC-SHA256 under the session's signing key over the canonical string. Runs after
+// buyerSession; reads the body (bounded) because the signature covers its raw bytes, and hands those
+// bytes on to the handler.
+import { createMiddleware } from "hono/factory";
+import { NONCE_PATTERN, signRequest } from "../../client/signing";
+import { timingSafeEqualText } from "../../lib/crypto";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../hono-env";
+import { signingKeyFor } from "../session-token";
+import { readBodyBytes } from "../validation";
+
+export const SIGNATURE_WINDOW_MS = 30_000;
+
+/**
+ * Nonces this isolate has seen, per session. A replay reaching this isolate is refused here without
+ * a round trip; the buyer object keeps the durable record that catches a replay sent elsewhere.
+ */
+const seenNonces = new Map<string, number>();
+const NONCE_MEMORY_MS = 2 * SIGNATURE_WINDOW_MS + 1_000;
+
+function firstUse(key: string, now: number): boolean {
+	if (seenNonces.has(key)) return false;
+	if (seenNonces.size >= 100_000) {
+		for (const [k, at] of seenNonces) if (at < now - NONCE_MEMORY_MS) seenNonces.delete(k);
+		if (seenNonces.size >= 100_000) seenNonces.clear();
+	}
+	seenNonces.set(key, now);
+	return true;
+}
+
+export function signedRequest(options: { bodyLimit: number }) {
+	if (!(options.bodyLimit > 0)) throw new Error("signedRequest: bodyLimit must be > 0");
+	return createMiddleware<AppEnv>(async function signedRequest(c, next) {
+		const session = c.get("session");
+		const signature = c.req.header("x-signature");
+		const timestamp = c.req.header("x-timestamp");
+		const nonce = c.req.header("x-nonce");
+		if (!signature) throw new ApiError("bad_signature", "X-Signature is missing.");
+		if (timestamp === undefined || !/^[0-9]{1,16}$/.test(timestamp)) {
+			throw new ApiError("invalid_request", "X-Timestamp: must be Unix epoch milliseconds", {
+				details: { field: "X-Timestamp" },
+			});
+		}
+		if (nonce === undefined || !NONCE_PATTERN.test(nonce)) {
+			throw new ApiError("invalid_request", "X-Nonce: must be 16–64 characters of [A-Za-z0-9_-]", {
+				details: { field: "X-Nonce" },
+			});
+		}
+		const now = Date.now();
+		if (Math.abs(now - Number(timestamp)) > SIGNATURE_WINDOW_MS) {
+			throw new ApiError("stale_timestamp", "X-Timestamp is more than 30 s away from the server's clock.", {
+				details: { serverTime: new Date(now).toISOString() },
+			});
+		}
+		const body = await readBodyBytes(c, options.bodyLimit);
+		const url = new URL(c.req.url);
+		const expected = await signRequest(await signingKeyFor(c.env.SESSION_SECRET, session.sessionId), {
+			method: c.req.method,
+			pathAndQuery: url.pathname + url.search,
+			timestamp,
+			nonce,
+			body,
+		});
+		if (!(await timingSafeEqualText(signature, expected))) {
+			throw new ApiError("bad_signature", "X-Signature does not match this request.");
+		}
+		if (!firstUse(`${session.sessionId}:${nonce}`, now)) {
+			throw new ApiError("replayed_nonce", "This X-Nonce was already used by this session.");
+		}
+		c.set("signed", { body, nonce });
+		await next();
+	});
+}
