@@ -3,8 +3,9 @@
 import { and, eq } from "drizzle-orm";
 import { dbOf, schema } from "../db/client";
 import type { NotificationMessage } from "../lib/holds";
+import { readFlags } from "../worker/flags";
 import { backoffSeconds } from "./orders";
-import { smsProviderFor } from "./sms-provider";
+import { smsProviderFor, suppressedProvider } from "./sms-provider";
 
 export function smsText(n: NotificationMessage): string {
 	switch (n.kind) {
@@ -21,9 +22,13 @@ export function smsText(n: NotificationMessage): string {
 
 export async function consumeNotifications(batch: MessageBatch<NotificationMessage>, env: Env): Promise<void> {
 	const db = dbOf(env);
-	const provider = smsProviderFor(env);
+	const sms = smsProviderFor(env);
+	const smsOff = new Map<string, Promise<boolean>>();
 	for (const m of batch.messages) {
 		const n = m.body;
+		// The operator's "SMS off" switch: messages are still recorded (the console shows them), not sent.
+		const off = smsOff.get(n.eventId) ?? readFlags(env, n.eventId).then((f) => f.smsOff);
+		smsOff.set(n.eventId, off);
 		const id = `${n.holdId}:${n.kind}`;
 		try {
 			const buyer = await db
@@ -33,6 +38,7 @@ export async function consumeNotifications(batch: MessageBatch<NotificationMessa
 				.limit(1);
 			const phone = buyer[0]?.phone ?? null;
 			const body = smsText(n);
+			const provider = (await off) ? suppressedProvider : sms;
 			const claimed = await db
 				.insert(schema.notifications)
 				.values({

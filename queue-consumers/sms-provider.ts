@@ -21,6 +21,9 @@ export function smsProviderFor(env: Env): SmsProvider {
 	return { name: "local", send: async () => undefined };
 }
 
+/** Used while the operator has SMS switched off: recorded as "suppressed", sent nowhere. */
+export const suppressedProvider: SmsProvider = { name: "suppressed", send: async () => undefined };
+
 function httpProvider(url: string, apiKey: string): SmsProvider {
 	return {
 		name: "http",

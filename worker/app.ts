@@ -39,7 +39,7 @@ app.use("/api/admin/holds/:holdId/*", holdFeed());
 app.route("/api/admin/events", adminEvents);
 app.route("/api/admin/holds", adminHolds);
 app.route("/api/admin/events", adminLive);
-app.route("/api/admin/flags", adminFlags);
+app.route("/api/admin/events", adminFlags);
 app.route("/api/auth", auth);
 app.route("/api/events", publicEvents);
 app.route("/api/events", claims);

@@ -15,7 +15,7 @@ export function requireOpenEvent() {
 		if (c.get("session").eventId !== eventId) {
 			throw new ApiError("forbidden", "This session belongs to another event.");
 		}
-		const [event, flags] = await Promise.all([loadEvent(c.env, eventId), loadFlags(c.env)]);
+		const [event, flags] = await Promise.all([loadEvent(c.env, eventId), loadFlags(c.env, eventId)]);
 		if (!event) throw new ApiError("not_found", `No event ${eventId}.`);
 		const status = eventStatus(event, Date.now());
 		if (status !== "open") {

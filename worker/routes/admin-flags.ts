@@ -1,12 +1,24 @@
-// Operator degradation switches (worker/flags.ts).
+// Operator degradation switches of one event (worker/flags.ts); mounted under /api/admin/events.
 import { Hono } from "hono";
+import { loadEvent } from "../catalogue";
+import { ApiError } from "../errors";
 import { flagsSchema, readFlags, saveFlags } from "../flags";
 import type { AppEnv } from "../hono-env";
-import { ADMIN_BODY_LIMIT, readJson } from "../validation";
+import { ADMIN_BODY_LIMIT, param, readJson } from "../validation";
+
+async function existingEvent(env: Env, eventId: string): Promise<string> {
+	if (!(await loadEvent(env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
+	return eventId;
+}
 
 export const adminFlags = new Hono<AppEnv>()
-	.get("/", async (c) => c.json({ flags: await readFlags(c.env) }))
-	.put("/", async (c) => {
+	.get("/:eventId/flags", async (c) => {
+		const eventId = await existingEvent(c.env, param(c, "eventId"));
+		return c.json({ flags: await readFlags(c.env, eventId) });
+	})
+	.put("/:eventId/flags", async (c) => {
+		const eventId = param(c, "eventId");
 		const changes = await readJson(c, flagsSchema.partial(), ADMIN_BODY_LIMIT);
-		return c.json({ flags: await saveFlags(c.env, changes) });
+		await existingEvent(c.env, eventId);
+		return c.json({ flags: await saveFlags(c.env, eventId, changes) });
 	});

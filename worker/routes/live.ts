@@ -28,7 +28,7 @@ export const live = new Hono<AppEnv>().get(
 		if (session.via === "cookie" && origin !== undefined && origin !== new URL(c.req.url).origin) {
 			throw new ApiError("forbidden", "Cross-origin pages may not open the live feed with the session cookie.");
 		}
-		if ((await loadFlags(c.env)).buyerLiveOff) {
+		if ((await loadFlags(c.env, eventId)).buyerLiveOff) {
 			throw new ApiError("degraded", "Live updates for buyers are switched off; the page refreshes instead.", {
 				retryAfter: 30,
 			});
