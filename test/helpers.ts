@@ -144,6 +144,10 @@ export interface SignedOptions {
 	purchaseToken?: string | null;
 	/** Signs this path but sends the request to `path` (a tampered target). */
 	signedPath?: string;
+	/** Signs this body text but sends the real one (a tampered body). */
+	signedBody?: string;
+	/** Headers to leave out entirely. */
+	omit?: string[];
 	headers?: Record<string, string>;
 }
 
@@ -159,7 +163,7 @@ export async function signed(session: Login, method: string, path: string, body:
 					pathAndQuery: o.signedPath ?? path,
 					timestamp,
 					nonce,
-					body: text,
+					body: o.signedBody ?? text,
 				})
 			: o.signature;
 	const headers: Record<string, string> = {
@@ -173,6 +177,7 @@ export async function signed(session: Login, method: string, path: string, body:
 	const token =
 		o.purchaseToken === undefined && path.endsWith("/claims") ? await cachedPurchaseToken(session) : o.purchaseToken;
 	if (token) headers["x-purchase-token"] = token;
+	for (const name of o.omit ?? []) delete headers[name];
 	return call(path, { method, headers, body: text || undefined });
 }
 

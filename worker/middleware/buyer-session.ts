@@ -5,6 +5,7 @@ import type { Refusal } from "../../durable-objects/buyer-quota";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
 import { type SessionClaims, verifySessionToken } from "../session-token";
+import { buyerRateLimit } from "./rate-limit";
 
 export const SESSION_COOKIE = "kp_session";
 
@@ -37,7 +38,10 @@ function knownSuperseded(claims: SessionClaims): boolean {
 	return known !== undefined && known.sessionId !== claims.sessionId && known.expiresAt > claims.expiresAt;
 }
 
-/** Verifies the token's signature and expiry; revocation is the buyer object's call. */
+/**
+ * Verifies the token's signature and expiry, then the buyer's rate limit; revocation is the buyer
+ * object's call.
+ */
 export function buyerSession() {
 	return createMiddleware<AppEnv>(async function buyerSession(c, next) {
 		const bearer = bearerToken(c.req.header("authorization"));
@@ -47,7 +51,7 @@ export function buyerSession() {
 		if (!claims) throw new ApiError("unauthenticated", "The session is invalid or has expired; log in again.");
 		if (knownSuperseded(claims)) throw sessionRevoked();
 		c.set("session", { ...claims, via: bearer ? "bearer" : "cookie" });
-		await next();
+		await buyerRateLimit(c, next);
 	});
 }
 

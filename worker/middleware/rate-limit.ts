@@ -58,7 +58,10 @@ export const addressBucket = isolateRateLimit({
 	limits: (env) => envLimits(env.IP_BURST, env.IP_RATE_PER_SECOND),
 });
 
-/** Session-authenticated requests, per buyer, per isolate: honest clicking never comes near it. */
+/**
+ * Session-authenticated requests, per buyer, per isolate: honest clicking never comes near it.
+ * Applied by buyerSession itself, so no buyer route can forget it.
+ */
 export const buyerRateLimit = isolateRateLimit({
 	name: "buyer",
 	key: (c) => {

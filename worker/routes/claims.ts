@@ -1,6 +1,6 @@
 // Purchase tokens and claims. The edge checks run as middleware in this order, cheapest and most
 // general first, so the inventory code never sees a request that failed one:
-//   session (401) → buyer bucket (429) → signature, timestamp, nonce, body size (400/403/413)
+//   session and buyer bucket (401/429) → signature, timestamp, nonce, body size (400/403/413)
 //   → event open and not degraded (403/404/423/503) → purchase token (403) → body shape (400)
 //   → listing exists (404) → sold-out flag (409, no object touched) → buyer object → inventory object.
 import { Hono } from "hono";
@@ -14,7 +14,6 @@ import type { AppEnv } from "../hono-env";
 import { buyerSession, refusalError, sessionRevoked } from "../middleware/buyer-session";
 import { requireOpenEvent } from "../middleware/open-event";
 import { requirePurchaseToken } from "../middleware/purchase-token";
-import { buyerRateLimit } from "../middleware/rate-limit";
 import { signedRequest } from "../middleware/signed-request";
 import { issuePurchaseToken } from "../purchase-token";
 import { knownSoldOut } from "../sold-out-flags";
@@ -23,7 +22,7 @@ import { BUYER_BODY_LIMIT, idSchema, param, parseJson } from "../validation";
 const claimBody = z.strictObject({ listingId: idSchema });
 
 export const claims = new Hono<AppEnv>()
-	.post("/:eventId/purchase-token", buyerSession(), buyerRateLimit, requireOpenEvent(), async (c) => {
+	.post("/:eventId/purchase-token", buyerSession(), requireOpenEvent(), async (c) => {
 		const session = c.get("session");
 		if (!(await buyerQuotaOf(c.env, session.eventId, session.buyerId).isSessionCurrent(session.sessionId))) {
 			throw sessionRevoked();
@@ -35,7 +34,6 @@ export const claims = new Hono<AppEnv>()
 	.post(
 		"/:eventId/claims",
 		buyerSession(),
-		buyerRateLimit,
 		signedRequest({ bodyLimit: BUYER_BODY_LIMIT }),
 		requireOpenEvent(),
 		requirePurchaseToken(),

@@ -5,7 +5,6 @@ import { ApiError } from "../errors";
 import { holdView, locateHold } from "../holds";
 import type { AppEnv } from "../hono-env";
 import { buyerSession, refusalError } from "../middleware/buyer-session";
-import { buyerRateLimit } from "../middleware/rate-limit";
 import { signedRequest } from "../middleware/signed-request";
 import { clearSoldOut } from "../sold-out-flags";
 import { BUYER_BODY_LIMIT, param } from "../validation";
@@ -13,7 +12,6 @@ import { BUYER_BODY_LIMIT, param } from "../validation";
 export const buyerHolds = new Hono<AppEnv>().post(
 	"/:holdId/cancel",
 	buyerSession(),
-	buyerRateLimit,
 	signedRequest({ bodyLimit: BUYER_BODY_LIMIT }),
 	async (c) => {
 		const holdId = param(c, "holdId");

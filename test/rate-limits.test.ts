@@ -1,0 +1,86 @@
+// Layered rate limits: 429 rate_limited with Retry-After arrives for floods, and honest traffic —
+// including a crowd of buyers behind one carrier-grade NAT address — never sees one.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { newNonce } from "../client/signing";
+import { buyerQuotaOf } from "../durable-objects/stubs";
+import { bearer, call, claim, json, type Login, login, seedEvent } from "./helpers";
+
+const sessionIdOf = (s: Login) =>
+	(JSON.parse(atob((s.sessionToken.split(".")[0] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as { s: string }).s;
+
+describe("rate limits", () => {
+	it("a buyer hammering the API gets 429 with Retry-After, and is served again after waiting", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const s = await login(ev.eventId, "B1");
+		const burst = Number(env.BUYER_BURST);
+		const results = await Promise.all(
+			Array.from({ length: burst + 10 }, () => call("/api/me/holds", { headers: bearer(s) })),
+		);
+		const limited = results.filter((r) => r.status === 429);
+		expect(limited.length).toBeGreaterThanOrEqual(9);
+		for (const r of limited) {
+			expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+			expect(await r.json()).toMatchObject({ error: { code: "rate_limited" } });
+		}
+		await new Promise((r) => setTimeout(r, 1_100));
+		expect((await call("/api/me/holds", { headers: bearer(s) })).status).toBe(200);
+	});
+
+	it("one address flooding the API is cut off per isolate", async () => {
+		const flood = { "cf-connecting-ip": "2001:db8::f100d" };
+		let limited = 0;
+		let retryAfter = "";
+		for (let round = 0; round < 40 && limited === 0; round++) {
+			const batch = await Promise.all(Array.from({ length: 200 }, () => call("/api/events/none", { headers: flood })));
+			for (const r of batch) {
+				if (r.status === 429) {
+					limited += 1;
+					retryAfter = r.headers.get("retry-after") ?? "";
+				}
+			}
+		}
+		expect(limited).toBeGreaterThan(0);
+		expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+	});
+
+	it("the buyer object caps claims per 10 s across every isolate", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const s = await login(ev.eventId, "B1");
+		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
+		const perWindow = Number(env.BUYER_CLAIMS_PER_10S);
+		const outcomes = [];
+		for (let i = 0; i < perWindow + 1; i++) {
+			const attempt = { sessionId: sessionIdOf(s), nonce: newNonce(), claimsPer10s: perWindow };
+			outcomes.push(await buyer.admitSoldOutClaim(attempt, "L1"));
+		}
+		expect(outcomes.slice(0, perWindow).every((o) => o.kind === "sold_out")).toBe(true);
+		expect(outcomes[perWindow]).toMatchObject({ kind: "rate_limited" });
+	});
+
+	it("200 honest buyers behind one NAT address log in, fetch tokens and claim without a single 429", async () => {
+		const ev = await seedEvent({ listings: 50, buyers: 200 });
+		const nat = { "cf-connecting-ip": "2001:db8::ca7" };
+		const sessions = await Promise.all(
+			ev.buyerIds.map(async (b) => {
+				const res = await json(
+					"POST",
+					"/api/auth/login",
+					{ eventId: ev.eventId, buyerId: b, accessCode: `code${b}` },
+					nat,
+				);
+				expect(res.status).toBe(200);
+				return res.json<Login>();
+			}),
+		);
+		const statuses = await Promise.all(
+			sessions.map(async (s, i) => {
+				const first = await claim(s, `L${(i % 50) + 1}`, undefined, { headers: nat });
+				const second = await claim(s, `L${((i * 7) % 50) + 1}`, undefined, { headers: nat });
+				return [first.status, second.status];
+			}),
+		);
+		expect(statuses.flat().filter((st) => st === 429)).toEqual([]);
+		expect(statuses.flat().filter((st) => st === 201)).toHaveLength(50);
+	});
+});
