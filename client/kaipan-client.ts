@@ -173,7 +173,6 @@ export class KaipanClient {
 		});
 		return this.doFetch(this.baseUrl + path, {
 			method,
-			credentials: "same-origin",
 			headers: this.headers({
 				...extra,
 				...(text ? { "content-type": "application/json" } : {}),
@@ -188,7 +187,6 @@ export class KaipanClient {
 	private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const res = await this.doFetch(this.baseUrl + path, {
 			method,
-			credentials: "same-origin",
 			headers: this.headers(body === undefined ? {} : { "content-type": "application/json" }),
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
