@@ -49,6 +49,17 @@ export async function timingSafeEqualText(a: string, b: string): Promise<boolean
 	return diff === 0;
 }
 
+/**
+ * Constant-time equality for MACs, whose length is public (a base64url HMAC-SHA256 is always 43
+ * characters): no hashing needed, so it costs nothing next to the MAC itself.
+ */
+export function timingSafeEqualMac(a: string, b: string): boolean {
+	if (a.length !== b.length) return false;
+	let diff = 0;
+	for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+	return diff === 0;
+}
+
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
 /** A random id of [A-Za-z0-9], safe for every id pattern of the API. */

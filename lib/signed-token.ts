@@ -1,6 +1,6 @@
 // Compact signed tokens: base64url(JSON payload) "." base64url(HMAC-SHA256(secret, label:payload)).
 // The label separates kinds of token signed with the same secret, so one can never pass as another.
-import { hmacBase64url, timingSafeEqualText } from "./crypto";
+import { hmacBase64url, timingSafeEqualMac } from "./crypto";
 import { base64urlDecode, base64urlEncode, utf8 } from "./encoding";
 
 const MAX_TOKEN_LENGTH = 1024;
@@ -15,7 +15,7 @@ export async function openToken(secret: string, label: string, token: string): P
 	if (token.length > MAX_TOKEN_LENGTH) return null;
 	const [body, signature, ...rest] = token.split(".");
 	if (!body || !signature || rest.length > 0) return null;
-	if (!(await timingSafeEqualText(signature, await hmacBase64url(secret, `${label}:${body}`)))) return null;
+	if (!timingSafeEqualMac(signature, await hmacBase64url(secret, `${label}:${body}`))) return null;
 	const bytes = base64urlDecode(body);
 	if (!bytes) return null;
 	try {

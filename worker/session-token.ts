@@ -27,7 +27,19 @@ export async function verifySessionToken(
 	return { eventId: p.e, buyerId: p.b, sessionId: p.s, expiresAt: p.x };
 }
 
-/** The per-session key a client signs claims and cancels with (see docs/SIGNING.md). */
+const signingKeys = new Map<string, Promise<string>>();
+
+/**
+ * The per-session key a client signs claims and cancels with (see docs/SIGNING.md). Derived, never
+ * stored; remembered per isolate because every signed request of a session needs it again.
+ */
 export function signingKeyFor(secret: string, sessionId: string): Promise<string> {
-	return hmacBase64url(secret, `signing-key:${sessionId}`);
+	const memo = `${secret.length}:${sessionId}`;
+	let key = signingKeys.get(memo);
+	if (!key) {
+		if (signingKeys.size >= 50_000) signingKeys.clear();
+		key = hmacBase64url(secret, `signing-key:${sessionId}`);
+		signingKeys.set(memo, key);
+	}
+	return key;
 }

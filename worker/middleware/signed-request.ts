@@ -4,7 +4,7 @@
 // bytes on to the handler.
 import { createMiddleware } from "hono/factory";
 import { NONCE_PATTERN, signRequest } from "../../client/signing";
-import { timingSafeEqualText } from "../../lib/crypto";
+import { timingSafeEqualMac } from "../../lib/crypto";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
 import { signingKeyFor } from "../session-token";
@@ -62,7 +62,7 @@ export function signedRequest(options: { bodyLimit: number }) {
 			nonce,
 			body,
 		});
-		if (!(await timingSafeEqualText(signature, expected))) {
+		if (!timingSafeEqualMac(signature, expected)) {
 			throw new ApiError("bad_signature", "X-Signature does not match this request.");
 		}
 		if (!firstUse(`${session.sessionId}:${nonce}`, now)) {
