@@ -20,6 +20,9 @@ import { me } from "./routes/me";
 
 export const app = new Hono<AppEnv>();
 
+// Liveness for load balancers and the benchmark's ceiling: no middleware, no I/O.
+app.get("/api/health", (c) => c.json({ ok: true }));
+
 // API answers are JSON only: nothing in them may be framed, sniffed or run as a page.
 app.use(
 	"/api/*",
