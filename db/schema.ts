@@ -94,3 +94,14 @@ export const settings = sqliteTable("settings", {
 	value: text("value").notNull(),
 	updatedAt: text("updated_at").notNull(),
 });
+
+/** Messages that exhausted their retries, parked for inspection and replay (queue-consumers/dead-letters.ts). */
+export const deadLetters = sqliteTable("dead_letters", {
+	/** The queue message id: a dead letter delivered twice is parked once. */
+	id: text("id").primaryKey(),
+	/** The queue the message failed on, without the "-dlq" suffix: where a replay sends it. */
+	queue: text("queue").notNull(),
+	body: text("body").notNull(),
+	attempts: integer("attempts").notNull(),
+	parkedAt: text("parked_at").notNull(),
+});

@@ -1,5 +1,6 @@
 // Entry point: the HTTP app, the queue consumers, and the Durable Object classes wrangler binds.
 import type { HoldRecord, NotificationMessage } from "../lib/holds";
+import { consumeDeadLetters, DLQ_SUFFIX } from "../queue-consumers/dead-letters";
 import { consumeNotifications } from "../queue-consumers/notifications";
 import { consumeOrders } from "../queue-consumers/orders";
 import { app } from "./app";
@@ -17,6 +18,7 @@ export default {
 			case "kaipan-notifications":
 				return consumeNotifications(batch as MessageBatch<NotificationMessage>, env);
 			default:
+				if (batch.queue.endsWith(DLQ_SUFFIX)) return consumeDeadLetters(batch, env);
 				console.error("message for an unknown queue; retrying", { queue: batch.queue });
 				batch.retryAll();
 		}

@@ -1,0 +1,24 @@
+// Dead-letter queues → D1 `dead_letters`. A message lands here after exhausting its retries on the
+// orders or notifications queue (a bug, or D1 down for longer than the retry budget). Nothing is
+// lost: the operator inspects them (GET /api/admin/dead-letters) and replays them to their queue
+// once the cause is fixed (POST /api/admin/dead-letters/replay). Every consumer is idempotent, so a
+// replay of something that meanwhile succeeded changes nothing.
+import { dbOf, schema } from "../db/client";
+
+export const DLQ_SUFFIX = "-dlq";
+
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+	const queue = batch.queue.slice(0, -DLQ_SUFFIX.length);
+	const db = dbOf(env);
+	const parkedAt = new Date().toISOString();
+	const [first, ...rest] = batch.messages.map((m) =>
+		db
+			.insert(schema.deadLetters)
+			.values({ id: m.id, queue, body: JSON.stringify(m.body), attempts: m.attempts, parkedAt })
+			.onConflictDoNothing(),
+	);
+	if (!first) return;
+	await db.batch([first, ...rest]);
+	console.error("messages parked in dead_letters", { queue, count: batch.messages.length });
+	batch.ackAll();
+}
