@@ -2,25 +2,45 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-	plugins: [
-		cloudflareTest(async () => ({
-			wrangler: { configPath: "./wrangler.toml" },
-			miniflare: {
-				bindings: {
-					TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-					// Secrets come from .dev.vars locally; tests must not depend on that file existing.
-					ADMIN_TOKEN: "test-admin-token",
-					SESSION_SECRET: "test-session-secret",
-					ACCESS_CODE_PEPPER: "test-pepper",
-					SMS_API_KEY: "",
+	test: {
+		projects: [
+			{
+				plugins: [
+					cloudflareTest(async () => ({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: {
+							bindings: {
+								TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+								// Secrets come from .dev.vars locally; tests must not depend on that file existing.
+								ADMIN_TOKEN: "test-admin-token",
+								SESSION_SECRET: "test-session-secret",
+								ACCESS_CODE_PEPPER: "test-pepper",
+								SMS_API_KEY: "",
+							},
+						},
+					})),
+				],
+				test: {
+					name: "workers",
+					include: ["test/**/*.test.ts"],
+					setupFiles: ["./test/setup.ts"],
+					testTimeout: 30_000,
+					hookTimeout: 30_000,
 				},
 			},
-		})),
-	],
-	test: {
-		include: ["test/**/*.test.ts"],
-		setupFiles: ["./test/setup.ts"],
-		testTimeout: 30_000,
-		hookTimeout: 30_000,
+			{
+				// The pages in a real headless Chromium against the real dev server (e2e/global-setup.ts),
+				// plus the pages' pure modules; plain Node, no workerd pool.
+				test: {
+					name: "e2e",
+					environment: "node",
+					include: ["e2e/**/*.test.ts", "web/**/*.test.ts"],
+					globalSetup: ["./e2e/global-setup.ts"],
+					testTimeout: 60_000,
+					hookTimeout: 180_000,
+					fileParallelism: false,
+				},
+			},
+		],
 	},
 });

@@ -24,6 +24,10 @@ const vars = Object.fromEntries(
 );
 if (!keep) rmSync(".wrangler/state", { recursive: true, force: true });
 
+// The pages' scripts and styles (web/ → public/assets/) are built before the server starts.
+const build = spawnSync(process.execPath, ["scripts/build-web.mjs"], { env, stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "kaipan", "--local"], { env, stdio: "inherit" });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 

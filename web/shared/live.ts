@@ -1,0 +1,113 @@
+// The live feed client (API.md "Live updates"): reconnects with back-off, keeps the socket warm with
+// pings the hub answers without waking, and hands typed frames to the page. `url()` is asked anew
+// for every attempt because a staff ticket works only once.
+
+export interface ListingFrame {
+	type: "listing";
+	id: string;
+	available: number;
+	status: "available" | "held" | "sold";
+}
+
+export interface StatsFrame {
+	type: "stats";
+	sold: number;
+	held: number;
+	available: number;
+	claimsPerSecond: number;
+	rejected: Record<string, number>;
+	online: number;
+}
+
+export interface SnapshotFrame {
+	type: "snapshot";
+	listings: Omit<ListingFrame, "type">[];
+	stats: Partial<StatsFrame> & { sold: number; held: number; available: number };
+}
+
+export interface LiveHandlers {
+	snapshot(frame: SnapshotFrame): void;
+	listing(frame: ListingFrame): void;
+	stats?(frame: StatsFrame): void;
+	/** "open" after a snapshot arrived; "down" while reconnecting. */
+	state(state: "open" | "down"): void;
+}
+
+const PING_MS = 25_000;
+const MAX_BACKOFF_MS = 10_000;
+
+export class LiveFeed {
+	private ws: WebSocket | null = null;
+	private stopped = false;
+	private attempt = 0;
+	private ping: ReturnType<typeof setInterval> | null = null;
+
+	constructor(
+		private readonly url: () => Promise<string>,
+		private readonly on: LiveHandlers,
+	) {}
+
+	start(): void {
+		this.stopped = false;
+		void this.connect();
+	}
+
+	stop(): void {
+		this.stopped = true;
+		this.ws?.close(1000, "bye");
+		this.ws = null;
+	}
+
+	private async connect(): Promise<void> {
+		let url: string;
+		try {
+			url = await this.url();
+		} catch {
+			this.retry();
+			return;
+		}
+		if (this.stopped) return;
+		const ws = new WebSocket(url);
+		this.ws = ws;
+		ws.addEventListener("message", (e) => this.onMessage(e));
+		ws.addEventListener("close", () => {
+			if (this.ping) clearInterval(this.ping);
+			if (this.ws === ws) this.retry();
+		});
+		ws.addEventListener("open", () => {
+			this.ping = setInterval(() => ws.send("ping"), PING_MS);
+		});
+	}
+
+	private onMessage(e: MessageEvent): void {
+		if (typeof e.data !== "string" || e.data === "pong") return;
+		const frame = JSON.parse(e.data) as SnapshotFrame | ListingFrame | StatsFrame;
+		switch (frame.type) {
+			case "snapshot":
+				this.attempt = 0;
+				this.on.snapshot(frame);
+				this.on.state("open");
+				break;
+			case "listing":
+				this.on.listing(frame);
+				break;
+			case "stats":
+				this.on.stats?.(frame);
+				break;
+		}
+	}
+
+	private retry(): void {
+		this.ws = null;
+		if (this.stopped) return;
+		this.on.state("down");
+		const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+		this.attempt += 1;
+		setTimeout(() => void this.connect(), delay);
+	}
+}
+
+/** ws:// or wss:// for a path on this page's origin. */
+export function wsUrl(path: string): string {
+	return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${path}`;
+}
