@@ -20,9 +20,13 @@ export function smsText(n: NotificationMessage): string {
 	}
 }
 
-export async function consumeNotifications(batch: MessageBatch<NotificationMessage>, env: Env): Promise<void> {
+export async function consumeNotifications(
+	batch: MessageBatch<NotificationMessage>,
+	env: Env,
+	fetcher?: typeof fetch,
+): Promise<void> {
 	const db = dbOf(env);
-	const sms = smsProviderFor(env);
+	const sms = smsProviderFor(env, fetcher);
 	const smsOff = new Map<string, Promise<boolean>>();
 	for (const m of batch.messages) {
 		const n = m.body;

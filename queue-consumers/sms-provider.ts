@@ -13,10 +13,11 @@ export interface SmsProvider {
 	send(message: SmsMessage): Promise<void>;
 }
 
-export function smsProviderFor(env: Env): SmsProvider {
+/** `fetcher` is the network: the global fetch in production, a local gateway in tests. */
+export function smsProviderFor(env: Env, fetcher: typeof fetch = (input, init) => fetch(input, init)): SmsProvider {
 	if (env.SMS_PROVIDER === "http") {
 		if (!env.SMS_API_URL) throw new Error("SMS_PROVIDER=http needs SMS_API_URL");
-		return httpProvider(env.SMS_API_URL, env.SMS_API_KEY ?? "");
+		return httpProvider(env.SMS_API_URL, env.SMS_API_KEY ?? "", fetcher);
 	}
 	return { name: "local", send: async () => undefined };
 }
@@ -24,11 +25,11 @@ export function smsProviderFor(env: Env): SmsProvider {
 /** Used while the operator has SMS switched off: recorded as "suppressed", sent nowhere. */
 export const suppressedProvider: SmsProvider = { name: "suppressed", send: async () => undefined };
 
-function httpProvider(url: string, apiKey: string): SmsProvider {
+function httpProvider(url: string, apiKey: string, fetcher: typeof fetch): SmsProvider {
 	return {
 		name: "http",
 		async send(message) {
-			const res = await fetch(url, {
+			const res = await fetcher(url, {
 				method: "POST",
 				headers: {
 					"content-type": "application/json",

@@ -1,0 +1,87 @@
+// SMS: one message per hold and kind, the HTTP provider's contract with a gateway, retries on a
+// gateway failure, and the operator's "SMS off" switch. The gateway is a real HTTP handler (a Hono
+// app) reached through the provider's fetch, standing in for the outside SMS service.
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import type { NotificationMessage } from "../lib/holds";
+import { consumeNotifications, smsText } from "../queue-consumers/notifications";
+import { admin, seedEvent, uniqueId } from "./helpers";
+
+function gateway(failFirst: number) {
+	const calls: { headers: Record<string, string>; body: { to: string; body: string; reference: string } }[] = [];
+	let failures = failFirst;
+	const app = new Hono().post("/send", async (c) => {
+		calls.push({ headers: Object.fromEntries(c.req.raw.headers), body: await c.req.json() });
+		if (failures > 0) {
+			failures -= 1;
+			return c.text("gateway busy", 503);
+		}
+		return c.json({ accepted: true });
+	});
+	const fetcher: typeof fetch = (input, init) => Promise.resolve(app.fetch(new Request(input, init)));
+	return { calls, fetcher };
+}
+
+function notice(eventId: string, kind: NotificationMessage["kind"] = "granted"): NotificationMessage {
+	return { kind, holdId: uniqueId("h"), eventId, listingId: "L1", buyerId: "B1", expiresAt: Date.now() + 900_000 };
+}
+
+async function deliver(messages: NotificationMessage[], e: Env, fetcher?: typeof fetch) {
+	const batch = createMessageBatch(
+		"kaipan-notifications",
+		messages.map((body, i) => ({ id: uniqueId(`n${i}`), timestamp: new Date(), attempts: 1, body })),
+	);
+	await consumeNotifications(batch, e, fetcher);
+	return getQueueResult(batch, createExecutionContext());
+}
+
+async function rows(holdId: string) {
+	return (await env.DB.prepare("SELECT kind, provider, phone FROM notifications WHERE hold_id = ?").bind(holdId).all())
+		.results;
+}
+
+const httpEnv: Env = {
+	...env,
+	SMS_PROVIDER: "http",
+	SMS_API_URL: "https://sms-gateway.test/send",
+	SMS_API_KEY: "k-123",
+};
+
+describe("SMS through the HTTP provider", () => {
+	it("posts each message once with the key and an idempotency key", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const gw = gateway(0);
+		const n = notice(ev.eventId);
+		await deliver([n, n], httpEnv, gw.fetcher);
+		expect(gw.calls).toHaveLength(1);
+		expect(gw.calls[0]?.headers.authorization).toBe("Bearer k-123");
+		expect(gw.calls[0]?.headers["idempotency-key"]).toBe(`${n.holdId}:granted`);
+		expect(gw.calls[0]?.body).toEqual({ to: "+8613800000000", body: smsText(n), reference: `${n.holdId}:granted` });
+		expect(await rows(n.holdId)).toEqual([{ kind: "granted", provider: "http", phone: "+8613800000000" }]);
+	});
+
+	it("a gateway failure is retried and then sent exactly once", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const gw = gateway(1);
+		const n = notice(ev.eventId, "confirmed");
+		const first = await deliver([n], httpEnv, gw.fetcher);
+		expect(first.retryMessages).toHaveLength(1);
+		expect(await rows(n.holdId)).toEqual([]);
+		const second = await deliver([n], httpEnv, gw.fetcher);
+		expect(second.explicitAcks).toHaveLength(1);
+		expect(gw.calls).toHaveLength(2);
+		expect(await rows(n.holdId)).toHaveLength(1);
+	});
+
+	it("with SMS switched off, messages are recorded as suppressed and the gateway is not called", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		await admin("PUT", `/api/admin/events/${ev.eventId}/flags`, { smsOff: true });
+		const gw = gateway(0);
+		const n = notice(ev.eventId, "expired");
+		await deliver([n], httpEnv, gw.fetcher);
+		expect(gw.calls).toHaveLength(0);
+		expect(await rows(n.holdId)).toEqual([{ kind: "expired", provider: "suppressed", phone: "+8613800000000" }]);
+	});
+});
