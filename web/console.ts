@@ -250,7 +250,7 @@ function wireImport(
 				const match = e2.field?.match(new RegExp(`^${kind}\\.(\\d+)\\.?(.*)$`));
 				if (e2.code === "invalid_request" && match) {
 					const line = lineOfRow(source, Number(match[1]));
-					result.replaceChildren(...problemList([{ line, message: e2.message }]));
+					result.replaceChildren(...problemList([{ line, key: "csv_server", vars: { message: e2.message } }]));
 				} else {
 					throw err;
 				}
@@ -265,9 +265,16 @@ function problemList(problems: CsvProblem[]): HTMLElement[] {
 		h(
 			"ol",
 			{ class: "problems" },
-			...problems.map((p) => h("li", { text: t("importLine", { line: p.line, message: p.message }) })),
+			...problems.map((p) => h("li", { text: t("importLine", { line: p.line, message: problemText(p) }) })),
 		),
 	];
+}
+
+function problemText(p: CsvProblem): string {
+	const vars = { ...p.vars };
+	// A bad value names the rule it broke; the rule is a sentence of its own.
+	if (typeof vars.rule === "string") vars.rule = t(vars.rule as MessageKey, vars);
+	return t(p.key, vars);
 }
 
 function codesButton(buyers: { id: string; accessCode: string }[]): HTMLButtonElement {

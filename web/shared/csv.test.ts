@@ -47,27 +47,31 @@ describe("checkCsv", () => {
 		expect(result.ok).toBe(false);
 		if (result.ok) return;
 		expect(result.problems.map((p) => p.line)).toEqual([3, 4, 5, 6, 6, 6, 6]);
-		expect(result.problems[1]?.message).toContain("already on line 2");
+		expect(result.problems[1]).toEqual({ line: 4, key: "csv_duplicate_id", vars: { id: "1-1", first: 2 } });
+		expect(result.problems[0]).toMatchObject({ key: "csv_bad_value", vars: { column: "floor", rule: "rule_int" } });
 	});
 
 	it("checks the header: unknown, missing and repeated columns are line 1", () => {
 		const result = checkCsv("id,name,colour\nB1,Li,red", BUYER_COLUMNS);
-		expect(result).toEqual({ ok: false, problems: [{ line: 1, message: 'unknown column "colour"' }] });
+		expect(result).toEqual({
+			ok: false,
+			problems: [{ line: 1, key: "csv_unknown_column", vars: { column: "colour" } }],
+		});
 		const missing = checkCsv("id,building\n1,2", LISTING_COLUMNS);
-		expect(missing.ok ? [] : missing.problems.map((p) => p.message)).toContain('missing column "floor"');
+		expect(missing.ok ? [] : missing.problems.map((p) => p.vars?.column)).toContain("floor");
 	});
 
 	it("an empty file or a header alone is refused", () => {
 		expect(checkCsv("", BUYER_COLUMNS).ok).toBe(false);
 		expect(checkCsv("id,name\n", BUYER_COLUMNS)).toEqual({
 			ok: false,
-			problems: [{ line: 2, message: "no rows below the header" }],
+			problems: [{ line: 2, key: "csv_no_rows" }],
 		});
 	});
 
 	it("buyers: optional columns may be blank; bad phones and codes are named", () => {
 		const result = checkCsv("id,name,phone,accessCode\nB1,,,\nB2,王五,12,ab\n", BUYER_COLUMNS);
-		expect(result.ok ? [] : result.problems.map((p) => [p.line, p.message.split(" ")[0]])).toEqual([
+		expect(result.ok ? [] : result.problems.map((p) => [p.line, p.vars?.column])).toEqual([
 			[3, "phone"],
 			[3, "accessCode"],
 		]);

@@ -2,10 +2,30 @@
 // bad row is reported with its line number, so an operator fixes the file once; the server then
 // imports it in one all-or-nothing call. The rules mirror docs/API.md's bulk endpoints.
 
+/** A problem is a message key and its values, so the console can say it in either language. */
 export interface CsvProblem {
 	/** 1-based line of the file (the header is line 1). */
 	line: number;
-	message: string;
+	key: CsvMessage;
+	vars?: Record<string, string | number>;
+}
+
+export type CsvMessage =
+	| "csv_empty"
+	| "csv_unknown_column"
+	| "csv_missing_column"
+	| "csv_repeated_column"
+	| "csv_no_rows"
+	| "csv_too_many"
+	| "csv_field_count"
+	| "csv_duplicate_id"
+	| "csv_bad_value"
+	| "csv_server";
+
+/** Why a value was refused: a message key of its own, with the limits as values. */
+export interface RuleProblem {
+	rule: "rule_text" | "rule_int" | "rule_id" | "rule_area" | "rule_phone" | "rule_code";
+	vars?: Record<string, number>;
 }
 
 export type CsvResult<T> = { ok: true; rows: T[] } | { ok: false; problems: CsvProblem[] };
@@ -57,7 +77,7 @@ export function parseCsv(text: string): { cells: string[]; line: number }[] {
 	return rows.filter((r) => r.cells.some((c) => c.trim() !== ""));
 }
 
-type Rule = (value: string) => string | null;
+type Rule = (value: string) => RuleProblem | null;
 
 interface Column {
 	required: boolean;
@@ -71,21 +91,21 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const text =
 	(max: number): Rule =>
 	(v) =>
-		v.trim().length >= 1 && v.trim().length <= max ? null : `must be 1–${max} characters`;
+		v.trim().length >= 1 && v.trim().length <= max ? null : { rule: "rule_text", vars: { max } };
 const integer =
 	(min: number, max: number): Rule =>
 	(v) =>
-		/^-?\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max ? null : `must be a whole number ${min}–${max}`;
+		/^-?\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max ? null : { rule: "rule_int", vars: { min, max } };
 const pattern =
-	(re: RegExp, what: string): Rule =>
+	(re: RegExp, rule: RuleProblem["rule"]): Rule =>
 	(v) =>
-		re.test(v.trim()) ? null : `must be ${what}`;
+		re.test(v.trim()) ? null : { rule };
 
 const asText = (v: string) => v.trim();
 const asNumber = (v: string) => Number(v.trim());
 
 export const LISTING_COLUMNS: Record<string, Column> = {
-	id: { required: true, rule: pattern(ID, "1–64 letters, digits, _ or -"), convert: asText },
+	id: { required: true, rule: pattern(ID, "rule_id"), convert: asText },
 	building: { required: true, rule: text(32), convert: asText },
 	floor: { required: true, rule: integer(-10, 300), convert: asNumber },
 	unit: { required: true, rule: text(32), convert: asText },
@@ -93,7 +113,7 @@ export const LISTING_COLUMNS: Record<string, Column> = {
 	areaM2: {
 		required: true,
 		rule: (v) =>
-			/^\d+(\.\d+)?$/.test(v.trim()) && Number(v) > 0 && Number(v) <= 100_000 ? null : "must be a number above 0",
+			/^\d+(\.\d+)?$/.test(v.trim()) && Number(v) > 0 && Number(v) <= 100_000 ? null : { rule: "rule_area" },
 		convert: asNumber,
 	},
 	priceCents: { required: true, rule: integer(0, Number.MAX_SAFE_INTEGER), convert: asNumber },
@@ -101,36 +121,42 @@ export const LISTING_COLUMNS: Record<string, Column> = {
 };
 
 export const BUYER_COLUMNS: Record<string, Column> = {
-	id: { required: true, rule: pattern(ID, "1–64 letters, digits, _ or -"), convert: asText },
+	id: { required: true, rule: pattern(ID, "rule_id"), convert: asText },
 	name: { required: false, rule: text(100), convert: asText },
-	phone: { required: false, rule: pattern(/^\+?[0-9][0-9 -]{4,19}$/, "a phone number"), convert: asText },
-	accessCode: { required: false, rule: pattern(/^[A-Za-z0-9]{4,32}$/, "4–32 letters or digits"), convert: asText },
+	phone: { required: false, rule: pattern(/^\+?[0-9][0-9 -]{4,19}$/, "rule_phone"), convert: asText },
+	accessCode: { required: false, rule: pattern(/^[A-Za-z0-9]{4,32}$/, "rule_code"), convert: asText },
 };
 
 /** Checks a whole file against `columns`; every problem is reported, and no row passes if any fails. */
 export function checkCsv(source: string, columns: Record<string, Column>): CsvResult<Record<string, string | number>> {
 	const [header, ...rows] = parseCsv(source);
-	if (!header) return { ok: false, problems: [{ line: 1, message: "the file is empty" }] };
+	if (!header) return { ok: false, problems: [{ line: 1, key: "csv_empty" }] };
 	const names = header.cells.map((c) => c.trim());
 	const problems: CsvProblem[] = [];
 	for (const name of names) {
-		if (!(name in columns)) problems.push({ line: 1, message: `unknown column "${name}"` });
+		if (!(name in columns)) problems.push({ line: 1, key: "csv_unknown_column", vars: { column: name } });
 	}
 	for (const [name, col] of Object.entries(columns)) {
-		if (col.required && !names.includes(name)) problems.push({ line: 1, message: `missing column "${name}"` });
+		if (col.required && !names.includes(name)) {
+			problems.push({ line: 1, key: "csv_missing_column", vars: { column: name } });
+		}
 	}
-	if (new Set(names).size !== names.length) problems.push({ line: 1, message: "a column appears twice" });
+	if (new Set(names).size !== names.length) problems.push({ line: 1, key: "csv_repeated_column" });
 	if (problems.length > 0) return { ok: false, problems };
-	if (rows.length === 0) return { ok: false, problems: [{ line: 2, message: "no rows below the header" }] };
+	if (rows.length === 0) return { ok: false, problems: [{ line: 2, key: "csv_no_rows" }] };
 	if (rows.length > MAX_ROWS) {
-		return { ok: false, problems: [{ line: rows[MAX_ROWS]?.line ?? 1, message: `at most ${MAX_ROWS} rows per file` }] };
+		return { ok: false, problems: [{ line: rows[MAX_ROWS]?.line ?? 1, key: "csv_too_many", vars: { max: MAX_ROWS } }] };
 	}
 
 	const seen = new Map<string, number>();
 	const out: Record<string, string | number>[] = [];
 	for (const row of rows) {
 		if (row.cells.length !== names.length) {
-			problems.push({ line: row.line, message: `${row.cells.length} fields, the header has ${names.length}` });
+			problems.push({
+				line: row.line,
+				key: "csv_field_count",
+				vars: { n: row.cells.length, m: names.length },
+			});
 			continue;
 		}
 		const item: Record<string, string | number> = {};
@@ -139,13 +165,18 @@ export function checkCsv(source: string, columns: Record<string, Column>): CsvRe
 			const value = row.cells[i] ?? "";
 			if (!col || (!col.required && value.trim() === "")) return;
 			const problem = col.rule(value);
-			if (problem) problems.push({ line: row.line, message: `${name} "${value}" ${problem}` });
-			else item[name] = col.convert(value);
+			if (problem) {
+				problems.push({
+					line: row.line,
+					key: "csv_bad_value",
+					vars: { column: name, value, rule: problem.rule, ...problem.vars },
+				});
+			} else item[name] = col.convert(value);
 		});
 		const id = typeof item.id === "string" ? item.id : null;
 		if (id !== null) {
 			const first = seen.get(id);
-			if (first !== undefined) problems.push({ line: row.line, message: `id "${id}" already on line ${first}` });
+			if (first !== undefined) problems.push({ line: row.line, key: "csv_duplicate_id", vars: { id, first } });
 			else seen.set(id, row.line);
 		}
 		out.push(item);

@@ -1,0 +1,133 @@
+// `npm run screenshots`: the three pages at desktop and phone width, in docs/screenshots/, taken from
+// a real opening: a fresh dev server (its own throw-away state), the demo catalogue, buyers claiming
+// through the client module, staff confirming some holds. Nothing here is drawn by hand.
+import { mkdirSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { KaipanApiError, KaipanClient } from "../client/kaipan-client";
+import { launchChromium } from "../e2e/browser";
+import { buildWeb, startDevServer } from "../e2e/dev-server.mjs";
+import { adminRequest, seedDemo } from "./demo-data.mjs";
+
+const OUT = "docs/screenshots";
+const DESKTOP = { width: 1366, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+buildWeb();
+const server = await startDevServer();
+let browser: Browser | null = null;
+try {
+	const { baseUrl, adminToken } = server;
+	if (!adminToken) throw new Error(".dev.vars.example has no ADMIN_TOKEN");
+	const admin = (method: string, path: string, body?: unknown) => adminRequest(baseUrl, adminToken, method, path, body);
+	const demo = await seedDemo({ baseUrl, token: adminToken, opensInSeconds: 8, buyers: 80 });
+	browser = await launchChromium();
+	mkdirSync(OUT, { recursive: true });
+
+	// Staff watch from before the opening, so the charts have the whole rush.
+	const dashboard = await staffPage(browser, baseUrl, adminToken, "/dashboard?event=demo", DESKTOP);
+	await dashboard.locator("#live-state").filter({ hasText: "实时更新中" }).waitFor();
+	await sleep(Math.max(0, demo.startsAt.getTime() - Date.now()) + 300);
+
+	// The rush: every buyer goes for one of a few popular units, then for another; most are refused.
+	const popular = ["1-18-01", "1-18-04", "2-20-01", "2-20-04", "1-12-02", "2-15-03", "1-08-01", "2-06-04"];
+	const clients = await Promise.all(
+		demo.buyers.map(async (b: { id: string; accessCode: string }, i: number) => {
+			const client = new KaipanClient({ baseUrl, headers: { "cf-connecting-ip": `2001:db8::${i + 1}` } });
+			await client.login("demo", b.id, b.accessCode);
+			return client;
+		}),
+	);
+	const holds: string[] = [];
+	for (let round = 0; round < 6; round++) {
+		await Promise.all(
+			clients.map(async (client, i) => {
+				const listing =
+					round < 3
+						? popular[(i + round) % popular.length]
+						: `${1 + (i % 2)}-${String(1 + ((i * 7 + round) % 20)).padStart(2, "0")}-0${1 + (i % 4)}`;
+				try {
+					const hold = await client.claim(listing ?? "1-01-01");
+					if (hold.created) holds.push(hold.holdId);
+				} catch (err) {
+					if (!(err instanceof KaipanApiError)) throw err;
+				}
+			}),
+		);
+		await sleep(1_200);
+	}
+	// Deposits come in for some of them (orders reach D1 about a second after the grant).
+	await sleep(1_500);
+	for (const holdId of holds.slice(0, Math.ceil(holds.length / 2))) {
+		await admin("POST", `/api/admin/holds/${holdId}/confirm`);
+	}
+	await sleep(2_500);
+
+	await dashboard.locator('button.unit[data-status="held"]').first().click();
+	await dashboard.getByRole("button", { name: "确认认购" }).first().waitFor();
+	await shoot(dashboard, "dashboard-desktop");
+	const dashboardPhone = await staffPage(browser, baseUrl, adminToken, "/dashboard?event=demo", PHONE);
+	await dashboardPhone.locator("#live-state").filter({ hasText: "实时更新中" }).waitFor();
+	await shoot(dashboardPhone, "dashboard-mobile");
+
+	// A buyer who got a unit and is looking at another.
+	const holder = demo.buyers[0] as { id: string; accessCode: string };
+	for (const [name, viewport, lang] of [
+		["buyer-mobile", PHONE, "zh"],
+		["buyer-desktop", DESKTOP, "zh"],
+		["buyer-mobile-en", PHONE, "en"],
+	] as const) {
+		const context = await browser.newContext({ viewport, locale: "zh-CN" });
+		if (lang === "en") await context.addInitScript(() => localStorage.setItem("kp_lang", "en"));
+		const page = await context.newPage();
+		await page.goto(`${baseUrl}/?event=demo`);
+		await page.locator("#buyer-id").fill(holder.id);
+		await page.locator("#access-code").fill(holder.accessCode);
+		await page.locator("#login-form button[type=submit]").click();
+		await page
+			.locator("#live-state")
+			.filter({ hasText: lang === "en" ? "Live" : "实时更新中" })
+			.waitFor();
+		await page.locator('button.unit[data-status="available"]').nth(5).click();
+		await shoot(page, name, viewport === PHONE ? "viewport" : "full");
+		await context.close();
+	}
+
+	const console_ = await staffPage(browser, baseUrl, adminToken, "/console?event=demo", DESKTOP);
+	await console_.locator("#outbox table").waitFor();
+	const bad =
+		"id,building,floor,unit,layout,areaM2,priceCents\n3-01-01,3号楼,1,01,3室2厅,98.5,300000000\n3-01-02,3号楼,一,02,3室2厅,98.5,300000000\n";
+	await console_
+		.locator("#file-listings")
+		.setInputFiles({ name: "units.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+	await console_.locator("#import-listings button[type=submit]").click();
+	await console_.locator("#import-listings ol.problems").waitFor();
+	await shoot(console_, "console-desktop");
+	const consolePhone = await staffPage(browser, baseUrl, adminToken, "/console?event=demo", PHONE);
+	await consolePhone.locator("#event-summary").filter({ hasText: "房源" }).waitFor();
+	await shoot(consolePhone, "console-mobile", "viewport");
+	console.log(
+		`screenshots written to ${OUT}/ (${holds.length} holds granted, ${Math.ceil(holds.length / 2)} confirmed)`,
+	);
+} finally {
+	await browser?.close();
+	await server.stop();
+}
+
+async function staffPage(
+	b: Browser,
+	baseUrl: string,
+	token: string,
+	path: string,
+	viewport: { width: number; height: number },
+): Promise<Page> {
+	const context: BrowserContext = await b.newContext({ viewport, locale: "zh-CN" });
+	await context.addInitScript((t) => sessionStorage.setItem("kp_admin_token", t), token);
+	const page = await context.newPage();
+	await page.goto(`${baseUrl}${path}`);
+	return page;
+}
+
+async function shoot(page: Page, name: string, mode: "full" | "viewport" = "full"): Promise<void> {
+	await page.screenshot({ path: `${OUT}/${name}.png`, fullPage: mode === "full" });
+}
