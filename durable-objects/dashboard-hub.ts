@@ -136,16 +136,7 @@ export class DashboardHub extends DurableObject<Env> {
 		if (this.listingCount() === 0) await this.sync();
 		const touched = new Set<string>();
 		for (const h of changes) {
-			const updated = this.sql.exec(
-				`INSERT INTO holds (hold_id, listing_id, status, version) VALUES (?, ?, ?, ?)
-				 ON CONFLICT (hold_id) DO UPDATE SET status = excluded.status, version = excluded.version
-				 WHERE excluded.version > holds.version`,
-				h.holdId,
-				h.listingId,
-				h.status,
-				h.version,
-			).rowsWritten;
-			if (updated > 0) touched.add(h.listingId);
+			if (this.applyHold(h.holdId, h.listingId, h.status, h.version)) touched.add(h.listingId);
 		}
 		this.recompute([...touched]);
 	}
@@ -298,19 +289,25 @@ export class DashboardHub extends DurableObject<Env> {
 				status: string;
 				version: number;
 			}[]) {
-				this.sql.exec(
-					`INSERT INTO holds (hold_id, listing_id, status, version) VALUES (?, ?, ?, ?)
-					 ON CONFLICT (hold_id) DO UPDATE SET status = excluded.status, version = excluded.version
-					 WHERE excluded.version > holds.version`,
-					o.hold_id,
-					o.listing_id,
-					o.status,
-					o.version,
-				);
+				this.applyHold(o.hold_id, o.listing_id, o.status, o.version);
 			}
 		});
 		this.recompute(null);
 		this.syncedAt = startedAt;
+	}
+
+	/** D1's rule for orders: a hold only moves to a higher version. True when the row changed. */
+	private applyHold(holdId: string, listingId: string, status: string, version: number): boolean {
+		const written = this.sql.exec(
+			`INSERT INTO holds (hold_id, listing_id, status, version) VALUES (?, ?, ?, ?)
+			 ON CONFLICT (hold_id) DO UPDATE SET status = excluded.status, version = excluded.version
+			 WHERE excluded.version > holds.version`,
+			holdId,
+			listingId,
+			status,
+			version,
+		).rowsWritten;
+		return written > 0;
 	}
 
 	/** Recomputes listings (null: all) and queues a broadcast of those whose state changed. */

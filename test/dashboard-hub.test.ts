@@ -1,9 +1,13 @@
 // The live feed (API.md "Live updates"): who may connect, what each role hears, and that sockets and
 // their roles survive the hub's hibernation and eviction. Sockets are opened through the real worker.
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { createMessageBatch, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { type Attachment, type DashboardHub, dashboardHubOf } from "../durable-objects/dashboard-hub";
+import type { ListingInventory } from "../durable-objects/listing-inventory";
+import { listingInventoryOf } from "../durable-objects/stubs";
+import type { HoldRecord } from "../lib/holds";
+import worker from "../worker/index";
 import { admin, bearer, call, claim, errorCode, eventuallyOrders, login, seedEvent } from "./helpers";
 
 interface Frame {
@@ -54,6 +58,15 @@ async function ticket(eventId: string): Promise<string> {
 	const body = await res.json<{ ticket: string; expiresAt: string }>();
 	expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
 	return body.ticket;
+}
+
+/** Hands `bodies` to the orders consumer as one queue batch, as the runtime would. */
+async function deliver(bodies: HoldRecord[]): Promise<void> {
+	const batch = createMessageBatch(
+		"kaipan-orders",
+		bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+	);
+	await worker.queue(batch, env);
 }
 
 const staff = async (eventId: string) => open(eventId, { ticket: await ticket(eventId) });
@@ -193,7 +206,49 @@ describe("updates", () => {
 		expect((await hub.snapshot()).stats).toMatchObject({ sold: 1, held: 0, available: 0 });
 	});
 
-	it("the orders consumer feeds the hub, so a connect long after the change sees it", async () => {
+	it("the orders consumer feeds the hub: a batch's changes reach open sockets", async () => {
+		const ev = await seedEvent({ listings: 2 });
+		const dashboard = await staff(ev.eventId);
+		await dashboard.waitFor((f) => f.type === "snapshot");
+		const now = Date.now();
+		const hold: HoldRecord = {
+			holdId: "h-consumer",
+			eventId: ev.eventId,
+			listingId: "L2",
+			buyerId: "B1",
+			status: "held",
+			priceCents: 1,
+			expiresAt: now + 60_000,
+			createdAt: now,
+			updatedAt: now,
+			version: 1,
+		};
+		await deliver([hold]);
+		await dashboard.waitFor(isListing("L2", "held"), 1_000);
+		await deliver([{ ...hold, status: "expired", expiresAt: null, version: 2 }, hold]);
+		await dashboard.waitFor(isListing("L2", "available"), 1_000);
+		dashboard.ws.close();
+	});
+
+	it("an expiry (inventory alarm → queue → consumer) turns the unit available again", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 1, holdSeconds: 60 });
+		const b1 = await login(ev.eventId, "B1");
+		const dashboard = await staff(ev.eventId);
+		expect((await claim(b1, "L1")).status).toBe(201);
+		await dashboard.waitFor(isListing("L1", "held"), 1_000);
+		const inventory = listingInventoryOf(env, ev.eventId, "L1");
+		await runInDurableObject(inventory, (_: ListingInventory, state) => {
+			state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE status = 'held'", Date.now() - 1);
+		});
+		const expiredAt = Date.now();
+		expect(await runDurableObjectAlarm(inventory)).toBe(true);
+		const frame = await dashboard.waitFor(isListing("L1", "available"), 5_000);
+		// Through the queue's batch window: about a second, not the fast path's milliseconds.
+		console.log(`expiry → listing frame: ${frame.receivedAt - expiredAt} ms`);
+		dashboard.ws.close();
+	});
+
+	it("a hub that lost its state rebuilds it from D1 when a page connects", async () => {
 		const ev = await seedEvent({ listings: 2, buyers: 1 });
 		const b1 = await login(ev.eventId, "B1");
 		const { holdId } = await (await claim(b1, "L2")).json<{ holdId: string }>();
