@@ -2,7 +2,7 @@
 // claims a unit, a sales dashboard sees it held within a second, the operator confirms it and both
 // pages show it sold; the console refuses a bad CSV file line by line and imports nothing.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { adminRequest } from "../scripts/demo-data.mjs";
 import { launchChromium } from "./browser";
 
@@ -18,6 +18,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	await browser?.close();
+});
+beforeEach(() => {
+	problems.length = 0;
 });
 
 /** A page in its own context (one person); CSP violations and script errors fail the test. */
