@@ -3,7 +3,7 @@
 // lost: the operator inspects them (GET /api/admin/dead-letters) and replays them to their queue
 // once the cause is fixed (POST /api/admin/dead-letters/replay). Every consumer is idempotent, so a
 // replay of something that meanwhile succeeded changes nothing.
-import { dbOf, schema } from "../db/client";
+import { dbOf, runBatch, schema } from "../db/client";
 
 export const DLQ_SUFFIX = "-dlq";
 
@@ -11,14 +11,15 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
 	const queue = batch.queue.slice(0, -DLQ_SUFFIX.length);
 	const db = dbOf(env);
 	const parkedAt = new Date().toISOString();
-	const [first, ...rest] = batch.messages.map((m) =>
-		db
-			.insert(schema.deadLetters)
-			.values({ id: m.id, queue, body: JSON.stringify(m.body), attempts: m.attempts, parkedAt })
-			.onConflictDoNothing(),
+	await runBatch(
+		db,
+		batch.messages.map((m) =>
+			db
+				.insert(schema.deadLetters)
+				.values({ id: m.id, queue, body: JSON.stringify(m.body), attempts: m.attempts, parkedAt })
+				.onConflictDoNothing(),
+		),
 	);
-	if (!first) return;
-	await db.batch([first, ...rest]);
 	console.error("messages parked in dead_letters", { queue, count: batch.messages.length });
 	batch.ackAll();
 }

@@ -3,7 +3,7 @@
 // batch, the notification-worthy changes go on to the notifications queue (deduplicated there too)
 // and every change goes to the event's dashboard hub (best-effort).
 import { sql } from "drizzle-orm";
-import { dbOf, schema } from "../db/client";
+import { dbOf, runBatch, schema } from "../db/client";
 import { dashboardHubOf, type HoldChange } from "../durable-objects/dashboard-hub";
 import { type HoldRecord, type NotificationMessage, notificationKind } from "../lib/holds";
 
@@ -33,12 +33,14 @@ export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): 
 				setWhere: sql`excluded.version > ${schema.orders.version}`,
 			});
 
-	const [first, ...rest] = batch.messages;
-	if (!first) return;
+	if (batch.messages.length === 0) return;
 	let written: readonly Message<HoldRecord>[];
 	try {
 		// One round trip for the whole batch in the common case.
-		await db.batch([upsert(first.body), ...rest.map((m) => upsert(m.body))]);
+		await runBatch(
+			db,
+			batch.messages.map((m) => upsert(m.body)),
+		);
 		written = batch.messages;
 	} catch (err) {
 		// Find the poison message(s): write one by one, retry only those that fail.

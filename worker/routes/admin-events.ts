@@ -3,7 +3,7 @@
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { dbOf, schema } from "../../db/client";
+import { dbOf, runBatch, schema } from "../../db/client";
 import { randomAccessCode } from "../../lib/crypto";
 import { base64urlDecode, base64urlEncode, utf8 } from "../../lib/encoding";
 import { isLocked } from "../../lib/event-rules";
@@ -263,15 +263,6 @@ function excluded(columns: string[]) {
 
 function camel(col: string): string {
 	return col.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
-}
-
-/** One D1 batch is one transaction: a bulk import lands whole or not at all. */
-async function runBatch(
-	db: ReturnType<typeof dbOf>,
-	statements: Parameters<ReturnType<typeof dbOf>["batch"]>[0][number][],
-) {
-	const [first, ...rest] = statements;
-	if (first) await db.batch([first, ...rest]);
 }
 
 function encodeCursor(createdAt: string, holdId: string): string {
