@@ -1,0 +1,289 @@
+// `npm run bench`: the real bundle with all its bindings in the leanest local runtime (Miniflare, see
+// runtime.mts), measured in one run:
+//   1. the runtime's own ceiling (GET /api/health: no middleware, no I/O), before and after the rest;
+//   2. the sold-out rejection path (a crowd of logged-in buyers sending signed claims for a unit that
+//      is gone → 409 at the edge);
+//   3. the winning claim path (one claim per listing, each by its own buyer → 201);
+//   4. a mixed crowd of 10,000 buyers on 500 units (crowd.mts), then every guarantee checked in D1.
+// Each phase: throughput, p50/p99/max latency, outcomes by code, workerd CPU per request. The table is
+// written into docs/BENCHMARKS.md between its bench markers. Options: --help.
+import { parseArgs } from "node:util";
+import { adminRequest, demoListings } from "../demo-data.mjs";
+import {
+	type Buyer,
+	type BuyerCredentials,
+	loginBuyers,
+	numberedBuyers,
+	registerBuyers,
+	signedClaim,
+} from "./buyers.mts";
+import { startCpuWindow } from "./cpu.mts";
+import { bestFirst, runCrowd } from "./crowd.mts";
+import { D1Watcher, type Grant, type Verdict, verifyGuarantees } from "./guarantees.mts";
+import { forEachLimited, HttpPool, type HttpRequest, Tally } from "./load.mts";
+import { type PhaseRow, phaseRow, writeReport } from "./report.mts";
+import { startRuntime } from "./runtime.mts";
+
+const { values: args } = parseArgs({
+	options: {
+		connections: { type: "string", default: "50" },
+		health: { type: "string", default: "20000" },
+		"soldout-buyers": { type: "string", default: "1500" },
+		"claims-per-buyer": { type: "string", default: "8" },
+		winners: { type: "string", default: "1000" },
+		buyers: { type: "string", default: "10000" },
+		units: { type: "string", default: "500" },
+		"no-write": { type: "boolean", default: false },
+		help: { type: "boolean", default: false },
+	},
+});
+if (args.help) {
+	console.log(`npm run bench [-- options]
+  --connections N       connections (= requests in flight) of the load generator (50)
+  --health N            requests of each ceiling phase (20000)
+  --soldout-buyers N    buyers in the sold-out crowd (1500), each sending --claims-per-buyer claims (8)
+  --winners N           listings, and buyers, of the winning-claim phase (1000)
+  --buyers N --units N  the mixed crowd (10000 buyers on 500 units)
+  --no-write            print the table, leave docs/BENCHMARKS.md alone`);
+	process.exit(0);
+}
+const CONNECTIONS = Number(args.connections);
+const ADMIN_TOKEN = "dev-admin-token";
+const started = performance.now();
+const log = (msg: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
+
+const runtime = await startRuntime();
+log(`Miniflare up at ${runtime.url} (workerd pid ${runtime.workerdPid ?? "unknown"})`);
+const http = new HttpPool(runtime.url, CONNECTIONS);
+const rows: PhaseRow[] = [];
+const verdicts: { name: string; verdict: Verdict }[] = [];
+const notes: string[] = [];
+const closers: (() => Promise<void>)[] = [];
+/** Who sent each pre-signed claim, to attribute its 201. */
+const senders = new WeakMap<HttpRequest, string>();
+
+try {
+	// Setup (timed, not a measured phase): both events, their buyers registered and logged in.
+	const edge = await setupEdgeEvent();
+	const crowd = await setupCrowdEvent();
+
+	await measure("warm-up", health(2_000), { record: false });
+	const ceiling = await measure("1. ceiling: GET /api/health", health(Number(args.health)));
+
+	const soldOut = await presign(edge.soldOutCrowd, Number(args["claims-per-buyer"]), () => "SOLD");
+	await measure("2. sold-out claim → 409 at the edge", soldOut, { ceiling });
+
+	const grants = new Map<string, Grant>([[edge.firstHold.holdId, edge.firstHold]]);
+	let lastGrantAt = 0;
+	const winning = await presign(edge.winners, 1, (i) => winnerListing(i));
+	await measure("3. winning claim → 201", winning, {
+		ceiling,
+		onAnswer: (req, status, body) => {
+			if (status !== 201 || !body) return;
+			const holdId = String(body.holdId);
+			grants.set(holdId, { holdId, listingId: String(body.listingId), buyerId: senders.get(req) ?? "" });
+			lastGrantAt = performance.now();
+		},
+	});
+	verdicts.push({
+		name: "phases 2–3 (edge event)",
+		verdict: await verifyGuarantees({
+			baseUrl: runtime.url,
+			adminToken: ADMIN_TOKEN,
+			eventId: edge.eventId,
+			grants,
+			lastGrantAt,
+			demandExceedsSupply: false,
+		}),
+	});
+	await measure("1'. ceiling again (drift check)", health(Number(args.health)), { ceiling });
+
+	log(`opening ${crowd.eventId}: ${crowd.buyers.length} buyers on ${crowd.listings.length} units`);
+	const claims = new Tally();
+	const tokens = new Tally();
+	const other = new Tally();
+	crowd.route((path) => (path.endsWith("/claims") ? claims : path.endsWith("/purchase-token") ? tokens : other));
+	await adminRequest(runtime.url, ADMIN_TOKEN, "POST", `/api/admin/events/${crowd.eventId}/status`, { status: "open" });
+	const watcher = new D1Watcher(runtime.url, ADMIN_TOKEN, crowd.eventId);
+	const cpu = startCpuWindow(runtime.workerdPid);
+	const result = await runCrowd({
+		eventId: crowd.eventId,
+		buyers: crowd.buyers,
+		listings: crowd.listings,
+		deadline: performance.now() + 150_000,
+	});
+	const window = cpu();
+	const label = `4. mixed crowd: ${crowd.buyers.length} buyers, ${crowd.listings.length} units`;
+	rows.push(phaseRow(`${label} (all requests)`, new Tally().merge(claims, tokens, other), window, ceiling));
+	rows.push(phaseRow("4a. … its claims", claims, window, ceiling, { cpu: false }));
+	rows.push(phaseRow("4b. … its purchase tokens", tokens, window, ceiling, { cpu: false }));
+	rows.push(phaseRow("4c. … its listing-board reads", other, window, ceiling, { cpu: false }));
+	const outcomeText = [...result.outcomes].map(([k, n]) => `${n} ${k}`).join(", ");
+	log(`${label}: ${outcomeText}; ${result.retries} retries after 429/503`);
+	notes.push(`Mixed crowd outcome: ${outcomeText}; ${result.retries} claims retried after 429/503.`);
+	verdicts.push({
+		name: "phase 4 (mixed crowd)",
+		verdict: await verifyGuarantees({
+			baseUrl: runtime.url,
+			adminToken: ADMIN_TOKEN,
+			eventId: crowd.eventId,
+			grants: result.grants,
+			lastGrantAt: result.lastGrantAt,
+			demandExceedsSupply: true,
+			watcher,
+		}),
+	});
+	for (const { name, verdict } of verdicts) {
+		log(`guarantees, ${name}: ${verdict.ok ? "all hold" : "FAILED"}`);
+		for (const c of verdict.checks) log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+	}
+	const report = writeReport({ rows, verdicts, notes, connections: CONNECTIONS, write: !args["no-write"] });
+	console.log(`\n${report}`);
+	log(args["no-write"] ? "done (docs/BENCHMARKS.md left alone)" : "done: docs/BENCHMARKS.md updated");
+	process.exitCode = verdicts.every((v) => v.verdict.ok) ? 0 : 1;
+} finally {
+	await http.close();
+	for (const close of closers) await close();
+	await runtime.dispose();
+}
+
+// --- phases ----------------------------------------------------------------------------------------
+
+function health(n: number): HttpRequest[] {
+	return Array.from({ length: n }, () => ({ method: "GET", path: "/api/health" }));
+}
+
+/** Sends `requests` over the pool, CONNECTIONS at a time; returns the throughput. */
+async function measure(
+	name: string,
+	requests: readonly HttpRequest[],
+	options: {
+		record?: boolean;
+		ceiling?: number;
+		onAnswer?: (req: HttpRequest, status: number, body: Record<string, unknown> | null) => void;
+	} = {},
+): Promise<number> {
+	const tally = new Tally();
+	const cpu = startCpuWindow(runtime.workerdPid);
+	await forEachLimited(requests, CONNECTIONS, async (req) => {
+		const answer = await http.send(req, tally);
+		options.onAnswer?.(req, answer.status, answer.body);
+	});
+	const r = phaseRow(name, tally, cpu(), options.ceiling);
+	if (options.record !== false) {
+		rows.push(r);
+		log(
+			`${name}: ${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; ${r.outcomes}`,
+		);
+	}
+	return r.throughput;
+}
+
+/**
+ * Signs `perBuyer` claims per buyer just before the phase (timestamps stay well inside the ±30 s
+ * window), interleaved so that each buyer's claims are spread over the phase like a person's clicks.
+ */
+async function presign(buyers: readonly Buyer[], perBuyer: number, listingOf: (i: number) => string) {
+	const requests: HttpRequest[] = [];
+	for (let k = 0; k < perBuyer; k++) {
+		for (const [i, buyer] of buyers.entries()) {
+			const req = await signedClaim(buyer, listingOf(i));
+			senders.set(req, buyer.id);
+			requests.push(req);
+		}
+	}
+	return requests;
+}
+
+// --- setup -----------------------------------------------------------------------------------------
+
+function winnerListing(i: number): string {
+	return `W${String(i + 1).padStart(5, "0")}`;
+}
+
+async function putEvent(eventId: string, name: string) {
+	const now = Date.now();
+	await adminRequest(runtime.url, ADMIN_TOKEN, "PUT", `/api/admin/events/${eventId}`, {
+		name,
+		// Opened by the operator route when its phase starts; the times only frame the sale.
+		startsAt: new Date(now + 3_600_000).toISOString(),
+		endsAt: new Date(now + 7_200_000).toISOString(),
+		holdSeconds: 3_600,
+		perBuyerLimit: 1,
+	});
+}
+
+async function logIn(eventId: string, credentials: BuyerCredentials[], tallyFor: (path: string) => Tally) {
+	await registerBuyers(runtime.url, ADMIN_TOKEN, eventId, credentials);
+	const cpu = startCpuWindow(runtime.workerdPid);
+	const pool = await loginBuyers({ baseUrl: runtime.url, eventId, credentials, connections: CONNECTIONS, tallyFor });
+	closers.push(pool.close);
+	const w = cpu();
+	const each = w.server === null ? "" : `, ${((w.server * 1e6) / credentials.length).toFixed(0)} µs workerd CPU each`;
+	const line = `${credentials.length} logins for ${eventId} in ${w.wallSeconds.toFixed(1)} s (${(credentials.length / w.wallSeconds).toFixed(0)}/s${each})`;
+	log(line);
+	notes.push(`Setup: ${line}.`);
+	return pool;
+}
+
+async function setupEdgeEvent() {
+	const eventId = `bench-edge-${Date.now().toString(36)}`;
+	const soldOutBuyers = Number(args["soldout-buyers"]);
+	const winners = Number(args.winners);
+	await putEvent(eventId, "Benchmark: edge paths");
+	const listing = (id: string, i: number) => ({
+		id,
+		building: "1号楼",
+		floor: 1 + (i % 30),
+		unit: String(1 + (i % 4)).padStart(2, "0"),
+		layout: "3室2厅2卫",
+		areaM2: 120,
+		priceCents: 300_000_000 + i,
+		stock: 1,
+	});
+	const listings = [listing("SOLD", 0), ...Array.from({ length: winners }, (_, i) => listing(winnerListing(i), i + 1))];
+	await adminRequest(runtime.url, ADMIN_TOKEN, "PUT", `/api/admin/events/${eventId}/listings`, { listings });
+	const setup = new Tally();
+	const credentials = [
+		...numberedBuyers("first", 1),
+		...numberedBuyers("s", soldOutBuyers),
+		...numberedBuyers("w", winners),
+	];
+	const pool = await logIn(eventId, credentials, () => setup);
+	await adminRequest(runtime.url, ADMIN_TOKEN, "POST", `/api/admin/events/${eventId}/status`, { status: "open" });
+	await forEachLimited(pool.buyers, CONNECTIONS, async (b) => {
+		await b.client.purchaseToken();
+	});
+	const [first, ...rest] = pool.buyers;
+	if (!first) throw new Error("no buyers");
+	// The unit the sold-out crowd wants is taken before it arrives (which also sets the edge flag).
+	const hold = await first.client.claim("SOLD");
+	return {
+		eventId,
+		firstHold: { holdId: hold.holdId, listingId: "SOLD", buyerId: first.id },
+		soldOutCrowd: rest.slice(0, soldOutBuyers),
+		winners: rest.slice(soldOutBuyers),
+	};
+}
+
+async function setupCrowdEvent() {
+	const eventId = `bench-crowd-${Date.now().toString(36)}`;
+	const units = Number(args.units);
+	await putEvent(eventId, "Benchmark: mixed crowd");
+	// The demo catalogue's shape (price by floor and end unit) in five buildings, cut to `units`.
+	const listings = demoListings({ buildings: 5, floors: Math.ceil(units / 20), unitsPerFloor: 4 }).slice(0, units);
+	await adminRequest(runtime.url, ADMIN_TOKEN, "PUT", `/api/admin/events/${eventId}/listings`, { listings });
+	const setup = new Tally();
+	let current: (path: string) => Tally = () => setup;
+	const pool = await logIn(eventId, numberedBuyers("c", Number(args.buyers)), (path) => current(path));
+	const board = await pool.buyers[0]?.client.getListings(eventId);
+	return {
+		eventId,
+		buyers: pool.buyers,
+		listings: bestFirst(board?.listings ?? []),
+		/** Sends the crowd's requests to other tallies from now on. */
+		route(next: (path: string) => Tally) {
+			current = next;
+		},
+	};
+}
