@@ -193,23 +193,28 @@ export class KaipanClient {
 		return this.parse<T>(res);
 	}
 
-	private async parse<T>(res: Response): Promise<T> {
-		if (res.status === 204) return undefined as T;
-		const text = await res.text();
-		const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-		if (!res.ok) {
-			const error = (body.error ?? {}) as { code?: string; message?: string };
-			const retry = res.headers.get("retry-after");
-			throw new KaipanApiError(
-				res.status,
-				error.code ?? "unknown",
-				error.message ?? `HTTP ${res.status}`,
-				retry === null ? null : Number(retry),
-				body,
-			);
-		}
-		return body as T;
+	private parse<T>(res: Response): Promise<T> {
+		return parseApiResponse<T>(res);
 	}
+}
+
+/** An API answer as data, or a KaipanApiError carrying its status, code and Retry-After. */
+export async function parseApiResponse<T>(res: Response): Promise<T> {
+	if (res.status === 204) return undefined as T;
+	const text = await res.text();
+	const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+	if (!res.ok) {
+		const error = (body.error ?? {}) as { code?: string; message?: string };
+		const retry = res.headers.get("retry-after");
+		throw new KaipanApiError(
+			res.status,
+			error.code ?? "unknown",
+			error.message ?? `HTTP ${res.status}`,
+			retry === null ? null : Number(retry),
+			body,
+		);
+	}
+	return body as T;
 }
 
 async function peekCode(res: Response): Promise<string | undefined> {

@@ -4,6 +4,7 @@
 // make them atomic. Rejections read only and never write.
 import { DurableObject } from "cloudflare:workers";
 import { type HoldRecord, type HoldStatus, isActive } from "../lib/holds";
+import { dashboardHubOf } from "./dashboard-hub";
 import { buyerQuotaOf } from "./stubs";
 
 /** What the worker tells the object about its listing; stored on the first claim, frozen after. */
@@ -321,6 +322,7 @@ export class ListingInventory extends DurableObject<Env> {
 				)
 				.toArray();
 			if (rows.length === 0) return;
+			this.pushToDashboard(rows);
 			const delivered = await this.deliver(rows);
 			for (const row of rows) {
 				if (delivered.has(row.seq)) {
@@ -359,6 +361,25 @@ export class ListingInventory extends DurableObject<Env> {
 			}
 		}
 		return delivered;
+	}
+
+	/**
+	 * Live dashboards see a change within the second only if told now: the queue path waits for its
+	 * batch window and a D1 write. Best-effort (the hub re-reads D1 on connect, the queue path follows
+	 * and the hub keeps the higher version), so a failure is logged, never retried.
+	 */
+	private pushToDashboard(rows: OutboxRow[]): void {
+		const changes = rows
+			.filter((r) => r.target === "orders")
+			.map((r) => JSON.parse(r.body) as HoldRecord)
+			.map((h) => ({ holdId: h.holdId, listingId: h.listingId, status: h.status, version: h.version }));
+		const eventId = this.terms?.eventId;
+		if (changes.length === 0 || !eventId) return;
+		this.ctx.waitUntil(
+			dashboardHubOf(this.env, eventId)
+				.applyHolds(eventId, changes)
+				.catch((err: unknown) => console.warn("dashboard push failed; the queue path follows", { error: String(err) })),
+		);
 	}
 
 	/** Make sure the alarm fires no later than `at`. */

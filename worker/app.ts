@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError, handleError } from "./errors";
 import type { AppEnv } from "./hono-env";
-import { claimFeed, holdFeed } from "./live-feed";
+import { claimFeed } from "./live-feed";
 import { adminAuth } from "./middleware/admin-auth";
 import { addressBucket, addressRateLimit } from "./middleware/rate-limit";
 import { sameOriginForCookies } from "./middleware/same-origin";
@@ -32,14 +32,12 @@ app.use(
 		crossOriginResourcePolicy: "same-origin",
 	}),
 );
+// Claim outcomes for the staff dashboard, counted outside every check so that refusals count too.
+app.use("/api/events/:eventId/claims", claimFeed());
 app.use("/api/*", sameOriginForCookies());
 app.use("/api/*", addressBucket);
 app.on(["POST", "PUT", "DELETE"], "/api/*", addressRateLimit());
 app.use("/api/admin/*", adminAuth());
-// Live operations: dashboards hear of claims and hold changes from here at once (worker/live-feed.ts).
-app.use("/api/events/:eventId/claims", claimFeed());
-app.use("/api/holds/:holdId/cancel", holdFeed());
-app.use("/api/admin/holds/:holdId/*", holdFeed());
 app.route("/api/admin/events", adminEvents);
 app.route("/api/admin/holds", adminHolds);
 app.route("/api/admin/events", adminLive);

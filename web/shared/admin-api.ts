@@ -1,7 +1,7 @@
 // Operator requests from the staff pages: the admin token typed in by the operator is kept in
 // sessionStorage (gone when the tab closes) and sent as Bearer; errors come back as KaipanApiError,
 // the same class the buyer client throws, so one describeError() serves every page.
-import { KaipanApiError } from "../../client/kaipan-client";
+import { parseApiResponse } from "../../client/kaipan-client";
 
 const TOKEN_KEY = "kp_admin_token";
 const EVENT_KEY = "kp_event";
@@ -32,20 +32,7 @@ export async function adminApi<T>(method: string, path: string, body?: unknown):
 		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
-	const text = await res.text();
-	const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-	if (!res.ok) {
-		const error = (parsed.error ?? {}) as { code?: string; message?: string };
-		const retry = res.headers.get("retry-after");
-		throw new KaipanApiError(
-			res.status,
-			error.code ?? "unknown",
-			error.message ?? `HTTP ${res.status}`,
-			retry === null ? null : Number(retry),
-			parsed,
-		);
-	}
-	return parsed as T;
+	return parseApiResponse<T>(res);
 }
 
 export interface OrderRow {
