@@ -5,7 +5,6 @@
 //   - after "sold out" tries their next choice; having run out of choices, looks at the listing board
 //     (at most twice) and tries units it shows as available;
 //   - retries 429/503 after Retry-After with jitter (bounded), stops on a hold or limit_reached.
-import type { Listing } from "../../client/kaipan-client.ts";
 import type { Buyer } from "./buyers.mts";
 import { retryAfterMs } from "./buyers.mts";
 import type { Grant } from "./guarantees.mts";
@@ -14,7 +13,7 @@ export interface CrowdOptions {
 	eventId: string;
 	buyers: readonly Buyer[];
 	/** The catalogue, for the buyers' preferences (best first: the skew is over this order). */
-	listings: readonly Listing[];
+	listings: readonly Unit[];
 	/** Zipf exponent: 0 is uniform; ~1 has the top few units wanted by a large share of the crowd. */
 	skew?: number;
 	/** Share of buyers who click two units at once. */
@@ -39,8 +38,14 @@ const MAX_TRIES_PER_UNIT = 6;
 const BOARD_LOOKS = 2;
 const TRIES_PER_LOOK = 3;
 
+/** What the crowd needs to know of a listing. */
+export interface Unit {
+	id: string;
+	priceCents: number;
+}
+
 /** Listings, best first: higher price is a better floor or an end unit in the demo data. */
-export function bestFirst(listings: readonly Listing[]): Listing[] {
+export function bestFirst<T extends Unit>(listings: readonly T[]): T[] {
 	return [...listings].sort((a, b) => b.priceCents - a.priceCents || a.id.localeCompare(b.id));
 }
 
