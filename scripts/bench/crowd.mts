@@ -8,6 +8,7 @@
 import type { Buyer } from "./buyers.mts";
 import { retryAfterMs } from "./buyers.mts";
 import type { Grant } from "./guarantees.mts";
+import { Semaphore } from "./load.mts";
 
 export interface CrowdOptions {
 	eventId: string;
@@ -22,6 +23,12 @@ export interface CrowdOptions {
 	seed?: number;
 	/** No new request starts after this (performance.now()). */
 	deadline: number;
+	/**
+	 * Buyers acting at once (one action: a purchase token and a signed claim, or a look at the board).
+	 * A buyer signs only once it may send, so a crowd larger than the connections queues here, not
+	 * with a signed request whose timestamp goes stale while it waits.
+	 */
+	concurrency: number;
 }
 
 export interface CrowdResult {
@@ -58,13 +65,22 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdResult> {
 	let lastGrantAt = 0;
 	let retries = 0;
 	const note = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+	const slots = new Semaphore(options.concurrency);
+	const acting = async <T,>(action: () => Promise<T>): Promise<T> => {
+		await slots.acquire();
+		try {
+			return await action();
+		} finally {
+			slots.release();
+		}
+	};
 
 	type Attempt = "won" | "sold_out" | "limit_reached" | "gave_up";
 	const attempt = async (buyer: Buyer, listingId: string): Promise<Attempt> => {
 		for (let tryNo = 1; tryNo <= MAX_TRIES_PER_UNIT; tryNo++) {
 			if (performance.now() > options.deadline) return "gave_up";
 			try {
-				const hold = await buyer.client.claim(listingId);
+				const hold = await acting(() => buyer.client.claim(listingId));
 				if (hold.created) {
 					grants.set(hold.holdId, { holdId: hold.holdId, listingId, buyerId: buyer.id });
 					lastGrantAt = performance.now();
@@ -101,7 +117,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdResult> {
 		}
 		for (let look = 0; look < BOARD_LOOKS && result === "sold_out"; look++) {
 			if (performance.now() > options.deadline) break;
-			const board = await buyer.client.getListings(options.eventId).catch(() => null);
+			const board = await acting(() => buyer.client.getListings(options.eventId)).catch(() => null);
 			const open = board?.listings.filter((l) => l.available > 0) ?? [];
 			if (open.length === 0) break;
 			for (let t = 0; t < TRIES_PER_LOOK && result === "sold_out"; t++) {

@@ -120,10 +120,11 @@ export class Semaphore {
 }
 
 /**
- * A `fetch` for KaipanClient over `connections` keep-alive connections. At most that many requests
- * are in flight (the rest wait for a free connection before their clock starts, as with wrk's
- * connections), and each is timed from send until its body is read into the Tally that `tallyFor`
- * picks by path (the bodies are small).
+ * A `fetch` for KaipanClient over `connections` keep-alive connections, each request timed from send
+ * until its body is read, into the Tally that `tallyFor` picks by path (the bodies are small).
+ * Callers keep at most `connections` requests in flight (a crowd takes a Semaphore before a buyer
+ * acts, so that a claim is signed only once a connection is free, as a person's device would send
+ * it); the semaphore here only guarantees that no request's clock runs while it waits for one.
  */
 export function timedFetch(
 	connections: number,

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 
@@ -21,6 +21,11 @@ export interface Runtime {
 
 export interface RuntimeOptions {
 	port?: number;
+	/**
+	 * The project to bundle and configure from (default: the current directory). A patched copy of
+	 * the repository lets a proposed change be measured before it is made.
+	 */
+	project?: string;
 	/** Replace wrangler.toml's vars/secrets for this run (e.g. tuning experiments). */
 	vars?: Record<string, string>;
 }
@@ -28,10 +33,11 @@ export interface RuntimeOptions {
 const require = createRequire(import.meta.url);
 
 /** `wrangler deploy --dry-run`: the very module that would be uploaded. */
-export function bundleWorker(outdir: string): string {
+export function bundleWorker(outdir: string, project = "."): string {
 	// The package exports no bin path; resolve it beside its package.json.
 	const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 	const run = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], {
+		cwd: project,
 		env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
 		encoding: "utf8",
 	});
@@ -50,8 +56,9 @@ export function readDevVars(path = ".dev.vars.example"): Record<string, string> 
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
 	const work = mkdtempSync(join(tmpdir(), "kaipan-bench-"));
-	const scriptPath = bundleWorker(join(work, "bundle"));
-	const { workerOptions, externalWorkers } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+	const project = resolve(options.project ?? ".");
+	const scriptPath = bundleWorker(join(work, "bundle"), project);
+	const { workerOptions, externalWorkers } = unstable_getMiniflareWorkerOptions(join(project, "wrangler.toml"));
 	// The bundle is one self-contained module, so wrangler's module rules have nothing to match (and
 	// Miniflare 5's v4 converter refuses them).
 	const { modulesRules: _rules, ...worker } = workerOptions;
@@ -62,7 +69,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 		rootPath: dirname(scriptPath),
 		modules: true,
 		scriptPath,
-		bindings: { ...(worker.bindings as Record<string, string>), ...readDevVars(), ...options.vars },
+		bindings: {
+			...(worker.bindings as Record<string, string>),
+			...readDevVars(join(project, ".dev.vars.example")),
+			...options.vars,
+		},
 	} as V4WorkerOptions;
 	const mf = new Miniflare(
 		convertV4MiniflareOptions({
@@ -78,7 +89,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 		}),
 	);
 	const url = (await mf.ready).origin;
-	await applyMigrations(mf);
+	await applyMigrations(mf, join(project, "migrations"));
 	return {
 		url,
 		workerdPid: workerdChild(),
@@ -90,13 +101,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 }
 
 /** migrations/*.sql in order, as `wrangler d1 migrations apply --local` would run them. */
-async function applyMigrations(mf: Miniflare): Promise<void> {
+async function applyMigrations(mf: Miniflare, dir: string): Promise<void> {
 	const db = await mf.getD1Database("DB");
-	const files = readdirSync("migrations")
+	const files = readdirSync(dir)
 		.filter((f) => f.endsWith(".sql"))
 		.sort();
 	for (const file of files) {
-		const statements = unstable_splitSqlQuery(readFileSync(join("migrations", file), "utf8"))
+		const statements = unstable_splitSqlQuery(readFileSync(join(dir, file), "utf8"))
 			.map((s) => s.replaceAll("--> statement-breakpoint", "").trim())
 			.filter((s) => s.length > 0);
 		await db.batch(statements.map((s) => db.prepare(s)));

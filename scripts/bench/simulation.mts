@@ -84,6 +84,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
 			seed: o.seed,
 			skew: o.skew,
 			deadline: start + o.crowdSeconds * 1000,
+			concurrency: o.connections,
 		}).finally(() => clearInterval(progress));
 		const seconds = (performance.now() - start) / 1000;
 		const all = new Tally().merge(claims, tokens, other);
