@@ -56,48 +56,56 @@ export function readDevVars(path = ".dev.vars.example"): Record<string, string> 
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
 	const work = mkdtempSync(join(tmpdir(), "kaipan-bench-"));
-	const project = resolve(options.project ?? ".");
-	const scriptPath = bundleWorker(join(work, "bundle"), project);
-	const { workerOptions, externalWorkers } = unstable_getMiniflareWorkerOptions(join(project, "wrangler.toml"));
-	// The bundle is one self-contained module, so wrangler's module rules have nothing to match (and
-	// Miniflare 5's v4 converter refuses them).
-	const { modulesRules: _rules, ...worker } = workerOptions;
-	// wrangler's declared option types lag the Miniflare 5 beta they are made for; the shapes agree.
-	const kaipan = {
-		...worker,
-		name: "kaipan",
-		rootPath: dirname(scriptPath),
-		modules: true,
-		scriptPath,
-		bindings: {
-			...(worker.bindings as Record<string, string>),
-			...readDevVars(join(project, ".dev.vars.example")),
-			...options.vars,
-		},
-	} as V4WorkerOptions;
-	const mf = new Miniflare(
-		convertV4MiniflareOptions({
-			host: "127.0.0.1",
-			port: options.port ?? 0,
-			log: new Log(LogLevel.WARN),
-			// No Request.cf lookup: this machine has no internet, and no route reads it.
-			cf: false,
-			logRequests: false,
-			// Fresh state on disk, as `wrangler dev` keeps it: SQLite files for D1 and every object.
-			resourcePersistencePath: join(work, "state"),
-			workers: [kaipan, ...(externalWorkers as V4WorkerOptions[])],
-		}),
-	);
-	const url = (await mf.ready).origin;
-	await applyMigrations(mf, join(project, "migrations"));
-	return {
-		url,
-		workerdPid: workerdChild(),
-		async dispose() {
+	try {
+		const project = resolve(options.project ?? ".");
+		const scriptPath = bundleWorker(join(work, "bundle"), project);
+		const { workerOptions, externalWorkers } = unstable_getMiniflareWorkerOptions(join(project, "wrangler.toml"));
+		// The bundle is one self-contained module, so wrangler's module rules have nothing to match (and
+		// Miniflare 5's v4 converter refuses them).
+		const { modulesRules: _rules, ...worker } = workerOptions;
+		// wrangler's declared option types lag the Miniflare 5 beta they are made for; the shapes agree.
+		const kaipan = {
+			...worker,
+			name: "kaipan",
+			rootPath: dirname(scriptPath),
+			modules: true,
+			scriptPath,
+			bindings: {
+				...(worker.bindings as Record<string, string>),
+				...readDevVars(join(project, ".dev.vars.example")),
+				...options.vars,
+			},
+		} as V4WorkerOptions;
+		const mf = new Miniflare(
+			convertV4MiniflareOptions({
+				host: "127.0.0.1",
+				port: options.port ?? 0,
+				log: new Log(LogLevel.WARN),
+				// No Request.cf lookup: this machine has no internet, and no route reads it.
+				cf: false,
+				logRequests: false,
+				// Fresh state on disk, as `wrangler dev` keeps it: SQLite files for D1 and every object.
+				resourcePersistencePath: join(work, "state"),
+				workers: [kaipan, ...(externalWorkers as V4WorkerOptions[])],
+			}),
+		);
+		const dispose = async () => {
 			await mf.dispose();
 			rmSync(work, { recursive: true, force: true });
-		},
-	};
+		};
+		try {
+			const url = (await mf.ready).origin;
+			await applyMigrations(mf, join(project, "migrations"));
+			return { url, workerdPid: workerdChild(), dispose };
+		} catch (err) {
+			await dispose();
+			throw err;
+		}
+	} catch (err) {
+		// Nothing of a run that did not start stays behind in the temporary directory.
+		rmSync(work, { recursive: true, force: true });
+		throw err;
+	}
 }
 
 /** migrations/*.sql in order, as `wrangler d1 migrations apply --local` would run them. */
