@@ -102,26 +102,6 @@ export class BuyerQuota extends DurableObject<Env> {
 	}
 
 	/**
-	 * Admits a claim the edge is about to refuse as sold out, without touching the listing's object:
-	 * the session must be current, the nonce new, the claim within the buyer's rate; and a buyer who
-	 * already holds the listing gets their hold back (a retry is safe) instead of "sold out".
-	 */
-	async admitSoldOutClaim(
-		attempt: SignedAttempt,
-		listingId: string,
-	): Promise<Refusal | { kind: "already_held"; hold: BuyerHold } | { kind: "sold_out" }> {
-		const refused = this.refusal(attempt);
-		if (refused) return refused;
-		const held = this.sql
-			.exec<ReservationRow>(
-				"SELECT * FROM reservations WHERE listing_id = ? AND status IN ('held', 'confirmed') LIMIT 1",
-				listingId,
-			)
-			.toArray()[0];
-		return held ? { kind: "already_held", hold: toBuyerHold(held) } : { kind: "sold_out" };
-	}
-
-	/**
 	 * Reserves one unit of quota for a claim on `listingId`. The check and the write are one
 	 * synchronous step, so concurrent claims from several devices cannot both pass the limit.
 	 */

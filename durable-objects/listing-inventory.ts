@@ -17,9 +17,12 @@ export interface ListingTerms {
 }
 
 export type ClaimOutcome =
-	/** `available`: units left after this answer, so the edge can flag a sold-out listing. */
-	| { kind: "granted"; hold: HoldRecord; created: boolean; available: number }
-	| { kind: "sold_out" }
+	/**
+	 * `soldOutTo`: once no unit is left, the holds that took them (at most `stock`), so the edge can
+	 * answer the crowd from a flag — 409, or 200 to a holder retrying — without coming back here.
+	 */
+	| { kind: "granted"; hold: HoldRecord; created: boolean; soldOutTo: HoldRecord[] | null }
+	| { kind: "sold_out"; soldOutTo: HoldRecord[] }
 	/** The buyer object already gave this hold id up (see BuyerQuota.reconcile): never grant it. */
 	| { kind: "fenced" };
 
@@ -107,13 +110,13 @@ export class ListingInventory extends DurableObject<Env> {
 				return { kind: "fenced" };
 			}
 			const same = this.findRow(holdId);
-			const left = () => fixed.stock - this.activeCount();
-			if (same) return { kind: "granted", hold: this.toRecord(same), created: false, available: left() };
+			if (same) return { kind: "granted", hold: this.toRecord(same), created: false, soldOutTo: this.soldOutTo() };
 			const mine = this.sql
 				.exec<HoldRow>("SELECT * FROM holds WHERE buyer_id = ? AND status IN ('held', 'confirmed') LIMIT 1", buyerId)
 				.toArray()[0];
-			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false, available: left() };
-			if (this.activeCount() >= fixed.stock) return { kind: "sold_out" };
+			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false, soldOutTo: this.soldOutTo() };
+			const taken = this.soldOutTo();
+			if (taken) return { kind: "sold_out", soldOutTo: taken };
 
 			const row: HoldRow = {
 				hold_id: holdId,
@@ -137,7 +140,7 @@ export class ListingInventory extends DurableObject<Env> {
 			);
 			const hold = this.toRecord(row);
 			this.enqueue("orders", hold, now);
-			return { kind: "granted", hold, created: true, available: left() };
+			return { kind: "granted", hold, created: true, soldOutTo: this.soldOutTo() };
 		});
 		if (outcome.kind === "granted" && outcome.created) {
 			// Wake for the hold's expiry, or sooner to re-send the outbox if the flush below is lost.
@@ -145,6 +148,11 @@ export class ListingInventory extends DurableObject<Env> {
 			this.flushSoon();
 		}
 		return outcome;
+	}
+
+	/** Read-only: the holds that fill the stock, or null while a unit is left (the edge's flag renewal). */
+	async peek(): Promise<HoldRecord[] | null> {
+		return this.terms ? this.soldOutTo() : null;
 	}
 
 	/** The buyer gives the hold back. Only the holder may; only a `held` hold can be cancelled. */
@@ -223,6 +231,12 @@ export class ListingInventory extends DurableObject<Env> {
 	private requireTerms(): ListingTerms {
 		if (!this.terms) throw new Error("listing inventory used before its first claim");
 		return this.terms;
+	}
+
+	/** The active holds when they fill the stock; null while a unit is left. Reads only. */
+	private soldOutTo(): HoldRecord[] | null {
+		const active = this.sql.exec<HoldRow>("SELECT * FROM holds WHERE status IN ('held', 'confirmed')").toArray();
+		return active.length >= this.requireTerms().stock ? active.map((r) => this.toRecord(r)) : null;
 	}
 
 	private activeCount(): number {

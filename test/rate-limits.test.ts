@@ -52,9 +52,9 @@ describe("rate limits", () => {
 		const outcomes = [];
 		for (let i = 0; i < perWindow + 1; i++) {
 			const attempt = { sessionId: sessionIdOf(s), nonce: newNonce(), claimsPer10s: perWindow };
-			outcomes.push(await buyer.admitSoldOutClaim(attempt, "L1"));
+			outcomes.push(await buyer.reserve(attempt, `L${i}`, 1_000, 60_000));
 		}
-		expect(outcomes.slice(0, perWindow).every((o) => o.kind === "sold_out")).toBe(true);
+		expect(outcomes.slice(0, perWindow).every((o) => o.kind === "reserved")).toBe(true);
 		expect(outcomes[perWindow]).toMatchObject({ kind: "rate_limited" });
 	});
 

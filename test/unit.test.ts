@@ -5,6 +5,13 @@ import { base64urlDecode, base64urlEncode, toHex, utf8 } from "../lib/encoding";
 import { eventStatus, isLocked } from "../lib/event-rules";
 import { TtlCache } from "../lib/ttl-cache";
 import { issueSessionToken, verifySessionToken } from "../worker/session-token";
+import {
+	clearSoldOut,
+	markSoldOut,
+	refusedBySoldOutFlag,
+	SOLD_OUT_FLAG_STALE_MS,
+	SOLD_OUT_FLAG_TTL_MS,
+} from "../worker/sold-out-flags";
 
 const event = {
 	startsAt: "2030-01-01T10:00:00.000Z",
@@ -81,5 +88,42 @@ describe("TtlCache", () => {
 	});
 	it("refuses a negative TTL at setup", () => {
 		expect(() => new TtlCache(-1)).toThrow();
+	});
+});
+
+describe("sold-out flags", () => {
+	const holder = {
+		holdId: "h1",
+		eventId: "e",
+		listingId: "L",
+		buyerId: "B1",
+		status: "held" as const,
+		priceCents: 1,
+		expiresAt: 0,
+		createdAt: 0,
+		updatedAt: 0,
+		version: 1,
+	};
+
+	it("refuse everyone but the holders while fresh, renew once when stale, and give up after", () => {
+		let renewals = 0;
+		const renew = () => {
+			renewals += 1;
+		};
+		markSoldOut("e", "L", [holder], 0);
+		expect(refusedBySoldOutFlag("e", "L", "B2", renew, 500)).toBe(true);
+		expect(refusedBySoldOutFlag("e", "L", "B1", renew, 500)).toBe(false);
+		expect(renewals).toBe(0);
+		expect(refusedBySoldOutFlag("e", "L", "B2", renew, SOLD_OUT_FLAG_TTL_MS + 10)).toBe(true);
+		expect(refusedBySoldOutFlag("e", "L", "B3", renew, SOLD_OUT_FLAG_TTL_MS + 20)).toBe(true);
+		expect(renewals).toBe(1);
+		expect(refusedBySoldOutFlag("e", "L", "B2", renew, SOLD_OUT_FLAG_TTL_MS + SOLD_OUT_FLAG_STALE_MS)).toBe(false);
+		expect(refusedBySoldOutFlag("e", "L", "B2", renew, 0)).toBe(false);
+	});
+
+	it("are cleared by a free passing through the isolate", () => {
+		markSoldOut("e", "L2", [holder], 0);
+		clearSoldOut("e", "L2");
+		expect(refusedBySoldOutFlag("e", "L2", "B2", () => undefined, 1)).toBe(false);
 	});
 });

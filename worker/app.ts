@@ -5,7 +5,7 @@ import { ApiError, handleError } from "./errors";
 import type { AppEnv } from "./hono-env";
 import { claimFeed } from "./live-feed";
 import { adminAuth } from "./middleware/admin-auth";
-import { addressBucket, addressRateLimit } from "./middleware/rate-limit";
+import { addressBucket } from "./middleware/rate-limit";
 import { sameOriginForCookies } from "./middleware/same-origin";
 import { adminDeadLetters } from "./routes/admin-dead-letters";
 import { adminEvents } from "./routes/admin-events";
@@ -36,7 +36,6 @@ app.use(
 app.use("/api/events/:eventId/claims", claimFeed());
 app.use("/api/*", sameOriginForCookies());
 app.use("/api/*", addressBucket);
-app.on(["POST", "PUT", "DELETE"], "/api/*", addressRateLimit());
 app.use("/api/admin/*", adminAuth());
 app.route("/api/admin/events", adminEvents);
 app.route("/api/admin/holds", adminHolds);

@@ -11,7 +11,7 @@ import type { ListingTerms } from "../durable-objects/listing-inventory";
 import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
 import { ApiError } from "./errors";
 import { refusalError } from "./middleware/buyer-session";
-import { markSoldOut } from "./sold-out-flags";
+import { clearSoldOut, markSoldOut } from "./sold-out-flags";
 
 export interface ClaimRequest {
 	terms: ListingTerms;
@@ -68,13 +68,26 @@ export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest):
 
 	switch (outcome.kind) {
 		case "granted":
-			if (outcome.available <= 0) markSoldOut(eventId, listingId);
+			if (outcome.soldOutTo) markSoldOut(eventId, listingId, outcome.soldOutTo);
 			return { created: outcome.created, hold: outcome.hold };
 		case "sold_out":
-			markSoldOut(eventId, listingId);
+			markSoldOut(eventId, listingId, outcome.soldOutTo);
 			throw soldOut();
 		case "fenced":
 			throw overloaded();
+	}
+}
+
+/** Asks the listing's object, read-only, whether it is still sold out (worker/sold-out-flags.ts). */
+export async function renewSoldOutFlag(env: Env, eventId: string, listingId: string): Promise<void> {
+	try {
+		const taken = await listingInventoryOf(env, eventId, listingId).peek();
+		if (taken) markSoldOut(eventId, listingId, taken);
+		else clearSoldOut(eventId, listingId);
+	} catch (err) {
+		// Unsure: drop the flag, so claims go to the object, which knows.
+		clearSoldOut(eventId, listingId);
+		console.warn("sold-out flag not renewed", { eventId, listingId, error: String(err) });
 	}
 }
 

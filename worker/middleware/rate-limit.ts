@@ -38,11 +38,20 @@ export function isolateRateLimit(options: BucketOptions) {
 	});
 }
 
-/** The Rate Limiting binding: one counter per address per Cloudflare location (10 s periods). */
+/**
+ * The Rate Limiting binding: one counter per address per Cloudflare location (10 s periods), across
+ * isolates. It guards what costs the platform — requests that go on to a Durable Object or D1 —
+ * and is skipped by answers made from isolate memory (a sold-out flag), which the isolate bucket
+ * already bounds. (Locally Miniflare emulates it with a Durable Object write per call.)
+ */
+export async function limitAddressAcrossIsolates(c: Context<AppEnv>): Promise<void> {
+	const { success } = await c.env.IP_RATE_LIMITER.limit({ key: clientAddress(c) });
+	if (!success) throw new ApiError("rate_limited", "Too many requests from this address.", { retryAfter: 10 });
+}
+
 export function addressRateLimit() {
 	return createMiddleware<AppEnv>(async function addressRateLimit(c, next) {
-		const { success } = await c.env.IP_RATE_LIMITER.limit({ key: clientAddress(c) });
-		if (!success) throw new ApiError("rate_limited", "Too many requests from this address.", { retryAfter: 10 });
+		await limitAddressAcrossIsolates(c);
 		await next();
 	});
 }

@@ -10,6 +10,7 @@ import { loadEvent } from "../catalogue";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
 import { bearerToken, noteLogin, SESSION_COOKIE } from "../middleware/buyer-session";
+import { addressRateLimit } from "../middleware/rate-limit";
 import { issueSessionToken, signingKeyFor, verifySessionToken } from "../session-token";
 import { BUYER_BODY_LIMIT, idSchema, readJson } from "../validation";
 
@@ -20,7 +21,7 @@ const loginBody = z.strictObject({
 });
 
 export const auth = new Hono<AppEnv>()
-	.post("/login", async (c) => {
+	.post("/login", addressRateLimit(), async (c) => {
 		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
 		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
 		const rows = await dbOf(c.env)

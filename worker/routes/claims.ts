@@ -2,27 +2,29 @@
 // general first, so the inventory code never sees a request that failed one:
 //   session and buyer bucket (401/429) → signature, timestamp, nonce, body size (400/403/413)
 //   → event open and not degraded (403/404/423/503) → purchase token (403) → body shape (400)
-//   → listing exists (404) → sold-out flag (409, no object touched) → buyer object → inventory object.
+//   → listing exists (404) → sold-out flag (409 to all but its holders; no object touched, nothing
+//   written) → address limit across isolates (429) → buyer object → inventory object.
 import { Hono } from "hono";
 import { z } from "zod";
 import { buyerQuotaOf } from "../../durable-objects/stubs";
 import { isoOrNull } from "../../lib/holds";
 import { loadEvent, loadListing } from "../catalogue";
-import { claimListing, soldOut } from "../claim-flow";
+import { claimListing, renewSoldOutFlag, soldOut } from "../claim-flow";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
-import { buyerSession, refusalError, sessionRevoked } from "../middleware/buyer-session";
+import { buyerSession, sessionRevoked } from "../middleware/buyer-session";
 import { requireOpenEvent } from "../middleware/open-event";
 import { requirePurchaseToken } from "../middleware/purchase-token";
+import { addressRateLimit, limitAddressAcrossIsolates } from "../middleware/rate-limit";
 import { signedRequest } from "../middleware/signed-request";
 import { issuePurchaseToken } from "../purchase-token";
-import { knownSoldOut } from "../sold-out-flags";
+import { refusedBySoldOutFlag } from "../sold-out-flags";
 import { BUYER_BODY_LIMIT, idSchema, param, parseJson } from "../validation";
 
 const claimBody = z.strictObject({ listingId: idSchema });
 
 export const claims = new Hono<AppEnv>()
-	.post("/:eventId/purchase-token", buyerSession(), requireOpenEvent(), async (c) => {
+	.post("/:eventId/purchase-token", addressRateLimit(), buyerSession(), requireOpenEvent(), async (c) => {
 		const session = c.get("session");
 		if (!(await buyerQuotaOf(c.env, session.eventId, session.buyerId).isSessionCurrent(session.sessionId))) {
 			throw sessionRevoked();
@@ -45,20 +47,14 @@ export const claims = new Hono<AppEnv>()
 			const event = await loadEvent(c.env, eventId);
 			const listing = await loadListing(c.env, eventId, listingId);
 			if (!event || !listing) throw new ApiError("not_found", `No listing ${listingId} in event ${eventId}.`);
-			const attempt = {
-				sessionId: session.sessionId,
-				nonce,
-				claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S),
-			};
-			if (knownSoldOut(eventId, listingId)) {
-				// The listing's object is spared; the buyer's object still vets the request and may
-				// recognise its own hold (a retry answers 200, not 409).
-				const verdict = await buyerQuotaOf(c.env, eventId, session.buyerId).admitSoldOutClaim(attempt, listingId);
-				if (verdict.kind === "sold_out") throw soldOut();
-				if (verdict.kind !== "already_held") throw refusalError(verdict);
-				return c.json(holdBody(verdict.hold), 200);
-			}
+			// Most of the crowd at the opening is answered here, from memory, asking no object. A buyer
+			// who held a unit of it when it sold out goes on to the objects, which answer exactly (200
+			// with the hold, or a fresh claim if it has since been released).
+			const renew = () => c.executionCtx.waitUntil(renewSoldOutFlag(c.env, eventId, listingId));
+			if (refusedBySoldOutFlag(eventId, listingId, session.buyerId, renew)) throw soldOut();
 
+			await limitAddressAcrossIsolates(c);
+			const attempt = { sessionId: session.sessionId, nonce, claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S) };
 			const result = await claimListing(c.env, c.executionCtx, {
 				terms: {
 					eventId,

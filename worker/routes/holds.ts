@@ -5,12 +5,14 @@ import { ApiError } from "../errors";
 import { holdView, locateHold } from "../holds";
 import type { AppEnv } from "../hono-env";
 import { buyerSession, refusalError } from "../middleware/buyer-session";
+import { addressRateLimit } from "../middleware/rate-limit";
 import { signedRequest } from "../middleware/signed-request";
 import { clearSoldOut } from "../sold-out-flags";
 import { BUYER_BODY_LIMIT, param } from "../validation";
 
 export const buyerHolds = new Hono<AppEnv>().post(
 	"/:holdId/cancel",
+	addressRateLimit(),
 	buyerSession(),
 	signedRequest({ bodyLimit: BUYER_BODY_LIMIT }),
 	async (c) => {
