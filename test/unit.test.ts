@@ -99,7 +99,7 @@ describe("sold-out flags", () => {
 		buyerId: "B1",
 		status: "held" as const,
 		priceCents: 1,
-		expiresAt: 0,
+		expiresAt: 60_000,
 		createdAt: 0,
 		updatedAt: 0,
 		version: 1,
@@ -119,6 +119,23 @@ describe("sold-out flags", () => {
 		expect(renewals).toBe(1);
 		expect(refusedBySoldOutFlag("e", "L", "B2", renew, SOLD_OUT_FLAG_TTL_MS + SOLD_OUT_FLAG_STALE_MS)).toBe(false);
 		expect(refusedBySoldOutFlag("e", "L", "B2", renew, 0)).toBe(false);
+	});
+
+	it("are trusted no longer than the earliest expiry of the holds that took the units", () => {
+		let renewals = 0;
+		markSoldOut(
+			"e",
+			"L3",
+			[
+				{ ...holder, expiresAt: 2_000 },
+				{ ...holder, buyerId: "B9", status: "confirmed", expiresAt: null },
+			],
+			0,
+		);
+		expect(refusedBySoldOutFlag("e", "L3", "B2", () => (renewals += 1), 1_999)).toBe(true);
+		expect(renewals).toBe(0);
+		expect(refusedBySoldOutFlag("e", "L3", "B2", () => (renewals += 1), 2_000)).toBe(true);
+		expect(renewals).toBe(1);
 	});
 
 	it("are cleared by a free passing through the isolate", () => {

@@ -3,16 +3,21 @@
 // flag can only refuse (409); it never grants, only the inventory object grants, and the buyers who
 // held the units when it was set are always sent on to the objects (their retry must answer 200).
 //
-// Freshness: a flag is trusted for SOLD_OUT_FLAG_TTL_MS. After that the next claim still gets 409
-// while one read-only `peek` at the listing's object (in the background) renews the flag or drops it
-// — stale-while-revalidate, so a hot sold-out unit costs its object one read per isolate per second
-// instead of a claim per click. A flag that nobody touched for a second after its TTL (or whose
-// renewal did not come back) is dropped, and claims go to the object as if there had been none. So a
-// unit freed by expiry or release elsewhere is refused here for at most about a second (TTL plus one
-// peek); frees that pass through this isolate clear the flag at once.
+// Freshness: a held unit frees itself only when its hold expires — a time the flag knows — so a flag
+// is trusted until the earliest expiry among the holds, and at most SOLD_OUT_FLAG_TTL_MS (a cancel or
+// a staff release through another isolate is the only free it cannot see). After that the next claim
+// still gets 409 while one read-only `peek` at the listing's object (in the background) renews the
+// flag or drops it — stale-while-revalidate, so a hot sold-out unit costs its object one read per
+// isolate every few seconds instead of a claim per click. A flag that nobody touched for
+// SOLD_OUT_FLAG_STALE_MS after its TTL (or whose renewal did not come back) is dropped, and claims go
+// to the object as if there had been none. So a unit freed elsewhere is refused here for at most
+// about SOLD_OUT_FLAG_TTL_MS (plus one peek), an expired one for about a peek; frees that pass through
+// this isolate clear the flag at once.
 import type { HoldRecord } from "../lib/holds";
 
-export const SOLD_OUT_FLAG_TTL_MS = 1_000;
+export const SOLD_OUT_FLAG_TTL_MS = 5_000;
+/** Never trust a flag for less than this: a hold at its expiry instant must not cause a peek per click. */
+const MIN_TRUST_MS = 100;
 /** How long past its TTL a flag may still refuse while its renewal is on the way. */
 export const SOLD_OUT_FLAG_STALE_MS = 1_000;
 
@@ -30,8 +35,10 @@ const key = (eventId: string, listingId: string) => `${eventId}:${listingId}`;
 
 export function markSoldOut(eventId: string, listingId: string, holders: HoldRecord[], now = Date.now()): void {
 	if (flags.size >= 100_000) flags.clear();
+	const expiries = holders.flatMap((h) => (h.status === "held" && h.expiresAt !== null ? [h.expiresAt] : []));
+	const until = Math.max(now + MIN_TRUST_MS, Math.min(now + SOLD_OUT_FLAG_TTL_MS, ...expiries));
 	flags.set(key(eventId, listingId), {
-		until: now + SOLD_OUT_FLAG_TTL_MS,
+		until,
 		holders: new Set(holders.map((h) => h.buyerId)),
 		renewing: false,
 	});
