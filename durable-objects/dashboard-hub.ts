@@ -168,6 +168,22 @@ export class DashboardHub extends DurableObject<Env> {
 		return { listings: this.listingStates(), stats: this.staffStats() };
 	}
 
+	/**
+	 * The operator switched buyers' live updates off: close their sockets (staff keep theirs). The
+	 * buyer page reconnects, is refused with 503 degraded and falls back to polling the listings.
+	 */
+	async disconnectBuyers(): Promise<number> {
+		const buyers = this.ctx.getWebSockets("buyer");
+		for (const ws of buyers) {
+			try {
+				ws.close(1013, "live updates for buyers are switched off");
+			} catch {
+				// Already closing.
+			}
+		}
+		return buyers.length;
+	}
+
 	/** How many sockets of each role are attached right now. */
 	async connections(): Promise<Record<Role, number>> {
 		return { staff: this.ctx.getWebSockets("staff").length, buyer: this.ctx.getWebSockets("buyer").length };

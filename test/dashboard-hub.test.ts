@@ -132,11 +132,19 @@ describe("connecting", () => {
 		live.ws.close();
 	});
 
-	it("refuses buyers while buyerLiveOff is set, and still lets staff in", async () => {
+	it("refuses buyers while buyerLiveOff is set, closes the open ones, and still lets staff in", async () => {
 		const ev = await seedEvent();
 		const b1 = await login(ev.eventId, "B1");
+		const b2 = await login(ev.eventId, "B2");
+		const before = await open(ev.eventId, { headers: bearer(b2) });
+		const dashboard = await staff(ev.eventId);
+		await before.waitFor((f) => f.type === "snapshot");
+		const closed = new Promise<number>((resolve) => before.ws.addEventListener("close", (e) => resolve(e.code)));
 		expect((await admin("PUT", `/api/admin/events/${ev.eventId}/flags`, { buyerLiveOff: true })).status).toBe(200);
 		try {
+			expect(await closed).toBe(1013);
+			expect(await dashboardHubOf(env, ev.eventId).connections()).toMatchObject({ staff: 1, buyer: 0 });
+			dashboard.ws.close();
 			const res = await call(`/api/events/${ev.eventId}/live`, { headers: { upgrade: "websocket", ...bearer(b1) } });
 			expect([res.status, await errorCode(res)]).toEqual([503, "degraded"]);
 			expect(res.headers.get("retry-after")).not.toBeNull();

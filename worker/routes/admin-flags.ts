@@ -1,5 +1,6 @@
 // Operator degradation switches of one event (worker/flags.ts); mounted under /api/admin/events.
 import { Hono } from "hono";
+import { dashboardHubOf } from "../../durable-objects/dashboard-hub";
 import { loadEvent } from "../catalogue";
 import { ApiError } from "../errors";
 import { flagsSchema, readFlags, saveFlags } from "../flags";
@@ -20,5 +21,8 @@ export const adminFlags = new Hono<AppEnv>()
 		const eventId = param(c, "eventId");
 		const changes = await readJson(c, flagsSchema.partial(), ADMIN_BODY_LIMIT);
 		await existingEvent(c.env, eventId);
-		return c.json({ flags: await saveFlags(c.env, eventId, changes) });
+		const flags = await saveFlags(c.env, eventId, changes);
+		// New buyer connections are refused by the live route; the open ones are closed here.
+		if (changes.buyerLiveOff === true) await dashboardHubOf(c.env, eventId).disconnectBuyers();
+		return c.json({ flags });
 	});
