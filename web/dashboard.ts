@@ -9,7 +9,7 @@ import { describeError } from "./shared/errors";
 import { type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
 import { formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { LiveFeed, type StatsFrame, wsUrl } from "./shared/live";
-import type { MessageKey } from "./shared/messages";
+import { type MessageKey, reasonKey } from "./shared/messages";
 
 let event: PublicEvent | null = null;
 let feed: LiveFeed | null = null;
@@ -23,12 +23,16 @@ const grid = new UnitGrid(
 	(unit) => void showHold(unit),
 );
 const claimsChart = new SeriesChart($("#chart-claims"), () => t("claimsPerSecond"));
-const rejectionsChart = new SeriesChart($("#chart-rejections"), (code) => code);
+const rejectionsChart = new SeriesChart($("#chart-rejections"), (code) => {
+	const key = reasonKey(code);
+	return key ? t(key) : code;
+});
 
 initI18n();
 onLangChange(() => {
 	grid.render(grid.all());
 	claimsChart.relabel();
+	rejectionsChart.relabel();
 	if (selected) void showHold(selected);
 });
 

@@ -166,9 +166,30 @@ const zh = {
 	rule_area: "应为大于 0 的数字",
 	rule_phone: "应为电话号码",
 	rule_code: "应为 4–32 位字母或数字",
+	reason_sold_out: "已被抢",
+	reason_limit_reached: "超过限购",
+	reason_rate_limited: "限流",
+	reason_overloaded: "过载",
+	reason_degraded: "降级",
+	reason_event_not_open: "未开盘",
+	reason_session_revoked: "异地登录",
+	reason_unauthenticated: "未登录",
+	reason_bad_signature: "签名错误",
+	reason_stale_timestamp: "时间偏差",
+	reason_replayed_nonce: "重放",
+	reason_bad_purchase_token: "凭证无效",
+	reason_invalid_request: "请求有误",
+	reason_not_found: "房源不存在",
+	reason_forbidden: "无权限",
 } as const;
 
 export type MessageKey = keyof typeof zh;
+
+/** A rejection reason as the dashboard's chart legend shows it; unknown codes as they are. */
+export function reasonKey(code: string): MessageKey | null {
+	const key = `reason_${code}`;
+	return key in zh ? (key as MessageKey) : null;
+}
 
 const en: Record<MessageKey, string> = {
 	langToggle: "中文",
@@ -329,6 +350,21 @@ const en: Record<MessageKey, string> = {
 	rule_area: "must be a number above 0",
 	rule_phone: "must be a phone number",
 	rule_code: "must be 4–32 letters or digits",
+	reason_sold_out: "sold out",
+	reason_limit_reached: "limit reached",
+	reason_rate_limited: "rate limited",
+	reason_overloaded: "overloaded",
+	reason_degraded: "degraded",
+	reason_event_not_open: "not open",
+	reason_session_revoked: "session revoked",
+	reason_unauthenticated: "not logged in",
+	reason_bad_signature: "bad signature",
+	reason_stale_timestamp: "clock skew",
+	reason_replayed_nonce: "replayed",
+	reason_bad_purchase_token: "bad purchase token",
+	reason_invalid_request: "invalid request",
+	reason_not_found: "no such unit",
+	reason_forbidden: "forbidden",
 };
 
 export const MESSAGES: Record<"zh" | "en", Record<MessageKey, string>> = { zh, en };
