@@ -140,3 +140,25 @@ describe("durability", () => {
 		expect((await holdsOf(b1)).map((h) => h.holdId)).toEqual([holdId]);
 	});
 });
+
+describe("exactly once at the buyer object", () => {
+	it("an end delivered twice, and a stale grant after it, free the quota once and never take it back", async () => {
+		const ev = await seedEvent({ listings: 3, buyers: 1, perBuyerLimit: 1 });
+		const b1 = await login(ev.eventId, "B1");
+		const first = await (await claim(b1, "L1")).json<{ holdId: string }>();
+		const inventory = listingInventoryOf(env, ev.eventId, "L1");
+		const granted = (await inventory.snapshot()).holds[0];
+		if (!granted) throw new Error("no hold");
+		const released = await inventory.release(first.holdId);
+		if (released.kind !== "ok") throw new Error(released.kind);
+		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
+		// The outbox delivers at least once, in any order: replay the end, then the old grant.
+		await buyer.applyHold(released.hold);
+		await buyer.applyHold(released.hold);
+		await buyer.applyHold(granted);
+		expect((await holdsOf(b1)).map((h) => h.status)).toEqual(["released"]);
+		// Exactly one unit of quota came back: one new claim passes, the next is over the limit.
+		expect((await claim(b1, "L2")).status).toBe(201);
+		expect(await errorCode(await claim(b1, "L3"))).toBe("limit_reached");
+	});
+});
