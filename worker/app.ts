@@ -7,6 +7,7 @@ import { claimFeed } from "./live-feed";
 import { adminAuth } from "./middleware/admin-auth";
 import { addressBucket } from "./middleware/rate-limit";
 import { sameOriginForCookies } from "./middleware/same-origin";
+import { openApiDocument } from "./openapi";
 import { adminDeadLetters } from "./routes/admin-dead-letters";
 import { adminEvents } from "./routes/admin-events";
 import { adminFlags } from "./routes/admin-flags";
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>();
 
 // Liveness for load balancers and the benchmark's ceiling: no middleware, no I/O.
 app.get("/api/health", (c) => c.json({ ok: true }));
+app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
 
 // API answers are JSON only: nothing in them may be framed, sniffed or run as a page.
 app.use(

@@ -15,7 +15,7 @@ import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } 
 
 const MAX_BULK = 5_000;
 
-const eventBody = z
+export const eventBody = z
 	.strictObject({
 		name: z.string().trim().min(1).max(200),
 		startsAt: isoTimeSchema,
@@ -43,7 +43,7 @@ const listingSchema = z.strictObject({
 	stock: z.number().int().min(0).max(100_000).default(1),
 });
 
-const listingsBody = z.strictObject({
+export const listingsBody = z.strictObject({
 	listings: z.array(listingSchema).min(1).max(MAX_BULK).superRefine(uniqueIds),
 });
 
@@ -60,13 +60,13 @@ const buyerSchema = z.strictObject({
 		.optional(),
 });
 
-const buyersBody = z.strictObject({
+export const buyersBody = z.strictObject({
 	buyers: z.array(buyerSchema).min(1).max(MAX_BULK).superRefine(uniqueIds),
 });
 
-const statusBody = z.strictObject({ status: z.enum(["open", "paused", "closed", "auto"]) });
+export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "closed", "auto"]) });
 
-const ordersQuery = z.strictObject({
+export const ordersQuery = z.strictObject({
 	cursor: z.string().max(512).optional(),
 	limit: z.coerce.number().int().min(1).max(1_000).default(100),
 });

@@ -14,7 +14,7 @@ import { addressRateLimit } from "../middleware/rate-limit";
 import { issueSessionToken, signingKeyFor, verifySessionToken } from "../session-token";
 import { BUYER_BODY_LIMIT, idSchema, readJson } from "../validation";
 
-const loginBody = z.strictObject({
+export const loginBody = z.strictObject({
 	eventId: idSchema,
 	buyerId: idSchema,
 	accessCode: z.string().min(1).max(64),

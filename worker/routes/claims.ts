@@ -21,7 +21,7 @@ import { issuePurchaseToken } from "../purchase-token";
 import { refusedBySoldOutFlag } from "../sold-out-flags";
 import { BUYER_BODY_LIMIT, idSchema, param, parseJson } from "../validation";
 
-const claimBody = z.strictObject({ listingId: idSchema });
+export const claimBody = z.strictObject({ listingId: idSchema });
 
 export const claims = new Hono<AppEnv>()
 	.post("/:eventId/purchase-token", addressRateLimit(), buyerSession(), requireOpenEvent(), async (c) => {
