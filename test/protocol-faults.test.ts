@@ -6,6 +6,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { newNonce } from "../client/signing";
 import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
+import { CLAIM_TIMEOUT_MS, claimListing } from "../worker/claim-flow";
+import { ApiError } from "../worker/errors";
 import { bearer, call, claim, errorCode, eventuallyOrders, type Login, login, seedEvent } from "./helpers";
 
 function sessionIdOf(s: Login): string {
@@ -101,5 +103,36 @@ describe("a request dying between the two objects", () => {
 			expect(outcome.kind).toBe("fenced");
 			expect(held).toHaveLength(0);
 		}
+	});
+});
+
+describe("a saturated unit", () => {
+	it("answers 503 overloaded instead of hanging, and gives the buyer's quota back at once", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 1 });
+		const b1 = await login(ev.eventId, "B1");
+		// The fault: the listing's object never answers (saturated). Everything else is real.
+		const hung = {
+			...env,
+			LISTING_INVENTORY: { getByName: () => ({ claim: () => new Promise<never>(() => undefined) }) },
+		} as unknown as Env;
+		const background: Promise<unknown>[] = [];
+		const started = Date.now();
+		const failed = await claimListing(
+			hung,
+			{ waitUntil: (p) => background.push(p) },
+			{
+				terms: terms(ev.eventId, "L1"),
+				buyerId: "B1",
+				attempt: attempt(b1),
+				perBuyerLimit: 1,
+				leaseMs: 60_000,
+			},
+		).catch((e: unknown) => e);
+		expect(failed).toBeInstanceOf(ApiError);
+		expect(failed).toMatchObject({ code: "overloaded", status: 503 });
+		expect(Date.now() - started).toBeGreaterThanOrEqual(CLAIM_TIMEOUT_MS);
+		await Promise.all(background);
+		// Reconciliation fenced the lost claim and freed the quota without waiting for the lease.
+		expect((await claim(b1, "L2")).status).toBe(201);
 	});
 });

@@ -7,7 +7,7 @@
 // claim call failed): it asks the inventory object to resolve the hold id, which either returns the
 // hold or fences the id so that a late claim can never grant it.
 import type { BuyerHold, SignedAttempt } from "../durable-objects/buyer-quota";
-import type { ListingTerms } from "../durable-objects/listing-inventory";
+import type { ClaimOutcome, ListingTerms } from "../durable-objects/listing-inventory";
 import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
 import { ApiError } from "./errors";
 import { refusalError } from "./middleware/buyer-session";
@@ -27,6 +27,20 @@ export interface ClaimResult {
 }
 
 /** Only what the flow needs of an ExecutionContext (Hono's and the runtime's types differ). */
+/**
+ * A saturated unit answers 503 overloaded instead of a hang. The claim may still land afterwards;
+ * the reconciliation below then adopts it, or fences its hold id first (docs/PROTOCOL.md).
+ */
+export const CLAIM_TIMEOUT_MS = 3_000;
+
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 interface WaitUntil {
 	waitUntil(promise: Promise<unknown>): void;
 }
@@ -49,9 +63,11 @@ export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest):
 	}
 
 	const holdId = reservation.holdId;
-	let outcome: Awaited<ReturnType<ReturnType<typeof listingInventoryOf>["claim"]>>;
+	let outcome: ClaimOutcome;
 	try {
-		outcome = await listingInventoryOf(env, eventId, listingId).claim(req.terms, holdId, req.buyerId);
+		const inventory = listingInventoryOf(env, eventId, listingId);
+		const claimed = (async (): Promise<ClaimOutcome> => inventory.claim(req.terms, holdId, req.buyerId))();
+		outcome = await withinTime(claimed, CLAIM_TIMEOUT_MS);
 	} catch (err) {
 		// The claim may or may not have landed: let the buyer object find out now instead of at lease end.
 		console.warn("claim did not complete", { eventId, listingId, error: String(err) });
