@@ -7,11 +7,21 @@ import { readFlags } from "../worker/flags";
 import { backoffSeconds } from "./orders";
 import { smsProviderFor, suppressedProvider } from "./sms-provider";
 
+/** Buyers read the deadline on their phone in China: say it in Beijing time, not UTC. */
+const BEIJING_TIME = new Intl.DateTimeFormat("zh-CN", {
+	timeZone: "Asia/Shanghai",
+	month: "2-digit",
+	day: "2-digit",
+	hour: "2-digit",
+	minute: "2-digit",
+	hour12: false,
+});
+
 export function smsText(n: NotificationMessage): string {
 	switch (n.kind) {
 		case "granted": {
-			const until = n.expiresAt ? new Date(n.expiresAt).toISOString().replace("T", " ").slice(0, 16) : "";
-			return `【开盘】您已锁定房源 ${n.listingId}，请在 ${until} UTC 前完成认购。Unit ${n.listingId} is held for you until ${until} UTC.`;
+			const until = n.expiresAt ? BEIJING_TIME.format(new Date(n.expiresAt)) : "";
+			return `【开盘】您已锁定房源 ${n.listingId}，请在北京时间 ${until} 前完成认购。Unit ${n.listingId} is held for you until ${until} (Beijing time).`;
 		}
 		case "confirmed":
 			return `【开盘】房源 ${n.listingId} 认购成功。Your purchase of unit ${n.listingId} is confirmed.`;

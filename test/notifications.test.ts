@@ -85,3 +85,18 @@ describe("SMS through the HTTP provider", () => {
 		expect(await rows(n.holdId)).toEqual([{ kind: "expired", provider: "suppressed", phone: "+8613800000000" }]);
 	});
 });
+
+describe("SMS text", () => {
+	it("gives the hold's deadline in Beijing time", () => {
+		const text = smsText({
+			kind: "granted",
+			holdId: "h1",
+			eventId: "e1",
+			listingId: "1-05-02",
+			buyerId: "B1",
+			expiresAt: Date.parse("2026-11-25T09:00:00Z"),
+		});
+		expect(text).toContain("北京时间 11/25 17:00");
+		expect(text).toContain("1-05-02");
+	});
+});
