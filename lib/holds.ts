@@ -2,9 +2,7 @@
 
 export type HoldStatus = "held" | "confirmed" | "released" | "expired" | "cancelled";
 
-/** Statuses that occupy a unit of stock and a unit of the buyer's quota. */
-export const ACTIVE_STATUSES: readonly HoldStatus[] = ["held", "confirmed"];
-
+/** Whether a hold occupies a unit of stock and a unit of the buyer's quota. */
 export function isActive(status: HoldStatus): boolean {
 	return status === "held" || status === "confirmed";
 }
