@@ -30,6 +30,15 @@ export type ReserveOutcome =
 	| { kind: "limit_reached" }
 	| Refusal;
 
+export type LoginOutcome =
+	| { kind: "session"; sessionId: string; expiresAt: number }
+	| { kind: "bad_credentials" }
+	| { kind: "locked"; retryAfterSeconds: number };
+
+/** Wrong access codes allowed per buyer in a window; the next attempt waits for the window to pass. */
+export const LOGIN_FAILURES_ALLOWED = 10;
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+
 /** What the worker has already checked at the edge and hands over with a signed request. */
 export interface SignedAttempt {
 	sessionId: string;
@@ -71,14 +80,32 @@ export class BuyerQuota extends DurableObject<Env> {
 				updated_at INTEGER NOT NULL);
 			CREATE INDEX IF NOT EXISTS reservations_by_status ON reservations (status, lease_until);
 			CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS login_failures (at INTEGER NOT NULL);
 			CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces (seen_at);
 		`);
 	}
 
-	/** Starts the buyer's only session; every earlier one is revoked from this moment on. */
-	async login(eventId: string, buyerId: string, ttlMs: number): Promise<{ sessionId: string; expiresAt: number }> {
+	/**
+	 * A login attempt whose access code the worker has checked (`codeMatches`). A correct code starts
+	 * the buyer's only session — every earlier one is revoked from this moment on. Wrong codes are
+	 * counted; after LOGIN_FAILURES_ALLOWED in LOGIN_FAILURE_WINDOW_MS the buyer is locked out for
+	 * the rest of the window, right code or not, so guessing an access code is hopeless.
+	 */
+	async login(eventId: string, buyerId: string, ttlMs: number, codeMatches: boolean): Promise<LoginOutcome> {
+		const now = Date.now();
+		this.sql.exec("DELETE FROM login_failures WHERE at <= ?", now - LOGIN_FAILURE_WINDOW_MS);
+		const failures = this.sql.exec<{ at: number }>("SELECT at FROM login_failures ORDER BY at").toArray();
+		const oldest = failures[0];
+		if (oldest && failures.length >= LOGIN_FAILURES_ALLOWED) {
+			return { kind: "locked", retryAfterSeconds: Math.ceil((oldest.at + LOGIN_FAILURE_WINDOW_MS - now) / 1000) };
+		}
+		if (!codeMatches) {
+			this.sql.exec("INSERT INTO login_failures (at) VALUES (?)", now);
+			return { kind: "bad_credentials" };
+		}
+		this.sql.exec("DELETE FROM login_failures");
 		const sessionId = randomId("s", 24);
-		const expiresAt = Date.now() + ttlMs;
+		const expiresAt = now + ttlMs;
 		this.sql.exec(
 			"INSERT INTO identity (id, event_id, buyer_id) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING",
 			eventId,
@@ -90,7 +117,7 @@ export class BuyerQuota extends DurableObject<Env> {
 			sessionId,
 			expiresAt,
 		);
-		return { sessionId, expiresAt };
+		return { kind: "session", sessionId, expiresAt };
 	}
 
 	async logout(sessionId: string): Promise<void> {

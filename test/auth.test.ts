@@ -65,3 +65,34 @@ describe("single device", () => {
 		expect(await errorCode(await call(`/api/admin/events/${ev.eventId}`))).toBe("unauthenticated");
 	});
 });
+
+describe("guessing access codes", () => {
+	const attempt = (eventId: string, buyerId: string, accessCode: string) =>
+		json("POST", "/api/auth/login", { eventId, buyerId, accessCode });
+
+	it("locks a buyer out after 10 wrong codes, even for the right one, and nobody else", async () => {
+		const ev = await seedEvent({ buyers: 2 });
+		for (let i = 0; i < 10; i++)
+			expect(await errorCode(await attempt(ev.eventId, "B1", `wrong${i}`))).toBe("bad_credentials");
+		const locked = await attempt(ev.eventId, "B1", "codeB1");
+		expect(locked.status).toBe(429);
+		expect(await errorCode(locked)).toBe("rate_limited");
+		expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(800);
+		expect((await attempt(ev.eventId, "B2", "codeB2")).status).toBe(200);
+	});
+
+	it("limits guesses at unknown buyer ids the same way", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		for (let i = 0; i < 10; i++)
+			expect(await errorCode(await attempt(ev.eventId, "nobody", `x${i}`))).toBe("bad_credentials");
+		expect(await errorCode(await attempt(ev.eventId, "nobody", "x10"))).toBe("rate_limited");
+	});
+
+	it("forgives a few typos: a right code after wrong ones logs in and clears the count", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		for (let i = 0; i < 9; i++) await attempt(ev.eventId, "B1", `typo${i}`);
+		expect((await attempt(ev.eventId, "B1", "codeB1")).status).toBe(200);
+		for (let i = 0; i < 9; i++)
+			expect(await errorCode(await attempt(ev.eventId, "B1", `typo${i}`))).toBe("bad_credentials");
+	});
+});

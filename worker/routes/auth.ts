@@ -4,7 +4,9 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { dbOf, schema } from "../../db/client";
+import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_ALLOWED } from "../../durable-objects/buyer-quota";
 import { buyerQuotaOf } from "../../durable-objects/stubs";
+import { TokenBuckets } from "../../lib/token-bucket";
 import { accessCodeMatches } from "../access-codes";
 import { loadEvent } from "../catalogue";
 import { ApiError } from "../errors";
@@ -20,6 +22,24 @@ export const loginBody = z.strictObject({
 	accessCode: z.string().min(1).max(64),
 });
 
+const unknownBuyerGuesses = new TokenBuckets();
+
+function badCredentials(): ApiError {
+	return new ApiError("bad_credentials", "The buyer id or access code is wrong.");
+}
+
+function tooManyAttempts(retryAfter: number): ApiError {
+	return new ApiError("rate_limited", "Too many wrong access codes for this buyer; try again later.", { retryAfter });
+}
+
+function unknownBuyerAttempt(key: string): ApiError {
+	const taken = unknownBuyerGuesses.take(key, {
+		burst: LOGIN_FAILURES_ALLOWED,
+		ratePerSecond: LOGIN_FAILURES_ALLOWED / (LOGIN_FAILURE_WINDOW_MS / 1000),
+	});
+	return taken.ok ? badCredentials() : tooManyAttempts(taken.retryAfterSeconds);
+}
+
 export const auth = new Hono<AppEnv>()
 	.post("/login", addressRateLimit(), async (c) => {
 		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
@@ -29,11 +49,14 @@ export const auth = new Hono<AppEnv>()
 			.from(schema.buyers)
 			.where(and(eq(schema.buyers.eventId, eventId), eq(schema.buyers.id, buyerId)))
 			.limit(1);
-		if (!(await accessCodeMatches(c.env, eventId, buyerId, accessCode, rows[0]?.hash))) {
-			throw new ApiError("bad_credentials", "The buyer id or access code is wrong.");
-		}
+		const matches = await accessCodeMatches(c.env, eventId, buyerId, accessCode, rows[0]?.hash);
 		const ttlMs = Number(c.env.SESSION_TTL_SECONDS) * 1000;
-		const { sessionId, expiresAt } = await buyerQuotaOf(c.env, eventId, buyerId).login(eventId, buyerId, ttlMs);
+		// Unknown buyers have no object; their guesses are limited here, at the same rate.
+		if (!rows[0]) throw unknownBuyerAttempt(`${eventId}:${buyerId}`);
+		const outcome = await buyerQuotaOf(c.env, eventId, buyerId).login(eventId, buyerId, ttlMs, matches);
+		if (outcome.kind === "locked") throw tooManyAttempts(outcome.retryAfterSeconds);
+		if (outcome.kind === "bad_credentials") throw badCredentials();
+		const { sessionId, expiresAt } = outcome;
 		noteLogin({ eventId, buyerId, sessionId, expiresAt });
 		const secret = c.env.SESSION_SECRET;
 		const sessionToken = await issueSessionToken(secret, { eventId, buyerId, sessionId, expiresAt });
