@@ -14,10 +14,19 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ListingInventory } from "../durable-objects/listing-inventory";
 import { listingInventoryOf } from "../durable-objects/stubs";
-import type { HoldRecord } from "../lib/holds";
 import { consumeOrders } from "../queue-consumers/orders";
 import worker from "../worker/index";
-import { admin, claim, errorCode, eventuallyOrders, type Login, login, seedEvent, uniqueId } from "./helpers";
+import {
+	admin,
+	claim,
+	errorCode,
+	eventuallyOrders,
+	holdRecord,
+	type Login,
+	login,
+	seedEvent,
+	uniqueId,
+} from "./helpers";
 
 async function loginAll(eventId: string, buyerIds: string[]): Promise<Login[]> {
 	const out: Login[] = [];
@@ -25,23 +34,6 @@ async function loginAll(eventId: string, buyerIds: string[]): Promise<Login[]> {
 		out.push(...(await Promise.all(buyerIds.slice(i, i + 50).map((b) => login(eventId, b)))));
 	}
 	return out;
-}
-
-function hold(overrides: Partial<HoldRecord> = {}): HoldRecord {
-	const now = Date.now();
-	return {
-		holdId: uniqueId("h"),
-		eventId: uniqueId("ev"),
-		listingId: "L1",
-		buyerId: "B1",
-		status: "held",
-		priceCents: 100,
-		expiresAt: now + 60_000,
-		createdAt: now,
-		updatedAt: now,
-		version: 1,
-		...overrides,
-	};
 }
 
 function batchOf<T>(queue: string, bodies: T[], attempts = 1) {
@@ -188,7 +180,7 @@ describe("a failing queue send", () => {
 
 describe("orders consumer faults", () => {
 	it("D1 down for a while: the whole batch is retried, and lands once D1 is back", async () => {
-		const bodies = [hold(), hold(), hold()];
+		const bodies = [holdRecord(), holdRecord(), holdRecord()];
 		const down = batchOf("kaipan-orders", bodies);
 		const ctx = createExecutionContext();
 		// Enough failures to fail the batch write and every single write after it.
@@ -205,7 +197,7 @@ describe("orders consumer faults", () => {
 	});
 
 	it("a consumer that dies after writing D1 but before acking: redelivery adds nothing", async () => {
-		const h = hold();
+		const h = holdRecord();
 		const first = batchOf("kaipan-orders", [h]);
 		const failingNotices = {
 			send: () => Promise.reject(new Error("crash")),
@@ -226,7 +218,7 @@ describe("orders consumer faults", () => {
 
 describe("dead letters", () => {
 	it("are parked in D1 and replayed to their queue, where they land exactly once", async () => {
-		const h = hold();
+		const h = holdRecord();
 		const dead = batchOf("kaipan-orders-dlq", [h], 11);
 		const ctx = createExecutionContext();
 		await worker.queue(dead, env);

@@ -3,6 +3,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { newNonce, signRequest } from "../client/signing";
+import type { HoldRecord } from "../lib/holds";
 
 /** Addresses come from the IPv6 documentation prefix: every buyer its own, like a real crowd. */
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": "2001:db8::ad" };
@@ -225,4 +226,22 @@ export async function eventuallyOrders(eventId: string, check: (rows: OrderRow[]
 export async function errorCode(res: Response): Promise<string> {
 	const body = await res.json<{ error?: { code?: string } }>();
 	return body.error?.code ?? `(no error code, status ${res.status})`;
+}
+
+/** A hold as an inventory object would send it to the orders queue (for consumer tests). */
+export function holdRecord(overrides: Partial<HoldRecord> = {}): HoldRecord {
+	const now = Date.now();
+	return {
+		holdId: uniqueId("h"),
+		eventId: uniqueId("ev"),
+		listingId: "L1",
+		buyerId: "B1",
+		status: "held",
+		priceCents: 100,
+		expiresAt: now + 60_000,
+		createdAt: now,
+		updatedAt: now,
+		version: 1,
+		...overrides,
+	};
 }

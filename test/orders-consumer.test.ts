@@ -2,26 +2,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import type { HoldRecord } from "../lib/holds";
 import worker from "../worker/index";
-import { admin, uniqueId } from "./helpers";
-
-function hold(overrides: Partial<HoldRecord> = {}): HoldRecord {
-	const now = Date.now();
-	return {
-		holdId: uniqueId("h"),
-		eventId: uniqueId("ev"),
-		listingId: "L1",
-		buyerId: "B1",
-		status: "held",
-		priceCents: 100,
-		expiresAt: now + 60_000,
-		createdAt: now,
-		updatedAt: now,
-		version: 1,
-		...overrides,
-	};
-}
+import { admin, holdRecord, uniqueId } from "./helpers";
 
 async function deliver(bodies: unknown[]) {
 	const batch = createMessageBatch(
@@ -40,14 +22,14 @@ async function orderRows(holdId: string) {
 
 describe("orders consumer", () => {
 	it("the same message delivered twice makes one row", async () => {
-		const h = hold();
+		const h = holdRecord();
 		await deliver([h, h]);
 		await deliver([h]);
 		expect(await orderRows(h.holdId)).toEqual([{ status: "held", version: 1 }]);
 	});
 
 	it("an older version arriving after a newer one changes nothing", async () => {
-		const h = hold();
+		const h = holdRecord();
 		const expired = { ...h, status: "expired" as const, expiresAt: null, version: 2, updatedAt: h.updatedAt + 1 };
 		await deliver([expired]);
 		await deliver([h]);
@@ -55,8 +37,8 @@ describe("orders consumer", () => {
 	});
 
 	it("a message D1 refuses is retried while the rest of its batch is acknowledged", async () => {
-		const good = hold();
-		const poison = { ...hold(), listingId: null };
+		const good = holdRecord();
+		const poison = { ...holdRecord(), listingId: null };
 		const result = await deliver([good, poison]);
 		expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m1"]);
 		expect(result.explicitAcks).toEqual(["m0"]);
@@ -72,7 +54,7 @@ describe("orders consumer", () => {
 			endsAt: new Date(now + 120_000).toISOString(),
 		});
 		await admin("PUT", `/api/admin/events/${eventId}/buyers`, { buyers: [{ id: "B1", phone: "+8613900000000" }] });
-		const h = hold({ eventId });
+		const h = holdRecord({ eventId });
 		await deliver([h]);
 		await deliver([h]);
 		await vi.waitFor(

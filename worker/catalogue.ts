@@ -2,8 +2,10 @@
 // copies so that a crowd of claims does not turn into a crowd of D1 queries. Staleness is bounded by
 // the TTLs below (docs/OPERATIONS.md); writes made through this isolate invalidate its copies at once.
 import { and, eq, inArray, sql } from "drizzle-orm";
+// The public shapes are the client's: one definition for the API and everything that calls it.
+import type { PublicEvent, Listing as PublicListing } from "../client/kaipan-client";
 import { dbOf, schema } from "../db/client";
-import { type EventStatus, eventStatus } from "../lib/event-rules";
+import { eventStatus } from "../lib/event-rules";
 import { TtlCache } from "../lib/ttl-cache";
 import { edgeCached, evictEdgeCached } from "./edge-cache";
 
@@ -46,17 +48,6 @@ export async function invalidateEvent(eventId: string): Promise<void> {
 	]);
 }
 
-export interface PublicEvent {
-	id: string;
-	name: string;
-	startsAt: string;
-	endsAt: string;
-	status: EventStatus;
-	currency: string;
-	holdSeconds: number;
-	perBuyerLimit: number;
-}
-
 export function publicEvent(event: EventRow, now = Date.now()): PublicEvent {
 	return {
 		id: event.id,
@@ -68,18 +59,6 @@ export function publicEvent(event: EventRow, now = Date.now()): PublicEvent {
 		holdSeconds: event.holdSeconds,
 		perBuyerLimit: event.perBuyerLimit,
 	};
-}
-
-export interface PublicListing {
-	id: string;
-	building: string;
-	floor: number;
-	unit: string;
-	layout: string;
-	areaM2: number;
-	priceCents: number;
-	stock: number;
-	available: number;
 }
 
 /** The catalogue with availability from D1's orders, which trail the inventory objects by ~1 s. */
