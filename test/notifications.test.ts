@@ -100,3 +100,24 @@ describe("SMS text", () => {
 		expect(text).toContain("1-05-02");
 	});
 });
+
+describe("the notification outbox", () => {
+	it("pages newest first with the same cursor as orders", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const sent = [notice(ev.eventId), notice(ev.eventId), notice(ev.eventId)];
+		await deliver(sent, env);
+		const seen: string[] = [];
+		let cursor: string | null = null;
+		do {
+			const q: string = cursor ? `&cursor=${cursor}` : "";
+			const res = await admin("GET", `/api/admin/events/${ev.eventId}/notifications?limit=2${q}`);
+			expect(res.status).toBe(200);
+			const page: { notifications: { holdId: string }[]; nextCursor: string | null } = await res.json();
+			seen.push(...page.notifications.map((n) => n.holdId));
+			cursor = page.nextCursor;
+		} while (cursor);
+		expect(seen.sort()).toEqual(sent.map((n) => n.holdId).sort());
+		const bad = await admin("GET", `/api/admin/events/${ev.eventId}/notifications?cursor=nope`);
+		expect(bad.status).toBe(400);
+	});
+});

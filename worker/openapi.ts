@@ -129,7 +129,7 @@ const OPERATIONS: Operation[] = [
 	{
 		method: "get",
 		path: "/api/admin/events/{eventId}/notifications",
-		summary: "The notification outbox",
+		summary: "The notification outbox, newest first (?cursor=&limit=)",
 		tag: "operator",
 		auth: "admin",
 		responses: { 200: "{notifications, nextCursor}", 400: E[400], 404: E[404] },

@@ -5,12 +5,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { dbOf, runBatch, schema } from "../../db/client";
 import { randomAccessCode } from "../../lib/crypto";
-import { base64urlDecode, base64urlEncode, utf8 } from "../../lib/encoding";
 import { isLocked } from "../../lib/event-rules";
 import { hashAccessCode } from "../access-codes";
 import { type EventRow, invalidateEvent, publicEvent } from "../catalogue";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
+import { decodeCursor, encodeCursor, pageQuery } from "../pagination";
 import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../validation";
 
 const MAX_BULK = 5_000;
@@ -66,10 +66,7 @@ export const buyersBody = z.strictObject({
 
 export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "closed", "auto"]) });
 
-export const ordersQuery = z.strictObject({
-	cursor: z.string().max(512).optional(),
-	limit: z.coerce.number().int().min(1).max(1_000).default(100),
-});
+export const ordersQuery = pageQuery(1_000);
 
 /** Fields a buyer plans around: frozen once the event has opened. */
 const FROZEN_FIELDS = ["startsAt", "holdSeconds", "perBuyerLimit", "currency"] as const;
@@ -193,7 +190,7 @@ export const adminEvents = new Hono<AppEnv>()
 		const eventId = param(c, "eventId");
 		const query = validate(ordersQuery, c.req.query(), "query");
 		await mustReadEvent(c.env, eventId);
-		const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+		const after = decodeCursor(query.cursor);
 		const o = schema.orders;
 		const rows = await dbOf(c.env)
 			.select()
@@ -218,7 +215,7 @@ export const adminEvents = new Hono<AppEnv>()
 				createdAt: r.createdAt,
 				updatedAt: r.updatedAt,
 			})),
-			nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.holdId) : null,
+			nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.holdId]) : null,
 		});
 	});
 
@@ -263,23 +260,4 @@ function excluded(columns: string[]) {
 
 function camel(col: string): string {
 	return col.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
-}
-
-function encodeCursor(createdAt: string, holdId: string): string {
-	return base64urlEncode(utf8(JSON.stringify([createdAt, holdId])));
-}
-
-function decodeCursor(cursor: string): [string, string] {
-	const bytes = base64urlDecode(cursor);
-	try {
-		const value = bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : null;
-		if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") {
-			return [value[0], value[1]];
-		}
-	} catch {
-		// fall through to the error below
-	}
-	throw new ApiError("invalid_request", "cursor: not a cursor returned by this endpoint", {
-		details: { field: "cursor" },
-	});
 }

@@ -2,19 +2,15 @@
 // outbox (the SMS that were sent, or only recorded with SMS_PROVIDER=local). Behind adminAuth.
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
 import { dbOf, schema } from "../../db/client";
 import { loadEvent } from "../catalogue";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
 import { issueLiveTicket } from "../live-ticket";
+import { decodeCursor, encodeCursor, pageQuery } from "../pagination";
 import { param, validate } from "../validation";
 
-const notificationsQuery = z.strictObject({
-	limit: z.coerce.number().int().min(1).max(500).default(100),
-	/** The `id` of the last row of the previous page. */
-	before: z.string().min(1).max(200).optional(),
-});
+const notificationsQuery = pageQuery(500);
 
 export const adminLive = new Hono<AppEnv>()
 	.post("/:eventId/live-ticket", async (c) => {
@@ -30,26 +26,20 @@ export const adminLive = new Hono<AppEnv>()
 		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
 		const n = schema.notifications;
 		const db = dbOf(c.env);
-		const cursor = query.before
-			? (await db.select({ createdAt: n.createdAt, id: n.id }).from(n).where(eq(n.id, query.before)).limit(1))[0]
-			: undefined;
-		if (query.before && !cursor) {
-			throw new ApiError("invalid_request", "before: not a notification id", { details: { field: "before" } });
-		}
+		const before = decodeCursor(query.cursor);
 		const rows = await db
 			.select()
 			.from(n)
 			.where(
 				and(
 					eq(n.eventId, eventId),
-					cursor
-						? or(lt(n.createdAt, cursor.createdAt), and(eq(n.createdAt, cursor.createdAt), lt(n.id, cursor.id)))
-						: undefined,
+					before ? or(lt(n.createdAt, before[0]), and(eq(n.createdAt, before[0]), lt(n.id, before[1]))) : undefined,
 				),
 			)
 			.orderBy(desc(n.createdAt), desc(n.id))
 			.limit(query.limit + 1);
 		const page = rows.slice(0, query.limit);
+		const last = page.at(-1);
 		return c.json({
 			notifications: page.map((r) => ({
 				id: r.id,
@@ -61,6 +51,6 @@ export const adminLive = new Hono<AppEnv>()
 				provider: r.provider,
 				createdAt: r.createdAt,
 			})),
-			nextBefore: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+			nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
 		});
 	});
