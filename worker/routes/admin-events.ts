@@ -1,6 +1,6 @@
 // Operator routes for one event: the event itself, its catalogue, its qualified buyers, its status
 // and its orders. All behind adminAuth (mounted in worker/index.ts).
-import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { dbOf, runBatch, schema } from "../../db/client";
@@ -10,7 +10,7 @@ import { hashAccessCode } from "../access-codes";
 import { type EventRow, invalidateEvent, publicEvent } from "../catalogue";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
-import { decodeCursor, encodeCursor, pageQuery } from "../pagination";
+import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../pagination";
 import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../validation";
 
 const MAX_BULK = 5_000;
@@ -195,16 +195,10 @@ export const adminEvents = new Hono<AppEnv>()
 		const rows = await dbOf(c.env)
 			.select()
 			.from(o)
-			.where(
-				and(
-					eq(o.eventId, eventId),
-					after ? or(gt(o.createdAt, after[0]), and(eq(o.createdAt, after[0]), gt(o.holdId, after[1]))) : undefined,
-				),
-			)
-			.orderBy(asc(o.createdAt), asc(o.holdId))
+			.where(and(eq(o.eventId, eventId), pastCursor(o.createdAt, o.holdId, after, "asc")))
+			.orderBy(...keyOrder(o.createdAt, o.holdId, "asc"))
 			.limit(query.limit + 1);
-		const page = rows.slice(0, query.limit);
-		const last = page.at(-1);
+		const { page, nextCursor } = pageOf(rows, query.limit, (r) => [r.createdAt, r.holdId]);
 		return c.json({
 			orders: page.map((r) => ({
 				holdId: r.holdId,
@@ -215,7 +209,7 @@ export const adminEvents = new Hono<AppEnv>()
 				createdAt: r.createdAt,
 				updatedAt: r.updatedAt,
 			})),
-			nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.holdId]) : null,
+			nextCursor,
 		});
 	});
 

@@ -1,13 +1,13 @@
 // Operator routes of the live-operations work: a ticket for the staff WebSocket, and the notification
 // outbox (the SMS that were sent, or only recorded with SMS_PROVIDER=local). Behind adminAuth.
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { dbOf, schema } from "../../db/client";
 import { loadEvent } from "../catalogue";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
 import { issueLiveTicket } from "../live-ticket";
-import { decodeCursor, encodeCursor, pageQuery } from "../pagination";
+import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../pagination";
 import { param, validate } from "../validation";
 
 const notificationsQuery = pageQuery(500);
@@ -30,16 +30,10 @@ export const adminLive = new Hono<AppEnv>()
 		const rows = await db
 			.select()
 			.from(n)
-			.where(
-				and(
-					eq(n.eventId, eventId),
-					before ? or(lt(n.createdAt, before[0]), and(eq(n.createdAt, before[0]), lt(n.id, before[1]))) : undefined,
-				),
-			)
-			.orderBy(desc(n.createdAt), desc(n.id))
+			.where(and(eq(n.eventId, eventId), pastCursor(n.createdAt, n.id, before, "desc")))
+			.orderBy(...keyOrder(n.createdAt, n.id, "desc"))
 			.limit(query.limit + 1);
-		const page = rows.slice(0, query.limit);
-		const last = page.at(-1);
+		const { page, nextCursor } = pageOf(rows, query.limit, (r) => [r.createdAt, r.id]);
 		return c.json({
 			notifications: page.map((r) => ({
 				id: r.id,
@@ -51,6 +45,6 @@ export const adminLive = new Hono<AppEnv>()
 				provider: r.provider,
 				createdAt: r.createdAt,
 			})),
-			nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
+			nextCursor,
 		});
 	});
