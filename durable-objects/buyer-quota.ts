@@ -5,9 +5,9 @@
 // whose claim was lost is reconciled by fencing its hold id at the inventory object.
 import { DurableObject } from "cloudflare:workers";
 import { randomId } from "../lib/crypto";
-import type { HoldRecord, HoldStatus } from "../lib/holds";
+import type { HoldRecord, HoldStatus } from "../lib/hold-record";
+import { listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
-import { listingInventoryOf } from "./stubs";
 
 export type BuyerHoldStatus = "pending" | HoldStatus;
 

@@ -9,7 +9,7 @@
 // so duplicates and reordering change nothing. D1 is re-read on connect when the hub's copy may be
 // stale, which makes the snapshot the source of truth and every pushed update best-effort.
 import { DurableObject } from "cloudflare:workers";
-import type { HoldStatus } from "../lib/holds";
+import type { HoldStatus } from "../lib/hold-record";
 
 /** The part of a hold the hub needs; `HoldRecord` (lib/holds) is one. */
 export interface HoldChange {
@@ -87,10 +87,6 @@ interface TallyRow extends Record<string, SqlStorageValue> {
 	stock: number;
 	active: number;
 	confirmed: number;
-}
-
-export function dashboardHubOf(env: Env, eventId: string) {
-	return env.DASHBOARD_HUB.getByName(eventId);
 }
 
 /** API.md's rule: stock left → available; none left but not all sold → held; all sold → sold. */

@@ -3,9 +3,8 @@
 // in one synchronous SQLite transaction with nothing awaited in between, so the input/output gates
 // make them atomic. Rejections read only and never write.
 import { DurableObject } from "cloudflare:workers";
-import { type HoldRecord, type HoldStatus, isActive } from "../lib/holds";
-import { dashboardHubOf } from "./dashboard-hub";
-import { buyerQuotaOf } from "./stubs";
+import { type HoldRecord, type HoldStatus, isActive } from "../lib/hold-record";
+import { buyerQuotaOf, dashboardHubOf } from "./addresses";
 
 /** What the worker tells the object about its listing; stored on the first claim, frozen after. */
 export interface ListingTerms {

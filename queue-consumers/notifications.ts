@@ -2,8 +2,8 @@
 // provider is called, and the row is given back if the provider fails so that the retry can send it.
 import { and, eq } from "drizzle-orm";
 import { dbOf, schema } from "../db/client";
-import type { NotificationMessage } from "../lib/holds";
-import { readFlags } from "../worker/flags";
+import type { NotificationMessage } from "../lib/hold-record";
+import { readSwitches } from "../worker/hot-reads/switches";
 import { backoffSeconds } from "./orders";
 import { smsProviderFor, suppressedProvider } from "./sms-provider";
 
@@ -41,7 +41,7 @@ export async function consumeNotifications(
 	for (const m of batch.messages) {
 		const n = m.body;
 		// The operator's "SMS off" switch: messages are still recorded (the console shows them), not sent.
-		const off = smsOff.get(n.eventId) ?? readFlags(env, n.eventId).then((f) => f.smsOff);
+		const off = smsOff.get(n.eventId) ?? readSwitches(env, n.eventId).then((f) => f.smsOff);
 		smsOff.set(n.eventId, off);
 		const id = `${n.holdId}:${n.kind}`;
 		try {

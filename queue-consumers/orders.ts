@@ -4,8 +4,9 @@
 // and every change goes to the event's dashboard hub (best-effort).
 import { sql } from "drizzle-orm";
 import { dbOf, runBatch, schema } from "../db/client";
-import { dashboardHubOf, type HoldChange } from "../durable-objects/dashboard-hub";
-import { type HoldRecord, type NotificationMessage, notificationKind } from "../lib/holds";
+import { dashboardHubOf } from "../durable-objects/addresses";
+import type { HoldChange } from "../durable-objects/dashboard-hub";
+import { type HoldRecord, type NotificationMessage, notificationKind } from "../lib/hold-record";
 
 export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): Promise<void> {
 	const db = dbOf(env);

@@ -3,9 +3,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newNonce } from "../client/signing";
-import { listingInventoryOf } from "../durable-objects/stubs";
+import { listingInventoryOf } from "../durable-objects/addresses";
 import { base64urlEncode } from "../lib/encoding";
-import { issuePurchaseToken } from "../worker/purchase-token";
+import { issuePurchaseToken } from "../worker/tokens/purchase-token";
 import {
 	admin,
 	bearer,

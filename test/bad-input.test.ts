@@ -2,7 +2,7 @@
 // The adversarial suite for tokens and signatures lives with the edge defences.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listingInventoryOf } from "../durable-objects/stubs";
+import { listingInventoryOf } from "../durable-objects/addresses";
 import { admin, call, claim, eventuallyOrders, json, login, orders, seedEvent, signed } from "./helpers";
 
 describe("bad input changes nothing", async () => {

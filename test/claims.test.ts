@@ -3,7 +3,7 @@
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listingInventoryOf } from "../durable-objects/stubs";
+import { listingInventoryOf } from "../durable-objects/addresses";
 import { claim, errorCode, eventuallyOrders, type Login, login, seedEvent } from "./helpers";
 
 async function loginAll(eventId: string, buyerIds: string[]): Promise<Login[]> {

@@ -3,10 +3,10 @@
 import { createMessageBatch, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { type Attachment, type DashboardHub, dashboardHubOf } from "../durable-objects/dashboard-hub";
+import { dashboardHubOf, listingInventoryOf } from "../durable-objects/addresses";
+import type { Attachment, DashboardHub } from "../durable-objects/dashboard-hub";
 import type { ListingInventory } from "../durable-objects/listing-inventory";
-import { listingInventoryOf } from "../durable-objects/stubs";
-import type { HoldRecord } from "../lib/holds";
+import type { HoldRecord } from "../lib/hold-record";
 import worker from "../worker/index";
 import { admin, bearer, call, claim, errorCode, eventuallyOrders, login, seedEvent } from "./helpers";
 

@@ -12,8 +12,8 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { listingInventoryOf } from "../durable-objects/addresses";
 import type { ListingInventory } from "../durable-objects/listing-inventory";
-import { listingInventoryOf } from "../durable-objects/stubs";
 import { consumeOrders } from "../queue-consumers/orders";
 import worker from "../worker/index";
 import {

@@ -3,7 +3,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { newNonce, signRequest } from "../client/signing";
-import type { HoldRecord } from "../lib/holds";
+import type { HoldRecord } from "../lib/hold-record";
 
 /** Addresses come from the IPv6 documentation prefix: every buyer its own, like a real crowd. */
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": "2001:db8::ad" };

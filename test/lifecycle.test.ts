@@ -3,9 +3,9 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/addresses";
 import type { ListingInventory } from "../durable-objects/listing-inventory";
-import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
-import { clearSoldOut } from "../worker/sold-out-flags";
+import { clearSoldOut } from "../worker/hot-reads/sold-out-flags";
 import { admin, bearer, call, cancel, claim, errorCode, eventuallyOrders, login, seedEvent } from "./helpers";
 
 /** Moves every live hold of a listing to a past expiry, as if holdSeconds had elapsed. */

@@ -6,9 +6,9 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/addresses";
 import type { ListingInventory } from "../durable-objects/listing-inventory";
-import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
-import { clearSoldOut, SOLD_OUT_FLAG_STALE_MS, SOLD_OUT_FLAG_TTL_MS } from "../worker/sold-out-flags";
+import { clearSoldOut, SOLD_OUT_FLAG_STALE_MS, SOLD_OUT_FLAG_TTL_MS } from "../worker/hot-reads/sold-out-flags";
 import { cancel, claim, eventuallyOrders, type Login, login, seedEvent } from "./helpers";
 
 const BUYERS = ["B1", "B2", "B3"];

@@ -5,7 +5,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import type { NotificationMessage } from "../lib/holds";
+import type { NotificationMessage } from "../lib/hold-record";
 import { consumeNotifications, smsText } from "../queue-consumers/notifications";
 import { admin, seedEvent, uniqueId } from "./helpers";
 

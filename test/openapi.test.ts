@@ -1,7 +1,7 @@
 // The OpenAPI document describes every route the app serves, and only those.
 import { describe, expect, it } from "vitest";
 import { app } from "../worker/app";
-import { describedRoutes } from "../worker/openapi";
+import { describedRoutes } from "../worker/routes/openapi";
 import { call } from "./helpers";
 
 describe("GET /api/openapi.json", () => {

@@ -5,9 +5,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { newNonce } from "../client/signing";
-import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
-import { CLAIM_TIMEOUT_MS, claimListing } from "../worker/claim-flow";
-import { ApiError } from "../worker/errors";
+import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/addresses";
+import { CLAIM_TIMEOUT_MS, claimListing } from "../worker/claim/claim-flow";
+import { ApiError } from "../worker/http/errors";
 import { bearer, call, claim, errorCode, eventuallyOrders, type Login, login, seedEvent } from "./helpers";
 
 function sessionIdOf(s: Login): string {

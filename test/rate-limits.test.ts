@@ -4,9 +4,9 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { newNonce } from "../client/signing";
-import { buyerQuotaOf } from "../durable-objects/stubs";
-import { handleError } from "../worker/errors";
-import type { AppEnv } from "../worker/hono-env";
+import { buyerQuotaOf } from "../durable-objects/addresses";
+import type { AppEnv } from "../worker/http/app-env";
+import { handleError } from "../worker/http/errors";
 import { clientAddress, isolateRateLimit } from "../worker/middleware/rate-limit";
 import { bearer, call, claim, json, type Login, login, seedEvent } from "./helpers";
 

@@ -4,14 +4,14 @@ import { timingSafeEqualText } from "../lib/crypto";
 import { base64urlDecode, base64urlEncode, toHex, utf8 } from "../lib/encoding";
 import { eventStatus, isLocked } from "../lib/event-rules";
 import { TtlCache } from "../lib/ttl-cache";
-import { issueSessionToken, verifySessionToken } from "../worker/session-token";
 import {
 	clearSoldOut,
 	markSoldOut,
 	refusedBySoldOutFlag,
 	SOLD_OUT_FLAG_STALE_MS,
 	SOLD_OUT_FLAG_TTL_MS,
-} from "../worker/sold-out-flags";
+} from "../worker/hot-reads/sold-out-flags";
+import { issueSessionToken, verifySessionToken } from "../worker/tokens/session-token";
 
 const event = {
 	startsAt: "2030-01-01T10:00:00.000Z",

@@ -1,24 +1,24 @@
 // The HTTP API (docs/API.md): one Hono router per resource, one error shape.
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import { ApiError, handleError } from "./errors";
-import type { AppEnv } from "./hono-env";
-import { claimFeed } from "./live-feed";
+import { claimCounter } from "./claim/claim-counter";
+import type { AppEnv } from "./http/app-env";
+import { ApiError, handleError } from "./http/errors";
 import { adminAuth } from "./middleware/admin-auth";
 import { addressBucket } from "./middleware/rate-limit";
 import { sameOriginForCookies } from "./middleware/same-origin";
-import { openApiDocument } from "./openapi";
 import { adminDeadLetters } from "./routes/admin-dead-letters";
 import { adminEvents } from "./routes/admin-events";
-import { adminFlags } from "./routes/admin-flags";
 import { adminHolds } from "./routes/admin-holds";
 import { adminLive } from "./routes/admin-live";
+import { adminFlags } from "./routes/admin-switches";
 import { auth } from "./routes/auth";
+import { buyerHolds } from "./routes/buyer-holds";
 import { claims } from "./routes/claims";
 import { publicEvents } from "./routes/events";
-import { buyerHolds } from "./routes/holds";
 import { live } from "./routes/live";
 import { me } from "./routes/me";
+import { openApiDocument } from "./routes/openapi";
 
 export const app = new Hono<AppEnv>();
 
@@ -35,7 +35,7 @@ app.use(
 	}),
 );
 // Claim outcomes for the staff dashboard, counted outside every check so that refusals count too.
-app.use("/api/events/:eventId/claims", claimFeed());
+app.use("/api/events/:eventId/claims", claimCounter());
 app.use("/api/*", sameOriginForCookies());
 app.use("/api/*", addressBucket);
 app.use("/api/admin/*", adminAuth());

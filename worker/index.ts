@@ -1,5 +1,5 @@
 // Entry point: the HTTP app, the queue consumers, and the Durable Object classes wrangler binds.
-import type { HoldRecord, NotificationMessage } from "../lib/holds";
+import type { HoldRecord, NotificationMessage } from "../lib/hold-record";
 import { consumeDeadLetters, DLQ_SUFFIX } from "../queue-consumers/dead-letters";
 import { consumeNotifications } from "../queue-consumers/notifications";
 import { consumeOrders } from "../queue-consumers/orders";

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { newNonce, signRequest } from "../../client/signing.ts";
 import { timingSafeEqualMac } from "../../lib/crypto.ts";
 import { TokenBuckets } from "../../lib/token-bucket.ts";
-import { issuePurchaseToken, purchaseTokenValid } from "../../worker/purchase-token.ts";
-import { issueSessionToken, signingKeyFor, verifySessionToken } from "../../worker/session-token.ts";
+import { issuePurchaseToken, purchaseTokenValid } from "../../worker/tokens/purchase-token.ts";
+import { issueSessionToken, signingKeyFor, verifySessionToken } from "../../worker/tokens/session-token.ts";
 
 const SECRET = "bench-session-secret";
 const claims = {

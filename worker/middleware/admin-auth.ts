@@ -1,9 +1,9 @@
 // Operator authentication: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
 import { createMiddleware } from "hono/factory";
 import { timingSafeEqualText } from "../../lib/crypto";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { bearerToken } from "./buyer-session";
+import type { AppEnv } from "../http/app-env";
+import { bearerToken } from "../http/credentials";
+import { ApiError } from "../http/errors";
 
 export function adminAuth() {
 	return createMiddleware<AppEnv>(async function adminAuth(c, next) {

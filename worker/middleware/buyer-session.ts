@@ -1,22 +1,22 @@
 // Buyer authentication: the kp_session cookie (browsers) or `Authorization: Bearer` (apps, scripts).
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import type { Refusal } from "../../durable-objects/buyer-quota";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { type SessionClaims, verifySessionToken } from "../session-token";
+import type { AppEnv } from "../http/app-env";
+import { bearerToken, SESSION_COOKIE } from "../http/credentials";
+import { ApiError, sessionRevoked } from "../http/errors";
+import { type SessionClaims, verifySessionToken } from "../tokens/session-token";
 import { buyerRateLimit } from "./rate-limit";
-
-export const SESSION_COOKIE = "kp_session";
 
 export interface BuyerSession extends SessionClaims {
 	/** How the token came: cookie-authenticated mutations get an Origin check. */
 	via: "cookie" | "bearer";
 }
 
-export function bearerToken(header: string | undefined): string | undefined {
-	const match = header?.match(/^Bearer\s+(\S+)$/i);
-	return match?.[1];
+declare module "hono" {
+	interface ContextVariableMap {
+		/** Set by buyerSession: the verified session of the buyer making the request. */
+		session: BuyerSession;
+	}
 }
 
 /**
@@ -53,20 +53,4 @@ export function buyerSession() {
 		c.set("session", { ...claims, via: bearer ? "bearer" : "cookie" });
 		await buyerRateLimit(c, next);
 	});
-}
-
-export function sessionRevoked(): ApiError {
-	return new ApiError("session_revoked", "This session was ended by a newer login on another device.");
-}
-
-/** The API error for a buyer object's refusal of a signed request. */
-export function refusalError(refusal: Refusal): ApiError {
-	switch (refusal.kind) {
-		case "session_revoked":
-			return sessionRevoked();
-		case "replayed_nonce":
-			return new ApiError("replayed_nonce", "This X-Nonce was already used by this session.");
-		case "rate_limited":
-			return new ApiError("rate_limited", "Too many claims; slow down.", { retryAfter: refusal.retryAfterSeconds });
-	}
 }

@@ -5,8 +5,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type BucketLimits, TokenBuckets } from "../../lib/token-bucket";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
 
 /** Cloudflare sets CF-Connecting-IP at the edge; locally a load generator may set it to simulate a crowd. */
 export function clientAddress(c: Context<AppEnv>): string {
@@ -74,7 +74,8 @@ export const addressBucket = isolateRateLimit({
 export const buyerRateLimit = isolateRateLimit({
 	name: "buyer",
 	key: (c) => {
-		const session = c.get("session") as AppEnv["Variables"]["session"] | undefined;
+		// Unset on routes without buyerSession; those requests are not a buyer's to count.
+		const session: { eventId: string; buyerId: string } | undefined = c.get("session");
 		return session ? `${session.eventId}:${session.buyerId}` : undefined;
 	},
 	limits: (env) => envLimits(env.BUYER_BURST, env.BUYER_RATE_PER_SECOND),

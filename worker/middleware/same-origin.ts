@@ -2,9 +2,9 @@
 // so a state-changing request carrying the kp_session cookie must come from our own origin. Bearer
 // requests (apps, scripts) are not exposed to CSRF and skip the check.
 import { createMiddleware } from "hono/factory";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { bearerToken, SESSION_COOKIE } from "./buyer-session";
+import type { AppEnv } from "../http/app-env";
+import { bearerToken, SESSION_COOKIE } from "../http/credentials";
+import { ApiError } from "../http/errors";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 

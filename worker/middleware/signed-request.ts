@@ -5,10 +5,17 @@
 import { createMiddleware } from "hono/factory";
 import { NONCE_PATTERN, signRequest } from "../../client/signing";
 import { timingSafeEqualMac } from "../../lib/crypto";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { signingKeyFor } from "../session-token";
-import { readBodyBytes } from "../validation";
+import type { AppEnv } from "../http/app-env";
+import { ApiError, refusalError } from "../http/errors";
+import { readBodyBytes } from "../http/validation";
+import { signingKeyFor } from "../tokens/session-token";
+
+declare module "hono" {
+	interface ContextVariableMap {
+		/** Set by signedRequest: the verified raw body (the handler parses it) and the request's nonce. */
+		signed: { body: Uint8Array<ArrayBuffer>; nonce: string };
+	}
+}
 
 export const SIGNATURE_WINDOW_MS = 30_000;
 
@@ -66,7 +73,7 @@ export function signedRequest(options: { bodyLimit: number }) {
 			throw new ApiError("bad_signature", "X-Signature does not match this request.");
 		}
 		if (!firstUse(`${session.sessionId}:${nonce}`, now)) {
-			throw new ApiError("replayed_nonce", "This X-Nonce was already used by this session.");
+			throw refusalError({ kind: "replayed_nonce" });
 		}
 		c.set("signed", { body, nonce });
 		await next();

@@ -3,8 +3,8 @@ import { asc, inArray } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { dbOf, schema } from "../../db/client";
-import type { AppEnv } from "../hono-env";
-import { validate } from "../validation";
+import type { AppEnv } from "../http/app-env";
+import { validate } from "../http/validation";
 
 const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1_000).default(100) });
 

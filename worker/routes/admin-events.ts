@@ -4,14 +4,16 @@ import { and, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { dbOf, runBatch, schema } from "../../db/client";
+import { type EventRow, findEvent } from "../../db/events";
 import { randomAccessCode } from "../../lib/crypto";
 import { isLocked } from "../../lib/event-rules";
-import { hashAccessCode } from "../access-codes";
-import { type EventRow, invalidateEvent, publicEvent } from "../catalogue";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../pagination";
-import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../validation";
+import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
+import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../http/pagination";
+import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../http/validation";
+import { existingEvent, requireEvent } from "../middleware/require-event";
+import { hashAccessCode } from "../tokens/access-codes";
 
 const MAX_BULK = 5_000;
 
@@ -69,6 +71,9 @@ export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "cl
 export const ordersQuery = pageQuery(1_000);
 
 /** Fields a buyer plans around: frozen once the event has opened. */
+/** Operator routes read D1 itself: an edit must be seen at once, whichever isolate made it. */
+const FRESH = { fresh: true };
+
 const FROZEN_FIELDS = ["startsAt", "holdSeconds", "perBuyerLimit", "currency"] as const;
 
 export const adminEvents = new Hono<AppEnv>()
@@ -84,7 +89,7 @@ export const adminEvents = new Hono<AppEnv>()
 			currency: body.currency,
 		};
 		const db = dbOf(c.env);
-		const existing = await readEvent(c.env, eventId);
+		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
 		if (existing && isLocked(existing, Date.now())) {
 			const changed = FROZEN_FIELDS.filter((f) => existing[f] !== next[f]);
@@ -99,11 +104,11 @@ export const adminEvents = new Hono<AppEnv>()
 			.values({ id: eventId, ...next, createdAt: now, updatedAt: now })
 			.onConflictDoUpdate({ target: schema.events.id, set: { ...next, updatedAt: now } });
 		await invalidateEvent(eventId);
-		return c.json({ event: adminView(await mustReadEvent(c.env, eventId)) });
+		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
-	.get("/:eventId", async (c) => {
-		const eventId = param(c, "eventId");
-		const event = await mustReadEvent(c.env, eventId);
+	.get("/:eventId", requireEvent(FRESH), async (c) => {
+		const event = c.get("event");
+		const eventId = event.id;
 		const [counts] = await c.env.DB.prepare(
 			`SELECT
 			   (SELECT count(*) FROM listings WHERE event_id = ?1) AS listings,
@@ -120,11 +125,10 @@ export const adminEvents = new Hono<AppEnv>()
 			counts: { listings, available: Math.max(0, stock - held - confirmed), held, confirmed, buyers },
 		});
 	})
-	.put("/:eventId/listings", async (c) => {
-		const eventId = param(c, "eventId");
+	.put("/:eventId/listings", requireEvent(FRESH), async (c) => {
+		const eventId = c.get("event").id;
 		const { listings } = await readJson(c, listingsBody, ADMIN_BODY_LIMIT);
-		const event = await mustReadEvent(c.env, eventId);
-		if (isLocked(event, Date.now())) {
+		if (isLocked(c.get("event"), Date.now())) {
 			throw new ApiError("event_locked", "The event has opened; its listings can no longer change.");
 		}
 		const db = dbOf(c.env);
@@ -143,10 +147,9 @@ export const adminEvents = new Hono<AppEnv>()
 		await invalidateEvent(eventId);
 		return c.json({ upserted: listings.length });
 	})
-	.put("/:eventId/buyers", async (c) => {
-		const eventId = param(c, "eventId");
+	.put("/:eventId/buyers", requireEvent(FRESH), async (c) => {
+		const eventId = c.get("event").id;
 		const { buyers } = await readJson(c, buyersBody, ADMIN_BODY_LIMIT);
-		await mustReadEvent(c.env, eventId);
 		const now = new Date().toISOString();
 		const withCodes = buyers.map((b) => ({ ...b, accessCode: b.accessCode ?? randomAccessCode() }));
 		const rows = await Promise.all(
@@ -170,10 +173,9 @@ export const adminEvents = new Hono<AppEnv>()
 		await runBatch(db, statements);
 		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
 	})
-	.post("/:eventId/status", async (c) => {
-		const eventId = param(c, "eventId");
+	.post("/:eventId/status", requireEvent(FRESH), async (c) => {
+		const eventId = c.get("event").id;
 		const { status } = await readJson(c, statusBody, ADMIN_BODY_LIMIT);
-		await mustReadEvent(c.env, eventId);
 		const now = new Date().toISOString();
 		await dbOf(c.env)
 			.update(schema.events)
@@ -184,12 +186,11 @@ export const adminEvents = new Hono<AppEnv>()
 			})
 			.where(eq(schema.events.id, eventId));
 		await invalidateEvent(eventId);
-		return c.json({ event: adminView(await mustReadEvent(c.env, eventId)) });
+		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
-	.get("/:eventId/orders", async (c) => {
-		const eventId = param(c, "eventId");
+	.get("/:eventId/orders", requireEvent(FRESH), async (c) => {
+		const eventId = c.get("event").id;
 		const query = validate(ordersQuery, c.req.query(), "query");
-		await mustReadEvent(c.env, eventId);
 		const after = decodeCursor(query.cursor);
 		const o = schema.orders;
 		const rows = await dbOf(c.env)
@@ -212,17 +213,6 @@ export const adminEvents = new Hono<AppEnv>()
 			nextCursor,
 		});
 	});
-
-async function readEvent(env: Env, eventId: string): Promise<EventRow | null> {
-	const rows = await dbOf(env).select().from(schema.events).where(eq(schema.events.id, eventId)).limit(1);
-	return rows[0] ?? null;
-}
-
-async function mustReadEvent(env: Env, eventId: string): Promise<EventRow> {
-	const event = await readEvent(env, eventId);
-	if (!event) throw new ApiError("not_found", `No event ${eventId}.`);
-	return event;
-}
 
 function adminView(event: EventRow) {
 	return {

@@ -3,27 +3,23 @@
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { dbOf, schema } from "../../db/client";
-import { loadEvent } from "../catalogue";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { issueLiveTicket } from "../live-ticket";
-import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../pagination";
-import { param, validate } from "../validation";
+import type { AppEnv } from "../http/app-env";
+import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../http/pagination";
+import { validate } from "../http/validation";
+import { requireEvent } from "../middleware/require-event";
+import { issueLiveTicket } from "../tokens/live-ticket";
 
 const notificationsQuery = pageQuery(500);
 
 export const adminLive = new Hono<AppEnv>()
-	.post("/:eventId/live-ticket", async (c) => {
-		const eventId = param(c, "eventId");
-		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
-		const { ticket, claims } = await issueLiveTicket(c.env.SESSION_SECRET, eventId);
+	.post("/:eventId/live-ticket", requireEvent(), async (c) => {
+		const { ticket, claims } = await issueLiveTicket(c.env.SESSION_SECRET, c.get("event").id);
 		c.header("cache-control", "no-store");
 		return c.json({ ticket, expiresAt: new Date(claims.expiresAt).toISOString() });
 	})
-	.get("/:eventId/notifications", async (c) => {
-		const eventId = param(c, "eventId");
+	.get("/:eventId/notifications", requireEvent(), async (c) => {
+		const eventId = c.get("event").id;
 		const query = validate(notificationsQuery, c.req.query(), "query");
-		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
 		const n = schema.notifications;
 		const db = dbOf(c.env);
 		const before = decodeCursor(query.cursor);

@@ -4,17 +4,18 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { dbOf, schema } from "../../db/client";
+import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_ALLOWED } from "../../durable-objects/buyer-quota";
-import { buyerQuotaOf } from "../../durable-objects/stubs";
 import { TokenBuckets } from "../../lib/token-bucket";
-import { accessCodeMatches } from "../access-codes";
-import { loadEvent } from "../catalogue";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { bearerToken, noteLogin, SESSION_COOKIE } from "../middleware/buyer-session";
+import type { AppEnv } from "../http/app-env";
+import { bearerToken, SESSION_COOKIE } from "../http/credentials";
+import { ApiError } from "../http/errors";
+import { BUYER_BODY_LIMIT, idSchema, readJson } from "../http/validation";
+import { noteLogin } from "../middleware/buyer-session";
 import { addressRateLimit } from "../middleware/rate-limit";
-import { issueSessionToken, signingKeyFor, verifySessionToken } from "../session-token";
-import { BUYER_BODY_LIMIT, idSchema, readJson } from "../validation";
+import { existingEvent } from "../middleware/require-event";
+import { accessCodeMatches } from "../tokens/access-codes";
+import { issueSessionToken, signingKeyFor, verifySessionToken } from "../tokens/session-token";
 
 export const loginBody = z.strictObject({
 	eventId: idSchema,
@@ -43,7 +44,7 @@ function unknownBuyerAttempt(key: string): ApiError {
 export const auth = new Hono<AppEnv>()
 	.post("/login", addressRateLimit(), async (c) => {
 		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
-		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
+		await existingEvent(c.env, eventId);
 		const rows = await dbOf(c.env)
 			.select({ hash: schema.buyers.accessCodeHash })
 			.from(schema.buyers)

@@ -1,21 +1,15 @@
 // Public, cacheable reads of an event and its catalogue.
 import { Hono } from "hono";
-import { listingsWithAvailability, loadEvent, publicEvent } from "../catalogue";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { param } from "../validation";
+import { listingsWithAvailability, publicEvent } from "../hot-reads/catalogue";
+import type { AppEnv } from "../http/app-env";
+import { requireEvent } from "../middleware/require-event";
 
 export const publicEvents = new Hono<AppEnv>()
-	.get("/:eventId", async (c) => {
-		const eventId = param(c, "eventId");
-		const event = await loadEvent(c.env, eventId);
-		if (!event) throw new ApiError("not_found", `No event ${eventId}.`);
+	.get("/:eventId", requireEvent(), async (c) => {
 		c.header("cache-control", "public, max-age=1");
-		return c.json({ event: publicEvent(event), serverTime: new Date().toISOString() });
+		return c.json({ event: publicEvent(c.get("event")), serverTime: new Date().toISOString() });
 	})
-	.get("/:eventId/listings", async (c) => {
-		const eventId = param(c, "eventId");
-		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
+	.get("/:eventId/listings", requireEvent(), async (c) => {
 		c.header("cache-control", "public, max-age=1");
-		return c.json(await listingsWithAvailability(c.env, eventId));
+		return c.json(await listingsWithAvailability(c.env, c.get("event").id));
 	});

@@ -3,19 +3,20 @@
 // edge, before the upgrade is forwarded to the event's hub, which trusts what this route tells it.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { dashboardHubOf, HUB_HEADERS } from "../../durable-objects/dashboard-hub";
-import { buyerQuotaOf } from "../../durable-objects/stubs";
-import { loadEvent } from "../catalogue";
-import { ApiError } from "../errors";
-import { loadFlags } from "../flags";
-import type { AppEnv } from "../hono-env";
-import { verifyLiveTicket } from "../live-ticket";
-import { buyerSession, sessionRevoked } from "../middleware/buyer-session";
-import { param } from "../validation";
+import { buyerQuotaOf, dashboardHubOf } from "../../durable-objects/addresses";
+import { HUB_HEADERS } from "../../durable-objects/dashboard-hub";
+import { loadSwitches } from "../hot-reads/switches";
+import type { AppEnv } from "../http/app-env";
+import { ApiError, sessionRevoked } from "../http/errors";
+import { param } from "../http/validation";
+import { buyerSession } from "../middleware/buyer-session";
+import { requireEvent } from "../middleware/require-event";
+import { verifyLiveTicket } from "../tokens/live-ticket";
 
 export const live = new Hono<AppEnv>().get(
 	"/:eventId/live",
 	requireUpgrade(),
+	requireEvent(),
 	staffByTicket(),
 	buyerSession(),
 	async (c) => {
@@ -28,7 +29,7 @@ export const live = new Hono<AppEnv>().get(
 		if (session.via === "cookie" && origin !== undefined && origin !== new URL(c.req.url).origin) {
 			throw new ApiError("forbidden", "Cross-origin pages may not open the live feed with the session cookie.");
 		}
-		if ((await loadFlags(c.env, eventId)).buyerLiveOff) {
+		if ((await loadSwitches(c.env, eventId)).buyerLiveOff) {
 			throw new ApiError("degraded", "Live updates for buyers are switched off; the page refreshes instead.", {
 				retryAfter: 30,
 			});
@@ -42,13 +43,11 @@ export const live = new Hono<AppEnv>().get(
 
 function requireUpgrade() {
 	return createMiddleware<AppEnv>(async function requireUpgrade(c, next) {
-		const eventId = param(c, "eventId");
 		if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
 			throw new ApiError("invalid_request", "upgrade: this endpoint is a WebSocket (Upgrade: websocket)", {
 				details: { field: "upgrade" },
 			});
 		}
-		if (!(await loadEvent(c.env, eventId))) throw new ApiError("not_found", `No event ${eventId}.`);
 		await next();
 	});
 }

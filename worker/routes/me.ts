@@ -1,9 +1,10 @@
 // The logged-in buyer's own view.
 import { Hono } from "hono";
-import { buyerQuotaOf } from "../../durable-objects/stubs";
-import { isoOrNull } from "../../lib/holds";
-import type { AppEnv } from "../hono-env";
-import { buyerSession, sessionRevoked } from "../middleware/buyer-session";
+import { buyerQuotaOf } from "../../durable-objects/addresses";
+import { buyerHoldView } from "../holds/hold-views";
+import type { AppEnv } from "../http/app-env";
+import { sessionRevoked } from "../http/errors";
+import { buyerSession } from "../middleware/buyer-session";
 
 export const me = new Hono<AppEnv>().get("/holds", buyerSession(), async (c) => {
 	const { eventId, buyerId, sessionId } = c.get("session");
@@ -11,11 +12,6 @@ export const me = new Hono<AppEnv>().get("/holds", buyerSession(), async (c) => 
 	if (!holds) throw sessionRevoked();
 	return c.json({
 		eventId,
-		holds: holds.map((h) => ({
-			holdId: h.holdId,
-			listingId: h.listingId,
-			status: h.status,
-			expiresAt: isoOrNull(h.expiresAt),
-		})),
+		holds: holds.map(buyerHoldView),
 	});
 });

@@ -1,7 +1,7 @@
 // Two layers in front of D1 for hot, small, JSON data: isolate memory, then the Cache API (shared by
 // the isolates of one Cloudflare location). Both expire after the caller's TTL; writes through this
 // isolate evict both layers here, other locations catch up when their copy expires.
-import type { TtlCache } from "../lib/ttl-cache";
+import type { TtlCache } from "../../lib/ttl-cache";
 
 const cacheUrl = (key: string) => `https://edge-cache.kaipan.internal/${encodeURIComponent(key)}`;
 

@@ -3,13 +3,13 @@
 // the TTLs below (docs/OPERATIONS.md); writes made through this isolate invalidate its copies at once.
 import { and, eq, inArray, sql } from "drizzle-orm";
 // The public shapes are the client's: one definition for the API and everything that calls it.
-import type { PublicEvent, Listing as PublicListing } from "../client/kaipan-client";
-import { dbOf, schema } from "../db/client";
-import { eventStatus } from "../lib/event-rules";
-import { TtlCache } from "../lib/ttl-cache";
+import type { PublicEvent, Listing as PublicListing } from "../../client/kaipan-client";
+import { dbOf, schema } from "../../db/client";
+import { type EventRow, findEvent } from "../../db/events";
+import { eventStatus } from "../../lib/event-rules";
+import { TtlCache } from "../../lib/ttl-cache";
 import { edgeCached, evictEdgeCached } from "./edge-cache";
 
-export type EventRow = typeof schema.events.$inferSelect;
 export type ListingRow = typeof schema.listings.$inferSelect;
 
 /** Seconds an event or catalogue copy may live in each cache layer. */
@@ -22,9 +22,8 @@ const catalogueIndex = new WeakMap<ListingRow[], Map<string, ListingRow>>();
 const availabilityCache = new TtlCache<{ listings: PublicListing[]; asOf: string }>(LISTINGS_TTL_MS);
 
 export function loadEvent(env: Env, eventId: string): Promise<EventRow | null> {
-	return edgeCached(eventCache, `event:${eventId}`, EVENT_TTL_SECONDS, async () => {
-		const rows = await dbOf(env).select().from(schema.events).where(eq(schema.events.id, eventId)).limit(1);
-		return rows[0] ?? null;
+	return edgeCached(eventCache, `event:${eventId}`, EVENT_TTL_SECONDS, () => {
+		return findEvent(env, eventId);
 	});
 }
 

@@ -1,6 +1,6 @@
 // Purchase tokens: issued once the event is open, bound to event, buyer and session, expiring, and
 // verified at the edge with one HMAC (no round trip).
-import { openToken, signToken } from "../lib/signed-token";
+import { openToken, signToken } from "../../lib/signed-token";
 import type { SessionClaims } from "./session-token";
 
 export function issuePurchaseToken(secret: string, c: SessionClaims): Promise<string> {

@@ -1,7 +1,7 @@
 // Stateless session tokens: the edge verifies them with one HMAC and no round trip. Revocation (single
 // device) is decided by the buyer's object, which every session-authenticated mutation consults.
-import { hmacBase64url } from "../lib/crypto";
-import { openToken, signToken } from "../lib/signed-token";
+import { hmacBase64url } from "../../lib/crypto";
+import { openToken, signToken } from "../../lib/signed-token";
 
 export interface SessionClaims {
 	eventId: string;

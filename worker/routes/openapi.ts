@@ -2,10 +2,10 @@
 // schemas the routes validate with (z.toJSONSchema), so the document cannot drift from what the
 // server accepts; test/openapi.test.ts checks that every route of the app is described here.
 import { z } from "zod";
-import { flagsSchema } from "./flags";
-import { buyersBody, eventBody, listingsBody, statusBody } from "./routes/admin-events";
-import { loginBody } from "./routes/auth";
-import { claimBody } from "./routes/claims";
+import { claimBody } from "../claim/claim-target";
+import { switchesSchema } from "../hot-reads/switches";
+import { buyersBody, eventBody, listingsBody, statusBody } from "./admin-events";
+import { loginBody } from "./auth";
 
 type Auth = "admin" | "session" | "signed" | "signed+token" | "none";
 
@@ -115,7 +115,7 @@ const OPERATIONS: Operation[] = [
 		summary: "Set degradation flags",
 		tag: "operator",
 		auth: "admin",
-		body: flagsSchema.partial(),
+		body: switchesSchema.partial(),
 		responses: { 200: "{flags}", 400: E[400], 404: E[404] },
 	},
 	{

@@ -1,14 +1,15 @@
 // A buyer gives back their own hold (signed); the unit and the quota are free when this returns.
 import { Hono } from "hono";
-import { buyerQuotaOf, listingInventoryOf } from "../../durable-objects/stubs";
-import { ApiError } from "../errors";
-import { holdView, locateHold } from "../holds";
-import type { AppEnv } from "../hono-env";
-import { buyerSession, refusalError } from "../middleware/buyer-session";
+import { buyerQuotaOf, listingInventoryOf } from "../../durable-objects/addresses";
+import { buyerHoldView, transitioned } from "../holds/hold-views";
+import { locateHold } from "../holds/locate-hold";
+import { clearSoldOut } from "../hot-reads/sold-out-flags";
+import type { AppEnv } from "../http/app-env";
+import { ApiError, refusalError } from "../http/errors";
+import { BUYER_BODY_LIMIT, param } from "../http/validation";
+import { buyerSession } from "../middleware/buyer-session";
 import { addressRateLimit } from "../middleware/rate-limit";
 import { signedRequest } from "../middleware/signed-request";
-import { clearSoldOut } from "../sold-out-flags";
-import { BUYER_BODY_LIMIT, param } from "../validation";
 
 export const buyerHolds = new Hono<AppEnv>().post(
 	"/:holdId/cancel",
@@ -32,7 +33,6 @@ export const buyerHolds = new Hono<AppEnv>().post(
 			await buyer.applyHold(outcome.hold);
 			clearSoldOut(eventId, listingId);
 		}
-		const hold = holdView(outcome);
-		return c.json({ holdId: hold.holdId, listingId: hold.listingId, status: hold.status, expiresAt: hold.expiresAt });
+		return c.json(buyerHoldView(transitioned(outcome)));
 	},
 );

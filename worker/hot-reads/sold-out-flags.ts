@@ -13,7 +13,7 @@
 // to the object as if there had been none. So a unit freed elsewhere is refused here for at most
 // about SOLD_OUT_FLAG_TTL_MS (plus one peek), an expired one for about a peek; frees that pass through
 // this isolate clear the flag at once.
-import type { HoldRecord } from "../lib/holds";
+import type { HoldRecord } from "../../lib/hold-record";
 
 export const SOLD_OUT_FLAG_TTL_MS = 5_000;
 /** Never trust a flag for less than this: a hold at its expiry instant must not cause a peek per click. */

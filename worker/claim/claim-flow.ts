@@ -6,12 +6,12 @@
 // A reservation that never settles is reconciled by the buyer object's alarm (or at once when the
 // claim call failed): it asks the inventory object to resolve the hold id, which either returns the
 // hold or fences the id so that a late claim can never grant it.
-import type { BuyerHold, SignedAttempt } from "../durable-objects/buyer-quota";
-import type { ClaimOutcome, ListingTerms } from "../durable-objects/listing-inventory";
-import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/stubs";
-import { ApiError } from "./errors";
-import { refusalError } from "./middleware/buyer-session";
-import { clearSoldOut, markSoldOut } from "./sold-out-flags";
+
+import { buyerQuotaOf, listingInventoryOf } from "../../durable-objects/addresses";
+import type { SignedAttempt } from "../../durable-objects/buyer-quota";
+import type { ClaimOutcome, ListingTerms } from "../../durable-objects/listing-inventory";
+import { markSoldOut } from "../hot-reads/sold-out-flags";
+import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
 
 export interface ClaimRequest {
 	terms: ListingTerms;
@@ -26,7 +26,6 @@ export interface ClaimResult {
 	hold: { holdId: string; listingId: string; status: string; expiresAt: number | null };
 }
 
-/** Only what the flow needs of an ExecutionContext (Hono's and the runtime's types differ). */
 /**
  * A saturated unit answers 503 overloaded instead of a hang. The claim may still land afterwards;
  * the reconciliation below then adopts it, or fences its hold id first (docs/PROTOCOL.md).
@@ -41,6 +40,7 @@ function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Only what the flow needs of an ExecutionContext (Hono's and the runtime's types differ). */
 interface WaitUntil {
 	waitUntil(promise: Promise<unknown>): void;
 }
@@ -57,7 +57,7 @@ export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest):
 		case "limit_reached":
 			throw new ApiError("limit_reached", `You already hold ${req.perBuyerLimit} unit(s) of this event.`);
 		case "already_held":
-			return { created: false, hold: fromBuyerHold(reservation.hold) };
+			return { created: false, hold: reservation.hold };
 		case "reserved":
 			break;
 	}
@@ -92,29 +92,4 @@ export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest):
 		case "fenced":
 			throw overloaded();
 	}
-}
-
-/** Asks the listing's object, read-only, whether it is still sold out (worker/sold-out-flags.ts). */
-export async function renewSoldOutFlag(env: Env, eventId: string, listingId: string): Promise<void> {
-	try {
-		const taken = await listingInventoryOf(env, eventId, listingId).peek();
-		if (taken) markSoldOut(eventId, listingId, taken);
-		else clearSoldOut(eventId, listingId);
-	} catch (err) {
-		// Unsure: drop the flag, so claims go to the object, which knows.
-		clearSoldOut(eventId, listingId);
-		console.warn("sold-out flag not renewed", { eventId, listingId, error: String(err) });
-	}
-}
-
-export function soldOut(): ApiError {
-	return new ApiError("sold_out", "Every unit of this listing is taken.");
-}
-
-function overloaded(): ApiError {
-	return new ApiError("overloaded", "This unit is in high demand right now; please retry.", { retryAfter: 1 });
-}
-
-function fromBuyerHold(hold: BuyerHold): ClaimResult["hold"] {
-	return { holdId: hold.holdId, listingId: hold.listingId, status: hold.status, expiresAt: hold.expiresAt };
 }

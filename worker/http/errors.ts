@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Refusal } from "../../durable-objects/buyer-quota";
 
 const STATUS = {
 	invalid_request: 400,
@@ -69,4 +70,34 @@ export function handleError(err: Error, c: Context): Response {
 	}
 	console.error("unhandled error", { path: c.req.path, error: err.stack ?? String(err) });
 	return new ApiError("internal", "Something went wrong on our side; please retry.").getResponse();
+}
+
+// The errors that several routes answer, written once so that their wording and extras never drift.
+
+export function eventNotFound(eventId: string): ApiError {
+	return new ApiError("not_found", `No event ${eventId}.`);
+}
+
+export function sessionRevoked(): ApiError {
+	return new ApiError("session_revoked", "This session was ended by a newer login on another device.");
+}
+
+/** The API error for a buyer object's refusal of a signed request. */
+export function refusalError(refusal: Refusal): ApiError {
+	switch (refusal.kind) {
+		case "session_revoked":
+			return sessionRevoked();
+		case "replayed_nonce":
+			return new ApiError("replayed_nonce", "This X-Nonce was already used by this session.");
+		case "rate_limited":
+			return new ApiError("rate_limited", "Too many claims; slow down.", { retryAfter: refusal.retryAfterSeconds });
+	}
+}
+
+export function soldOut(): ApiError {
+	return new ApiError("sold_out", "Every unit of this listing is taken.");
+}
+
+export function overloaded(): ApiError {
+	return new ApiError("overloaded", "This unit is in high demand right now; please retry.", { retryAfter: 1 });
 }

@@ -4,9 +4,10 @@
 // the response is decided (waitUntil): a hub that is slow or down never slows or fails a claim.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type ClaimCounts, dashboardHubOf } from "../durable-objects/dashboard-hub";
-import { ApiError } from "./errors";
-import type { AppEnv } from "./hono-env";
+import { dashboardHubOf } from "../../durable-objects/addresses";
+import type { ClaimCounts } from "../../durable-objects/dashboard-hub";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
 
 /** How long an isolate gathers claim counts before it reports them: one RPC per event per window. */
 export const REPORT_WINDOW_MS = 500;
@@ -14,8 +15,8 @@ export const REPORT_WINDOW_MS = 500;
 const tallies = new Map<string, ClaimCounts>();
 
 /** Mount on `POST /api/events/:eventId/claims` before every limit, so that 429s are counted too. */
-export function claimFeed() {
-	return createMiddleware<AppEnv>(async function claimFeed(c, next) {
+export function claimCounter() {
+	return createMiddleware<AppEnv>(async function claimCounter(c, next) {
 		await next();
 		const eventId = c.req.param("eventId");
 		if (c.req.method !== "POST" || !eventId) return;

@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
-import { base64urlDecode, base64urlEncode, utf8 } from "../lib/encoding";
+import { base64urlDecode, base64urlEncode, utf8 } from "../../lib/encoding";
 import { ApiError } from "./errors";
 
 export function pageQuery(maxLimit: number) {

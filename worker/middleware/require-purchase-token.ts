@@ -1,9 +1,9 @@
 // Claims carry X-Purchase-Token: issued only while the event is open, bound to this session.
 import { createMiddleware } from "hono/factory";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../hono-env";
-import { purchaseTokenValid } from "../purchase-token";
-import { param } from "../validation";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
+import { param } from "../http/validation";
+import { purchaseTokenValid } from "../tokens/purchase-token";
 
 export function requirePurchaseToken() {
 	return createMiddleware<AppEnv>(async function requirePurchaseToken(c, next) {

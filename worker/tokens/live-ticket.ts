@@ -2,8 +2,8 @@
 // trades the admin token for a short-lived ticket (POST /api/admin/events/:eventId/live-ticket) and
 // puts it in the socket's URL. A ticket is signed by the worker (no storage to issue one), names one
 // event, lives LIVE_TICKET_TTL_MS, and is redeemed once by the event's hub.
-import { randomId } from "../lib/crypto";
-import { openToken, signToken } from "../lib/signed-token";
+import { randomId } from "../../lib/crypto";
+import { openToken, signToken } from "../../lib/signed-token";
 
 export const LIVE_TICKET_TTL_MS = 60_000;
 const LABEL = "live-ticket";

@@ -1,0 +1,20 @@
+// Operator degradation switches of one event (worker/flags.ts); mounted under /api/admin/events.
+import { Hono } from "hono";
+import { dashboardHubOf } from "../../durable-objects/addresses";
+import { readSwitches, saveSwitches, switchesSchema } from "../hot-reads/switches";
+import type { AppEnv } from "../http/app-env";
+import { ADMIN_BODY_LIMIT, readJson } from "../http/validation";
+import { requireEvent } from "../middleware/require-event";
+
+export const adminFlags = new Hono<AppEnv>()
+	.get("/:eventId/flags", requireEvent(), async (c) => {
+		return c.json({ flags: await readSwitches(c.env, c.get("event").id) });
+	})
+	.put("/:eventId/flags", requireEvent(), async (c) => {
+		const eventId = c.get("event").id;
+		const changes = await readJson(c, switchesSchema.partial(), ADMIN_BODY_LIMIT);
+		const flags = await saveSwitches(c.env, eventId, changes);
+		// New buyer connections are refused by the live route; the open ones are closed here.
+		if (changes.buyerLiveOff === true) await dashboardHubOf(c.env, eventId).disconnectBuyers();
+		return c.json({ flags });
+	});
