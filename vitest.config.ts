@@ -29,12 +29,22 @@ export default defineConfig({
 				},
 			},
 			{
-				// The pages in a real headless Chromium against the real dev server (e2e/global-setup.ts),
-				// plus the pages' pure modules; plain Node, no workerd pool.
+				// Pure code (lib/, client/, the pages' modules) in plain Node: no workerd pool and no dev
+				// server to wait for, so these run in seconds. Node's globalThis.crypto is WebCrypto, as in
+				// workerd; a test that needs a binding or a worker module belongs in test/ instead.
+				test: {
+					name: "unit",
+					environment: "node",
+					include: ["lib/**/*.test.ts", "client/**/*.test.ts", "web/**/*.test.ts"],
+				},
+			},
+			{
+				// The pages in a real headless Chromium against the real dev server (e2e/global-setup.ts);
+				// plain Node, no workerd pool.
 				test: {
 					name: "e2e",
 					environment: "node",
-					include: ["e2e/**/*.test.ts", "web/**/*.test.ts"],
+					include: ["e2e/**/*.test.ts"],
 					globalSetup: ["./e2e/global-setup.ts"],
 					testTimeout: 60_000,
 					hookTimeout: 180_000,

@@ -6,6 +6,7 @@ import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
 
+/** @type {import("esbuild").BuildOptions} */
 const options = {
 	entryPoints: {
 		buyer: "web/buyer.ts",

@@ -13,7 +13,10 @@ export function demoListings({ buildings = 2, floors = 20, unitsPerFloor = 4 } =
 	for (let b = 1; b <= buildings; b++) {
 		for (let f = 1; f <= floors; f++) {
 			for (let u = 1; u <= unitsPerFloor; u++) {
-				const { layout, areaM2 } = LAYOUTS[(u - 1) % LAYOUTS.length];
+				const spec = LAYOUTS[(u - 1) % LAYOUTS.length];
+				// Unreachable (the index is taken modulo the length); it tells the type checker so.
+				if (!spec) throw new Error("no layout for this unit");
+				const { layout, areaM2 } = spec;
 				// Higher floors and end units cost more, as they do.
 				const pricePerM2 = 42_000 + f * 350 + (u === 1 || u === unitsPerFloor ? 1_500 : 0);
 				listings.push({
@@ -39,6 +42,13 @@ export function demoBuyers(count = 1_000) {
 	});
 }
 
+/**
+ * @param {string} baseUrl
+ * @param {string} token
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ */
 export async function adminRequest(baseUrl, token, method, path, body) {
 	const res = await fetch(new URL(path, baseUrl), {
 		method,
@@ -50,7 +60,10 @@ export async function adminRequest(baseUrl, token, method, path, body) {
 	return text ? JSON.parse(text) : null;
 }
 
-/** Creates (or refreshes, while it has not opened) an event with the demo catalogue and buyers. */
+/**
+ * Creates (or refreshes, while it has not opened) an event with the demo catalogue and buyers.
+ * @param {{ baseUrl: string; token: string; eventId?: string; opensInSeconds?: number; buyers?: number }} options
+ */
 export async function seedDemo({ baseUrl, token, eventId = "demo", opensInSeconds = 120, buyers = 1_000 }) {
 	const startsAt = new Date(Date.now() + opensInSeconds * 1000);
 	const endsAt = new Date(startsAt.getTime() + 3 * 3600 * 1000);
@@ -64,6 +77,8 @@ export async function seedDemo({ baseUrl, token, eventId = "demo", opensInSecond
 	});
 	const listings = demoListings();
 	await adminRequest(baseUrl, token, "PUT", `/api/admin/events/${eventId}/listings`, { listings });
+	// The shape the buyers import route answers with (worker/routes/admin-events.ts).
+	/** @type {{ buyers: { id: string; accessCode: string }[] }} */
 	const registered = await adminRequest(baseUrl, token, "PUT", `/api/admin/events/${eventId}/buyers`, {
 		buyers: demoBuyers(buyers),
 	});

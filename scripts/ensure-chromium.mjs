@@ -16,6 +16,7 @@ if (!canInstall) {
 	process.exit(1);
 }
 console.log("Installing Debian's chromium for the browser tests (apt-get install -y chromium)…");
+/** @param {string[]} args */
 const apt = (...args) =>
 	spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).status;
 const install = () => apt("install", "-y", "chromium");

@@ -22,6 +22,13 @@ const vars = Object.fromEntries(
 		.filter((l) => /^[A-Z_]+=/.test(l))
 		.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]),
 );
+// The demo is seeded through the operator routes: without the token that would fail only after the
+// build, the migrations and the server start, with a bare 401.
+const adminToken = vars.ADMIN_TOKEN;
+if (!adminToken) {
+	console.error(".dev.vars has no ADMIN_TOKEN (see .dev.vars.example).");
+	process.exit(1);
+}
 if (!keep) rmSync(".wrangler/state", { recursive: true, force: true });
 
 // The pages' scripts and styles (web/ → public/assets/) are built before the server starts.
@@ -39,12 +46,12 @@ const dev = spawn(
 		stdio: ["ignore", "inherit", "inherit"],
 	},
 );
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));
 
 const baseUrl = `http://127.0.0.1:${port}`;
 await waitForServer(baseUrl);
-const demo = await seedDemo({ baseUrl, token: vars.ADMIN_TOKEN, opensInSeconds: opensIn });
+const demo = await seedDemo({ baseUrl, token: adminToken, opensInSeconds: opensIn });
 mkdirSync(".wrangler", { recursive: true });
 writeFileSync(".wrangler/demo-buyers.json", JSON.stringify(demo.buyers, null, 2));
 const sample = demo.buyers
@@ -54,12 +61,13 @@ const sample = demo.buyers
 console.log(`
 Kaipan is running at http://localhost:${port}
   demo event "${demo.eventId}": ${demo.listings} units, ${demo.buyers.length} buyers, opens ${demo.startsAt.toISOString()}
-  operator token (Authorization: Bearer …): ${vars.ADMIN_TOKEN}
+  operator token (Authorization: Bearer …): ${adminToken}
   buyer ids and access codes (all ${demo.buyers.length} in .wrangler/demo-buyers.json):
 ${sample}
   Ctrl-C stops it.
 `);
 
+/** @param {string} url */
 async function waitForServer(url) {
 	for (let i = 0; i < 240; i++) {
 		try {
