@@ -8,6 +8,9 @@ import { randomId } from "../lib/crypto";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
 import { listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
+import { wakeBy } from "./storage/alarm";
+import { all, one } from "./storage/rows";
+import { type Migration, migrate } from "./storage/schema";
 
 export type BuyerHoldStatus = "pending" | HoldStatus;
 
@@ -61,15 +64,14 @@ const COUNTED = "('pending', 'held', 'confirmed')";
 const NONCE_MEMORY_MS = 61_000;
 const CLAIM_WINDOW_MS = 10_000;
 
-export class BuyerQuota extends DurableObject<Env> {
-	private readonly sql: SqlStorage;
-	/** Recent claim times; memory is enough for a rate limit (an eviction only forgives a little). */
-	private claimTimes: number[] = [];
-
-	constructor(ctx: DurableObjectState, env: Env) {
-		super(ctx, env);
-		this.sql = ctx.storage.sql;
-		this.sql.exec(`
+/**
+ * The buyer object's tables, oldest first (see storage/schema.ts): append a migration, never edit one.
+ * Version 1 is the DDL from before versioning, kept idempotent for the objects created then.
+ */
+export const BUYER_QUOTA_SCHEMA: readonly Migration[] = [
+	{
+		version: 1,
+		up: `
 			CREATE TABLE IF NOT EXISTS identity (
 				id INTEGER PRIMARY KEY CHECK (id = 1), event_id TEXT NOT NULL, buyer_id TEXT NOT NULL);
 			CREATE TABLE IF NOT EXISTS session (
@@ -82,7 +84,19 @@ export class BuyerQuota extends DurableObject<Env> {
 			CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
 			CREATE TABLE IF NOT EXISTS login_failures (at INTEGER NOT NULL);
 			CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces (seen_at);
-		`);
+		`,
+	},
+];
+
+export class BuyerQuota extends DurableObject<Env> {
+	private readonly sql: SqlStorage;
+	/** Recent claim times; memory is enough for a rate limit (an eviction only forgives a little). */
+	private claimTimes: number[] = [];
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		migrate(ctx.storage, BUYER_QUOTA_SCHEMA);
 	}
 
 	/**
@@ -135,12 +149,11 @@ export class BuyerQuota extends DurableObject<Env> {
 	async reserve(attempt: SignedAttempt, listingId: string, limit: number, leaseMs: number): Promise<ReserveOutcome> {
 		const refused = this.refusal(attempt);
 		if (refused) return refused;
-		const same = this.sql
-			.exec<ReservationRow>(
-				`SELECT * FROM reservations WHERE listing_id = ? AND status IN ${COUNTED} ORDER BY status LIMIT 1`,
-				listingId,
-			)
-			.toArray()[0];
+		const same = one<ReservationRow>(
+			this.sql,
+			`SELECT * FROM reservations WHERE listing_id = ? AND status IN ${COUNTED} ORDER BY status LIMIT 1`,
+			listingId,
+		);
 		// A claim already in flight for this listing shares its hold id: the inventory object is
 		// idempotent per hold id, so both requests get the same hold.
 		if (same?.status === "pending") return { kind: "reserved", holdId: same.hold_id };
@@ -157,7 +170,7 @@ export class BuyerQuota extends DurableObject<Env> {
 			now + leaseMs,
 			now,
 		);
-		await this.wakeBy(now + leaseMs);
+		await wakeBy(this.ctx.storage, now + leaseMs);
 		return { kind: "reserved", holdId };
 	}
 
@@ -192,7 +205,7 @@ export class BuyerQuota extends DurableObject<Env> {
 	): Promise<{ kind: "found"; hold: BuyerHold } | { kind: "missing" } | Refusal> {
 		const refused = this.refusal(attempt);
 		if (refused) return refused;
-		const row = this.sql.exec<ReservationRow>("SELECT * FROM reservations WHERE hold_id = ?", holdId).toArray()[0];
+		const row = one<ReservationRow>(this.sql, "SELECT * FROM reservations WHERE hold_id = ?", holdId);
 		return row ? { kind: "found", hold: toBuyerHold(row) } : { kind: "missing" };
 	}
 
@@ -202,19 +215,16 @@ export class BuyerQuota extends DurableObject<Env> {
 	 * hold (adopted here) or fences the id so it can never be granted (the quota comes back).
 	 */
 	async reconcile(holdId?: string): Promise<void> {
-		const identity = this.sql.exec<{ event_id: string }>("SELECT event_id FROM identity WHERE id = 1").toArray()[0];
+		const identity = one<{ event_id: string }>(this.sql, "SELECT event_id FROM identity WHERE id = 1");
 		if (!identity) return;
 		const rows =
 			holdId === undefined
-				? this.sql
-						.exec<ReservationRow>(
-							"SELECT * FROM reservations WHERE status = 'pending' AND lease_until <= ?",
-							Date.now(),
-						)
-						.toArray()
-				: this.sql
-						.exec<ReservationRow>("SELECT * FROM reservations WHERE status = 'pending' AND hold_id = ?", holdId)
-						.toArray();
+				? all<ReservationRow>(
+						this.sql,
+						"SELECT * FROM reservations WHERE status = 'pending' AND lease_until <= ?",
+						Date.now(),
+					)
+				: all<ReservationRow>(this.sql, "SELECT * FROM reservations WHERE status = 'pending' AND hold_id = ?", holdId);
 		for (const row of rows) {
 			const hold = await listingInventoryOf(this.env, identity.event_id, row.listing_id).resolve(row.hold_id);
 			if (hold) this.apply(hold);
@@ -227,7 +237,8 @@ export class BuyerQuota extends DurableObject<Env> {
 		const next = this.sql
 			.exec<{ t: number | null }>("SELECT min(lease_until) AS t FROM reservations WHERE status = 'pending'")
 			.one().t;
-		if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
+		// At least a second away: a lease that fell due while reconcile ran is retried, not spun on.
+		if (next !== null) await wakeBy(this.ctx.storage, Math.max(next, Date.now() + 1_000));
 	}
 
 	// --- internals -------------------------------------------------------------------------------
@@ -256,11 +267,10 @@ export class BuyerQuota extends DurableObject<Env> {
 	}
 
 	private isCurrent(sessionId: string): boolean {
-		const row = this.sql
-			.exec<{ session_id: string | null; expires_at: number | null }>(
-				"SELECT session_id, expires_at FROM session WHERE id = 1",
-			)
-			.toArray()[0];
+		const row = one<{ session_id: string | null; expires_at: number | null }>(
+			this.sql,
+			"SELECT session_id, expires_at FROM session WHERE id = 1",
+		);
 		return row?.session_id === sessionId && (row.expires_at ?? 0) > Date.now();
 	}
 
@@ -288,11 +298,6 @@ export class BuyerQuota extends DurableObject<Env> {
 			hold.version,
 			hold.updatedAt,
 		);
-	}
-
-	private async wakeBy(at: number): Promise<void> {
-		const current = await this.ctx.storage.getAlarm();
-		if (current === null || current > at) await this.ctx.storage.setAlarm(at);
 	}
 }
 

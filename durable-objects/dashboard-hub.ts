@@ -10,6 +10,9 @@
 // stale, which makes the snapshot the source of truth and every pushed update best-effort.
 import { DurableObject } from "cloudflare:workers";
 import type { HoldStatus } from "../lib/hold-record";
+import { wakeBy } from "./storage/alarm";
+import { one } from "./storage/rows";
+import { type Migration, migrate } from "./storage/schema";
 
 /** The part of a hold the hub needs; `HoldRecord` (lib/holds) is one. */
 export interface HoldChange {
@@ -95,6 +98,27 @@ export function listingStatus(stock: number, active: number, confirmed: number):
 	return confirmed >= stock ? "sold" : "held";
 }
 
+/**
+ * The hub's tables, oldest first (see storage/schema.ts): append a migration, never edit one.
+ * Version 1 is the DDL from before versioning, kept idempotent for the objects created then.
+ */
+export const DASHBOARD_HUB_SCHEMA: readonly Migration[] = [
+	{
+		version: 1,
+		up: `
+			CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), event_id TEXT NOT NULL);
+			CREATE TABLE IF NOT EXISTS listings (
+				id TEXT PRIMARY KEY, stock INTEGER NOT NULL, available INTEGER NOT NULL, status TEXT NOT NULL);
+			CREATE TABLE IF NOT EXISTS holds (
+				hold_id TEXT PRIMARY KEY, listing_id TEXT NOT NULL, status TEXT NOT NULL, version INTEGER NOT NULL);
+			CREATE INDEX IF NOT EXISTS holds_by_listing ON holds (listing_id, status);
+			CREATE TABLE IF NOT EXISTS claim_seconds (sec INTEGER PRIMARY KEY, claims INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS rejections (code TEXT PRIMARY KEY, n INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS tickets (ticket_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+		`,
+	},
+];
+
 export class DashboardHub extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private eventId: string | null = null;
@@ -107,19 +131,8 @@ export class DashboardHub extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
-		this.sql.exec(`
-			CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), event_id TEXT NOT NULL);
-			CREATE TABLE IF NOT EXISTS listings (
-				id TEXT PRIMARY KEY, stock INTEGER NOT NULL, available INTEGER NOT NULL, status TEXT NOT NULL);
-			CREATE TABLE IF NOT EXISTS holds (
-				hold_id TEXT PRIMARY KEY, listing_id TEXT NOT NULL, status TEXT NOT NULL, version INTEGER NOT NULL);
-			CREATE INDEX IF NOT EXISTS holds_by_listing ON holds (listing_id, status);
-			CREATE TABLE IF NOT EXISTS claim_seconds (sec INTEGER PRIMARY KEY, claims INTEGER NOT NULL);
-			CREATE TABLE IF NOT EXISTS rejections (code TEXT PRIMARY KEY, n INTEGER NOT NULL);
-			CREATE TABLE IF NOT EXISTS tickets (ticket_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-		`);
-		this.eventId =
-			this.sql.exec<{ event_id: string }>("SELECT event_id FROM meta WHERE id = 1").toArray()[0]?.event_id ?? null;
+		migrate(ctx.storage, DASHBOARD_HUB_SCHEMA);
+		this.eventId = one<{ event_id: string }>(this.sql, "SELECT event_id FROM meta WHERE id = 1")?.event_id ?? null;
 		// Keep-alive pings are answered by the runtime without waking a hibernating hub.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
 	}
@@ -212,7 +225,8 @@ export class DashboardHub extends DurableObject<Env> {
 		server.serializeAttachment(attachment);
 		const stats = role === "staff" ? this.staffStats() : this.publicStats();
 		server.send(JSON.stringify({ type: "snapshot", listings: this.listingStates(), stats }));
-		if (role === "staff") await this.ensureStatsAlarm();
+		// The beat's alarm is never more than one interval away, so this only starts a stopped beat.
+		if (role === "staff") await wakeBy(this.ctx.storage, Date.now() + STATS_INTERVAL_MS);
 		return new Response(null, { status: 101, webSocket: client });
 	}
 
@@ -244,7 +258,7 @@ export class DashboardHub extends DurableObject<Env> {
 		if (staff.length === 0) return;
 		const frame = JSON.stringify({ type: "stats", ...this.staffStats() });
 		for (const ws of staff) trySend(ws, frame);
-		await this.ctx.storage.setAlarm(Date.now() + STATS_INTERVAL_MS);
+		await wakeBy(this.ctx.storage, Date.now() + STATS_INTERVAL_MS);
 	}
 
 	// --- internals ---------------------------------------------------------------------------------
@@ -407,12 +421,6 @@ export class DashboardHub extends DurableObject<Env> {
 
 	private listingCount(): number {
 		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM listings").one().n;
-	}
-
-	private async ensureStatsAlarm(): Promise<void> {
-		if ((await this.ctx.storage.getAlarm()) === null) {
-			await this.ctx.storage.setAlarm(Date.now() + STATS_INTERVAL_MS);
-		}
 	}
 }
 

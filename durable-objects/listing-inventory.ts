@@ -5,6 +5,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { type HoldRecord, type HoldStatus, isActive } from "../lib/hold-record";
 import { buyerQuotaOf, dashboardHubOf } from "./addresses";
+import { wakeBy } from "./storage/alarm";
+import { one } from "./storage/rows";
+import { type Migration, migrate } from "./storage/schema";
 
 /** What the worker tells the object about its listing; stored on the first claim, frozen after. */
 export interface ListingTerms {
@@ -55,17 +58,14 @@ const OUTBOX_RETRY_MS = 2_000;
 const OUTBOX_MAX_BACKOFF_MS = 60_000;
 const OUTBOX_BATCH = 100;
 
-export class ListingInventory extends DurableObject<Env> {
-	private readonly sql: SqlStorage;
-	private terms: ListingTerms | null = null;
-	private alarmAt: number | null = null;
-	private flushing: Promise<void> | null = null;
-	private flushAgain = false;
-
-	constructor(ctx: DurableObjectState, env: Env) {
-		super(ctx, env);
-		this.sql = ctx.storage.sql;
-		this.sql.exec(`
+/**
+ * The inventory's tables, oldest first (see storage/schema.ts): append a migration, never edit one.
+ * Version 1 is the DDL from before versioning, kept idempotent for the objects created then.
+ */
+export const LISTING_INVENTORY_SCHEMA: readonly Migration[] = [
+	{
+		version: 1,
+		up: `
 			CREATE TABLE IF NOT EXISTS terms (
 				id INTEGER PRIMARY KEY CHECK (id = 1),
 				event_id TEXT NOT NULL, listing_id TEXT NOT NULL, stock INTEGER NOT NULL,
@@ -80,12 +80,24 @@ export class ListingInventory extends DurableObject<Env> {
 			CREATE TABLE IF NOT EXISTS outbox (
 				seq INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, body TEXT NOT NULL,
 				attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL);
-		`);
-		const row = this.sql
-			.exec<{ event_id: string; listing_id: string; stock: number; price_cents: number; hold_seconds: number }>(
-				"SELECT * FROM terms WHERE id = 1",
-			)
-			.toArray()[0];
+		`,
+	},
+];
+
+export class ListingInventory extends DurableObject<Env> {
+	private readonly sql: SqlStorage;
+	private terms: ListingTerms | null = null;
+	private flushing: Promise<void> | null = null;
+	private flushAgain = false;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		migrate(ctx.storage, LISTING_INVENTORY_SCHEMA);
+		const row = one<{ event_id: string; listing_id: string; stock: number; price_cents: number; hold_seconds: number }>(
+			this.sql,
+			"SELECT * FROM terms WHERE id = 1",
+		);
 		if (row) {
 			this.terms = {
 				eventId: row.event_id,
@@ -95,9 +107,6 @@ export class ListingInventory extends DurableObject<Env> {
 				holdSeconds: row.hold_seconds,
 			};
 		}
-		void ctx.blockConcurrencyWhile(async () => {
-			this.alarmAt = await ctx.storage.getAlarm();
-		});
 	}
 
 	/** Grant `holdId` to `buyerId` if a unit is left. Idempotent per hold id and per buyer. */
@@ -110,9 +119,11 @@ export class ListingInventory extends DurableObject<Env> {
 			}
 			const same = this.findRow(holdId);
 			if (same) return { kind: "granted", hold: this.toRecord(same), created: false, soldOutTo: this.soldOutTo() };
-			const mine = this.sql
-				.exec<HoldRow>("SELECT * FROM holds WHERE buyer_id = ? AND status IN ('held', 'confirmed') LIMIT 1", buyerId)
-				.toArray()[0];
+			const mine = one<HoldRow>(
+				this.sql,
+				"SELECT * FROM holds WHERE buyer_id = ? AND status IN ('held', 'confirmed') LIMIT 1",
+				buyerId,
+			);
 			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false, soldOutTo: this.soldOutTo() };
 			const taken = this.soldOutTo();
 			if (taken) return { kind: "sold_out", soldOutTo: taken };
@@ -143,7 +154,7 @@ export class ListingInventory extends DurableObject<Env> {
 		});
 		if (outcome.kind === "granted" && outcome.created) {
 			// Wake for the hold's expiry, or sooner to re-send the outbox if the flush below is lost.
-			await this.wakeBy(now + OUTBOX_RETRY_MS);
+			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
 			this.flushSoon();
 		}
 		return outcome;
@@ -197,7 +208,6 @@ export class ListingInventory extends DurableObject<Env> {
 
 	/** Expires due holds, then re-sends whatever the outbox still holds. Safe to run at any time. */
 	override async alarm(): Promise<void> {
-		this.alarmAt = null;
 		const now = Date.now();
 		const due = this.sql
 			.exec<{ hold_id: string }>(
@@ -246,7 +256,7 @@ export class ListingInventory extends DurableObject<Env> {
 	}
 
 	private findRow(holdId: string): HoldRow | undefined {
-		return this.sql.exec<HoldRow>("SELECT * FROM holds WHERE hold_id = ?", holdId).toArray()[0];
+		return one<HoldRow>(this.sql, "SELECT * FROM holds WHERE hold_id = ?", holdId);
 	}
 
 	private async transition(holdId: string, from: HoldStatus, to: HoldStatus): Promise<TransitionOutcome> {
@@ -270,7 +280,7 @@ export class ListingInventory extends DurableObject<Env> {
 			return { kind: "ok", hold };
 		});
 		if (outcome.kind === "ok") {
-			await this.wakeBy(now + OUTBOX_RETRY_MS);
+			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
 			this.flushSoon();
 		}
 		return outcome;
@@ -347,7 +357,7 @@ export class ListingInventory extends DurableObject<Env> {
 						now + backoff,
 						row.seq,
 					);
-					await this.wakeBy(now + backoff);
+					await wakeBy(this.ctx.storage, now + backoff);
 				}
 			}
 		}
@@ -395,19 +405,12 @@ export class ListingInventory extends DurableObject<Env> {
 		);
 	}
 
-	/** Make sure the alarm fires no later than `at`. */
-	private async wakeBy(at: number): Promise<void> {
-		if (this.alarmAt !== null && this.alarmAt <= at) return;
-		this.alarmAt = at;
-		await this.ctx.storage.setAlarm(at);
-	}
-
 	private async scheduleNextWake(): Promise<void> {
 		const nextExpiry = this.sql
 			.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM holds WHERE status = 'held'")
 			.one().t;
 		const nextSend = this.sql.exec<{ t: number | null }>("SELECT min(next_attempt_at) AS t FROM outbox").one().t;
 		const candidates = [nextExpiry, nextSend].filter((t): t is number => t !== null);
-		if (candidates.length > 0) await this.wakeBy(Math.min(...candidates));
+		if (candidates.length > 0) await wakeBy(this.ctx.storage, Math.min(...candidates));
 	}
 }
