@@ -98,7 +98,7 @@ export interface Switches {
 }
 
 /** One row of `GET /api/admin/events/:eventId/notifications` → `{notifications, nextCursor}`. */
-export interface Notification {
+export interface OutboxNotification {
 	id: string;
 	kind: string;
 	holdId: string;
