@@ -41,7 +41,7 @@ export interface ListingFrame extends ListingState {
 	type: "listing";
 }
 
-/** Staff only, on a steady beat while the event is open. */
+/** Staff only, at least every 2 s while the event is open (the hub: every second while staff are connected). */
 export interface StatsFrame extends StaffStats {
 	type: "stats";
 }
