@@ -7,6 +7,7 @@
 //   buyerLiveOff  — buyers' live WebSocket connections are refused (staff keep theirs)
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import type { Switches } from "../../client/api-types";
 import { dbOf, schema } from "../../db/client";
 import { TtlCache } from "../../lib/ttl-cache";
 import { edgeCached, evictEdgeCached } from "./edge-cache";
@@ -17,9 +18,9 @@ export const switchesSchema = z.strictObject({
 	claimsPaused: z.boolean(),
 	smsOff: z.boolean(),
 	buyerLiveOff: z.boolean(),
-});
+} satisfies Record<keyof Switches, z.ZodBoolean>); // the client's switches, every one and no other
 
-export type Switches = z.infer<typeof switchesSchema>;
+export type { Switches };
 
 export const DEFAULT_SWITCHES: Switches = { claimsPaused: false, smsOff: false, buyerLiveOff: false };
 
