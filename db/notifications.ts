@@ -7,8 +7,8 @@ import { keyOrder, type Page, pageOf, pastCursor, type SortKey } from "./paginat
 
 export type NotificationRow = typeof schema.notifications.$inferSelect;
 
-/** A notification to record: createdAt is D1's clock at the insert. */
-export type NewNotification = Omit<NotificationRow, "createdAt">;
+/** A notification to record: createdAt defaults to D1's clock at the insert. */
+export type NewNotification = typeof schema.notifications.$inferInsert;
 
 /** The id of a hold's notification of one kind: the same message, however often it is delivered. */
 export function notificationId(holdId: string, kind: string): string {
