@@ -1,4 +1,5 @@
-// Operator degradation switches of one event (worker/flags.ts); mounted under /api/admin/events.
+// Operator degradation switches of one event (stored by db/settings.ts, cached by hot-reads/switches.ts);
+// mounted under /api/admin/events.
 import { Hono } from "hono";
 import { readSwitches } from "../../db/settings";
 import { dashboardHubOf } from "../../durable-objects/addresses";
