@@ -19,6 +19,7 @@ import type {
 	StaffStats,
 	StatsFrame,
 } from "../client/live-frames";
+import { liveViewOf } from "../db/live-view";
 import type { HoldStatus } from "../lib/hold-record";
 import { wakeBy } from "./storage/alarm";
 import { one } from "./storage/rows";
@@ -287,12 +288,9 @@ export class DashboardHub extends DurableObject<Env> {
 		const eventId = this.eventId;
 		if (eventId === null) return;
 		const startedAt = Date.now();
-		const [listings, orders] = await this.env.DB.batch<Record<string, unknown>>([
-			this.env.DB.prepare("SELECT id, stock FROM listings WHERE event_id = ?").bind(eventId),
-			this.env.DB.prepare("SELECT hold_id, listing_id, status, version FROM orders WHERE event_id = ?").bind(eventId),
-		]);
+		const { listings, holds } = await liveViewOf(this.env, eventId);
 		this.ctx.storage.transactionSync(() => {
-			for (const l of (listings?.results ?? []) as { id: string; stock: number }[]) {
+			for (const l of listings) {
 				this.sql.exec(
 					`INSERT INTO listings (id, stock, available, status) VALUES (?, ?, -1, '')
 					 ON CONFLICT (id) DO UPDATE SET stock = excluded.stock`,
@@ -300,14 +298,7 @@ export class DashboardHub extends DurableObject<Env> {
 					l.stock,
 				);
 			}
-			for (const o of (orders?.results ?? []) as {
-				hold_id: string;
-				listing_id: string;
-				status: string;
-				version: number;
-			}[]) {
-				this.applyHold(o.hold_id, o.listing_id, o.status, o.version);
-			}
+			for (const h of holds) this.applyHold(h.holdId, h.listingId, h.status, h.version);
 		});
 		this.recompute(null);
 		this.syncedAt = startedAt;
