@@ -9,6 +9,12 @@ import { base64urlDecode, base64urlEncode, utf8 } from "../lib/encoding";
 
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
+/** How far X-Timestamp may be from the server's clock (API.md: 30 s either way). */
+export const SIGNATURE_WINDOW_MS = 30_000;
+
+/** How long a server must remember a nonce to refuse its replay: the whole window, both ways, and a margin. */
+export const NONCE_MEMORY_MS = 2 * SIGNATURE_WINDOW_MS + 1_000;
+
 export interface SignatureInput {
 	method: string;
 	/** The request target as sent, e.g. `/api/events/e1/claims` (no scheme, no host). */

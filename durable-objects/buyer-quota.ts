@@ -4,6 +4,7 @@
 // crashes: quota is reserved here *before* a claim reaches an inventory object, and a reservation
 // whose claim was lost is reconciled by fencing its hold id at the inventory object.
 import { DurableObject } from "cloudflare:workers";
+import { NONCE_MEMORY_MS } from "../client/signing";
 import { randomId } from "../lib/crypto";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
 import { listingInventoryOf } from "./addresses";
@@ -60,8 +61,6 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 }
 
 const COUNTED = "('pending', 'held', 'confirmed')";
-/** A nonce must be remembered for the whole ±30 s timestamp window. */
-const NONCE_MEMORY_MS = 61_000;
 const CLAIM_WINDOW_MS = 10_000;
 
 /**

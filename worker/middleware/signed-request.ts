@@ -3,7 +3,7 @@
 // buyerSession; reads the body (bounded) because the signature covers its raw bytes, and hands those
 // bytes on to the handler.
 import { createMiddleware } from "hono/factory";
-import { NONCE_PATTERN, signRequest } from "../../client/signing";
+import { NONCE_MEMORY_MS, NONCE_PATTERN, SIGNATURE_WINDOW_MS, signRequest } from "../../client/signing";
 import { timingSafeEqualMac } from "../../lib/crypto";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, refusalError } from "../http/errors";
@@ -17,14 +17,11 @@ declare module "hono" {
 	}
 }
 
-export const SIGNATURE_WINDOW_MS = 30_000;
-
 /**
  * Nonces this isolate has seen, per session. A replay reaching this isolate is refused here without
  * a round trip; the buyer object keeps the durable record that catches a replay sent elsewhere.
  */
 const seenNonces = new Map<string, number>();
-const NONCE_MEMORY_MS = 2 * SIGNATURE_WINDOW_MS + 1_000;
 
 function firstUse(key: string, now: number): boolean {
 	if (seenNonces.has(key)) return false;
