@@ -59,9 +59,10 @@ describe("rate limits", () => {
 		const outcomes = [];
 		for (let i = 0; i < perWindow + 1; i++) {
 			const attempt = { sessionId: sessionIdOf(s), nonce: newNonce(), claimsPer10s: perWindow };
-			outcomes.push(await buyer.reserve(attempt, `L${i}`, 1_000, 60_000));
+			const terms = { eventId: ev.eventId, listingId: `L${i}`, stock: 1, priceCents: 1, holdSeconds: 900 };
+			outcomes.push(await buyer.claim(attempt, `L${i}`, { terms, perBuyerLimit: 1_000, leaseMs: 60_000 }));
 		}
-		expect(outcomes.slice(0, perWindow).every((o) => o.kind === "reserved")).toBe(true);
+		expect(outcomes.slice(0, perWindow).every((o) => o.kind === "held")).toBe(true);
 		expect(outcomes[perWindow]).toMatchObject({ kind: "rate_limited" });
 	});
 

@@ -3,7 +3,7 @@
 //   buyerSession (401, buyer bucket 429) → signedRequest (400/403/413) → requireOpenEvent
 //   (403/404/423/503) → requirePurchaseToken (403) → claimTarget (400/404) → soldOutGate (409 from
 //   memory, nothing written) → addressRateLimit across isolates (429) → claimListing: the buyer
-//   object, then the listing's inventory object.
+//   object, which runs the claim against the listing's inventory object (protocol v2).
 import { Hono } from "hono";
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { claimListing } from "../claim/claim-flow";
@@ -41,7 +41,7 @@ export const claims = new Hono<AppEnv>()
 		addressRateLimit(),
 		async (c) => {
 			const { event, listing, session } = c.var;
-			const result = await claimListing(c.env, c.executionCtx, {
+			const result = await claimListing(c.env, {
 				terms: {
 					eventId: event.id,
 					listingId: listing.id,
