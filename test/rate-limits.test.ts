@@ -8,10 +8,7 @@ import { buyerQuotaOf } from "../durable-objects/addresses";
 import type { AppEnv } from "../worker/http/app-env";
 import { handleError } from "../worker/http/errors";
 import { clientAddress, isolateRateLimit } from "../worker/middleware/rate-limit";
-import { bearer, call, claim, json, type Login, login, seedEvent } from "./helpers";
-
-const sessionIdOf = (s: Login) =>
-	(JSON.parse(atob((s.sessionToken.split(".")[0] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as { s: string }).s;
+import { bearer, call, claim, json, type Login, login, seedEvent, sessionIdOf } from "./helpers";
 
 describe("rate limits", () => {
 	it("a buyer hammering the API gets 429 with Retry-After, and is served again after waiting", async () => {
