@@ -1,44 +1,10 @@
 // A small typed client for buyers: logs in, fetches purchase tokens, signs claims and cancels.
 // Used by the buyer page (bundled for the browser), the simulator and the tests (Node, workerd).
+// The bodies it reads are client/api-types.ts; re-exported so that callers of the client need one import.
+import type { Hold, Listing, PublicEvent, PurchaseToken, Session } from "./api-types";
 import { newNonce, signRequest } from "./signing";
 
-export interface Session {
-	buyerId: string;
-	eventId: string;
-	sessionToken: string;
-	signingKey: string;
-	expiresAt: string;
-}
-
-export interface PublicEvent {
-	id: string;
-	name: string;
-	startsAt: string;
-	endsAt: string;
-	status: "scheduled" | "open" | "paused" | "closed";
-	currency: string;
-	holdSeconds: number;
-	perBuyerLimit: number;
-}
-
-export interface Listing {
-	id: string;
-	building: string;
-	floor: number;
-	unit: string;
-	layout: string;
-	areaM2: number;
-	priceCents: number;
-	stock: number;
-	available: number;
-}
-
-export interface Hold {
-	holdId: string;
-	listingId: string;
-	status: string;
-	expiresAt: string | null;
-}
+export type { Hold, Listing, PublicEvent, Session };
 
 export class KaipanApiError extends Error {
 	constructor(
@@ -116,7 +82,7 @@ export class KaipanClient {
 	async purchaseToken(): Promise<string> {
 		const session = this.requireSession();
 		if (this.purchase && this.purchase.expiresAt - TOKEN_MARGIN_MS > this.now()) return this.purchase.token;
-		const res = await this.request<{ purchaseToken: string; expiresAt: string }>(
+		const res = await this.request<PurchaseToken>(
 			"POST",
 			`/api/events/${encodeURIComponent(session.eventId)}/purchase-token`,
 		);

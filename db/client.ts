@@ -1,8 +1,15 @@
+// The one way into D1: a drizzle client over the DB binding, and the batch runner every bulk write uses.
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-export function dbOf(env: { DB: D1Database }) {
+/** What a db/ function needs of the environment: only the binding, so tests can hand in a wrapped one. */
+export interface D1Env {
+	DB: D1Database;
+}
+
+/** A drizzle client over the env's D1 binding: every db/ module builds its queries on this. */
+export function dbOf(env: D1Env) {
 	return drizzle(env.DB, { schema });
 }
 

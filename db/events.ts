@@ -1,11 +1,66 @@
-// Events in D1: the operator's definition of an opening (times, hold length, buyer limit, status mode).
-import { eq } from "drizzle-orm";
-import { dbOf, schema } from "./client";
+// Events in D1: the operator's definition of an opening (times, hold length, buyer limit, status mode),
+// and the counts the operator's event page shows beside it.
+import { eq, sql } from "drizzle-orm";
+import { type D1Env, dbOf, schema } from "./client";
 
 export type EventRow = typeof schema.events.$inferSelect;
 
+/** The fields an operator sets when creating or editing an event. */
+export type EventFields = Pick<EventRow, "name" | "startsAt" | "endsAt" | "holdSeconds" | "perBuyerLimit" | "currency">;
+
+/** The status modes an operator can set: "auto" follows startsAt/endsAt, the others override it. */
+export type StatusMode = "open" | "paused" | "closed" | "auto";
+
+/** What an event's catalogue, buyers and orders add up to now. */
+export interface EventCounts {
+	listings: number;
+	/** Units of stock over all listings. */
+	stock: number;
+	held: number;
+	confirmed: number;
+	buyers: number;
+}
+
 /** The event as D1 has it now (no cache): operator routes and hot-read loaders call this. */
-export async function findEvent(env: Env, eventId: string): Promise<EventRow | null> {
+export async function findEvent(env: D1Env, eventId: string): Promise<EventRow | null> {
 	const rows = await dbOf(env).select().from(schema.events).where(eq(schema.events.id, eventId)).limit(1);
 	return rows[0] ?? null;
+}
+
+/** Creates the event or replaces its fields (createdAt stays the first write's); `now` stamps the write. */
+export async function upsertEvent(env: D1Env, eventId: string, fields: EventFields, now: string): Promise<void> {
+	await dbOf(env)
+		.insert(schema.events)
+		.values({ id: eventId, ...fields, createdAt: now, updatedAt: now })
+		.onConflictDoUpdate({ target: schema.events.id, set: { ...fields, updatedAt: now } });
+}
+
+/** Sets the operator's status mode; the first "open" also stamps openedAt, which locks the catalogue. */
+export async function setEventStatus(env: D1Env, eventId: string, status: StatusMode, now: string): Promise<void> {
+	await dbOf(env)
+		.update(schema.events)
+		.set({
+			statusMode: status,
+			updatedAt: now,
+			...(status === "open" ? { openedAt: sql`coalesce(${schema.events.openedAt}, ${now})` } : {}),
+		})
+		.where(eq(schema.events.id, eventId));
+}
+
+/** Listings, stock, active orders and buyers of one event, in one round trip (all zero for an empty event). */
+export async function eventCounts(env: D1Env, eventId: string): Promise<EventCounts> {
+	// Five aggregates over three tables: one raw statement reads them together, where drizzle would
+	// need five queries or a batch.
+	const [counts] = await env.DB.prepare(
+		`SELECT
+		   (SELECT count(*) FROM listings WHERE event_id = ?1) AS listings,
+		   (SELECT coalesce(sum(stock), 0) FROM listings WHERE event_id = ?1) AS stock,
+		   (SELECT count(*) FROM orders WHERE event_id = ?1 AND status = 'held') AS held,
+		   (SELECT count(*) FROM orders WHERE event_id = ?1 AND status = 'confirmed') AS confirmed,
+		   (SELECT count(*) FROM buyers WHERE event_id = ?1) AS buyers`,
+	)
+		.bind(eventId)
+		.raw<[number, number, number, number, number]>();
+	const [listings, stock, held, confirmed, buyers] = counts ?? [0, 0, 0, 0, 0];
+	return { listings, stock, held, confirmed, buyers };
 }

@@ -88,7 +88,7 @@ export const notifications = sqliteTable(
 	(t) => [index("notifications_event_created").on(t.eventId, t.createdAt)],
 );
 
-/** Operator switches (degradation flags), one JSON value per key; see worker/flags.ts. */
+/** Operator switches (degradation flags), one JSON value per key; see db/settings.ts. */
 export const settings = sqliteTable("settings", {
 	key: text("key").primaryKey(),
 	value: text("value").notNull(),

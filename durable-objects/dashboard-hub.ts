@@ -9,6 +9,17 @@
 // so duplicates and reordering change nothing. D1 is re-read on connect when the hub's copy may be
 // stale, which makes the snapshot the source of truth and every pushed update best-effort.
 import { DurableObject } from "cloudflare:workers";
+import type {
+	ErrorFrame,
+	ListingFrame,
+	ListingState,
+	ListingStatus,
+	PublicStats,
+	SnapshotFrame,
+	StaffStats,
+	StatsFrame,
+} from "../client/live-frames";
+import { liveViewOf } from "../db/live-view";
 import type { HoldStatus } from "../lib/hold-record";
 import { wakeBy } from "./storage/alarm";
 import { one } from "./storage/rows";
@@ -28,26 +39,6 @@ export interface ClaimCounts {
 	granted: number;
 	/** Claim requests refused, by error code. */
 	rejected: Record<string, number>;
-}
-
-export type ListingStatus = "available" | "held" | "sold";
-
-export interface ListingState {
-	id: string;
-	available: number;
-	status: ListingStatus;
-}
-
-export interface PublicStats {
-	sold: number;
-	held: number;
-	available: number;
-}
-
-export interface StaffStats extends PublicStats {
-	claimsPerSecond: number;
-	rejected: Record<string, number>;
-	online: number;
 }
 
 export type Role = "staff" | "buyer";
@@ -224,7 +215,7 @@ export class DashboardHub extends DurableObject<Env> {
 		this.ctx.acceptWebSocket(server, [role]);
 		server.serializeAttachment(attachment);
 		const stats = role === "staff" ? this.staffStats() : this.publicStats();
-		server.send(JSON.stringify({ type: "snapshot", listings: this.listingStates(), stats }));
+		server.send(JSON.stringify({ type: "snapshot", listings: this.listingStates(), stats } satisfies SnapshotFrame));
 		// The beat's alarm is never more than one interval away, so this only starts a stopped beat.
 		if (role === "staff") await wakeBy(this.ctx.storage, Date.now() + STATS_INTERVAL_MS);
 		return new Response(null, { status: 101, webSocket: client });
@@ -233,7 +224,8 @@ export class DashboardHub extends DurableObject<Env> {
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
 		// The stream is server → client; "ping" is answered by the auto-response above. Anything else
 		// is a client bug, told once rather than silently dropped.
-		if (message !== "ping") ws.send(JSON.stringify({ type: "error", message: "This socket only sends." }));
+		if (message !== "ping")
+			ws.send(JSON.stringify({ type: "error", message: "This socket only sends." } satisfies ErrorFrame));
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -256,7 +248,7 @@ export class DashboardHub extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		const staff = this.ctx.getWebSockets("staff");
 		if (staff.length === 0) return;
-		const frame = JSON.stringify({ type: "stats", ...this.staffStats() });
+		const frame = JSON.stringify({ type: "stats", ...this.staffStats() } satisfies StatsFrame);
 		for (const ws of staff) trySend(ws, frame);
 		await wakeBy(this.ctx.storage, Date.now() + STATS_INTERVAL_MS);
 	}
@@ -296,12 +288,9 @@ export class DashboardHub extends DurableObject<Env> {
 		const eventId = this.eventId;
 		if (eventId === null) return;
 		const startedAt = Date.now();
-		const [listings, orders] = await this.env.DB.batch<Record<string, unknown>>([
-			this.env.DB.prepare("SELECT id, stock FROM listings WHERE event_id = ?").bind(eventId),
-			this.env.DB.prepare("SELECT hold_id, listing_id, status, version FROM orders WHERE event_id = ?").bind(eventId),
-		]);
+		const { listings, holds } = await liveViewOf(this.env, eventId);
 		this.ctx.storage.transactionSync(() => {
-			for (const l of (listings?.results ?? []) as { id: string; stock: number }[]) {
+			for (const l of listings) {
 				this.sql.exec(
 					`INSERT INTO listings (id, stock, available, status) VALUES (?, ?, -1, '')
 					 ON CONFLICT (id) DO UPDATE SET stock = excluded.stock`,
@@ -309,14 +298,7 @@ export class DashboardHub extends DurableObject<Env> {
 					l.stock,
 				);
 			}
-			for (const o of (orders?.results ?? []) as {
-				hold_id: string;
-				listing_id: string;
-				status: string;
-				version: number;
-			}[]) {
-				this.applyHold(o.hold_id, o.listing_id, o.status, o.version);
-			}
+			for (const h of holds) this.applyHold(h.holdId, h.listingId, h.status, h.version);
 		});
 		this.recompute(null);
 		this.syncedAt = startedAt;
@@ -370,7 +352,9 @@ export class DashboardHub extends DurableObject<Env> {
 	/** Sends every listing change of the last few dozen milliseconds to every socket at once. */
 	private flush(): void {
 		this.flushTimer = null;
-		const frames = [...this.pending.values()].map((l) => JSON.stringify({ type: "listing", ...l }));
+		const frames = [...this.pending.values()].map((l) =>
+			JSON.stringify({ type: "listing", ...l } satisfies ListingFrame),
+		);
 		this.pending.clear();
 		if (frames.length === 0) return;
 		for (const ws of this.ctx.getWebSockets()) {

@@ -1,9 +1,9 @@
 // notifications queue → SMS. Each (hold, kind) is sent at most once: the D1 row is claimed first, the
 // provider is called, and the row is given back if the provider fails so that the retry can send it.
-import { and, eq } from "drizzle-orm";
-import { dbOf, schema } from "../db/client";
+import { findBuyerPhone } from "../db/buyers";
+import { claimNotification, notificationId, releaseNotification } from "../db/notifications";
+import { readSwitches } from "../db/settings";
 import type { NotificationMessage } from "../lib/hold-record";
-import { readSwitches } from "../worker/hot-reads/switches";
 import { backoffSeconds } from "./orders";
 import { smsProviderFor, suppressedProvider } from "./sms-provider";
 
@@ -35,7 +35,6 @@ export async function consumeNotifications(
 	env: Env,
 	fetcher?: typeof fetch,
 ): Promise<void> {
-	const db = dbOf(env);
 	const sms = smsProviderFor(env, fetcher);
 	const smsOff = new Map<string, Promise<boolean>>();
 	for (const m of batch.messages) {
@@ -43,35 +42,26 @@ export async function consumeNotifications(
 		// The operator's "SMS off" switch: messages are still recorded (the console shows them), not sent.
 		const off = smsOff.get(n.eventId) ?? readSwitches(env, n.eventId).then((f) => f.smsOff);
 		smsOff.set(n.eventId, off);
-		const id = `${n.holdId}:${n.kind}`;
+		const id = notificationId(n.holdId, n.kind);
 		try {
-			const buyer = await db
-				.select({ phone: schema.buyers.phone })
-				.from(schema.buyers)
-				.where(and(eq(schema.buyers.eventId, n.eventId), eq(schema.buyers.id, n.buyerId)))
-				.limit(1);
-			const phone = buyer[0]?.phone ?? null;
+			const phone = await findBuyerPhone(env, n.eventId, n.buyerId);
 			const body = smsText(n);
 			const provider = (await off) ? suppressedProvider : sms;
-			const claimed = await db
-				.insert(schema.notifications)
-				.values({
-					id,
-					eventId: n.eventId,
-					buyerId: n.buyerId,
-					holdId: n.holdId,
-					kind: n.kind,
-					phone,
-					body,
-					provider: provider.name,
-				})
-				.onConflictDoNothing()
-				.returning({ id: schema.notifications.id });
-			if (claimed.length > 0 && phone) {
+			const claimed = await claimNotification(env, {
+				id,
+				eventId: n.eventId,
+				buyerId: n.buyerId,
+				holdId: n.holdId,
+				kind: n.kind,
+				phone,
+				body,
+				provider: provider.name,
+			});
+			if (claimed && phone) {
 				try {
 					await provider.send({ id, to: phone, body });
 				} catch (err) {
-					await db.delete(schema.notifications).where(eq(schema.notifications.id, id));
+					await releaseNotification(env, id);
 					throw err;
 				}
 			}

@@ -2,45 +2,19 @@
 // per-hold version: a duplicate or an out-of-order older message changes nothing. After D1 has the
 // batch, the notification-worthy changes go on to the notifications queue (deduplicated there too)
 // and every change goes to the event's dashboard hub (best-effort).
-import { sql } from "drizzle-orm";
-import { dbOf, runBatch, schema } from "../db/client";
+import { upsertOrders } from "../db/orders";
 import { dashboardHubOf } from "../durable-objects/addresses";
 import type { HoldChange } from "../durable-objects/dashboard-hub";
 import { type HoldRecord, type NotificationMessage, notificationKind } from "../lib/hold-record";
 
 export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): Promise<void> {
-	const db = dbOf(env);
-	const upsert = (h: HoldRecord) =>
-		db
-			.insert(schema.orders)
-			.values({
-				holdId: h.holdId,
-				eventId: h.eventId,
-				listingId: h.listingId,
-				buyerId: h.buyerId,
-				status: h.status,
-				priceCents: h.priceCents,
-				createdAt: new Date(h.createdAt).toISOString(),
-				updatedAt: new Date(h.updatedAt).toISOString(),
-				version: h.version,
-			})
-			.onConflictDoUpdate({
-				target: schema.orders.holdId,
-				set: {
-					status: sql`excluded.status`,
-					updatedAt: sql`excluded.updated_at`,
-					version: sql`excluded.version`,
-				},
-				setWhere: sql`excluded.version > ${schema.orders.version}`,
-			});
-
 	if (batch.messages.length === 0) return;
 	let written: readonly Message<HoldRecord>[];
 	try {
 		// One round trip for the whole batch in the common case.
-		await runBatch(
-			db,
-			batch.messages.map((m) => upsert(m.body)),
+		await upsertOrders(
+			env,
+			batch.messages.map((m) => m.body),
 		);
 		written = batch.messages;
 	} catch (err) {
@@ -49,7 +23,7 @@ export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): 
 		const ok: Message<HoldRecord>[] = [];
 		for (const m of batch.messages) {
 			try {
-				await upsert(m.body);
+				await upsertOrders(env, [m.body]);
 				ok.push(m);
 			} catch (e) {
 				console.error("order write failed", { holdId: m.body.holdId, attempt: m.attempts, error: String(e) });

@@ -1,6 +1,8 @@
 // The operator console: create and edit the event, open/pause/close it, import units and buyers from
 // CSV (checked whole before anything is sent), flip the degradation switches, read the notification
 // outbox and export the orders. Authenticated by the admin token typed in here (sessionStorage).
+// What it reads are the client's types (client/api-types.ts), the API's own description of its bodies.
+import type { AdminEvent, EventCounts, OutboxNotification, Switches } from "../client/api-types";
 import { adminApi, adminToken, allOrders, currentEventId, setAdminToken, setEventId } from "./shared/admin-api";
 import { BUYER_COLUMNS, type CsvProblem, checkCsv, LISTING_COLUMNS, lineOfRow, toCsvLine } from "./shared/csv";
 import { $, $input, download, h, say } from "./shared/dom";
@@ -8,35 +10,9 @@ import { describeError, toErrorLike } from "./shared/errors";
 import { formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { MESSAGES, type MessageKey } from "./shared/messages";
 
-interface AdminEvent {
-	id: string;
-	name: string;
-	startsAt: string;
-	endsAt: string;
-	status: string;
-	statusMode: string;
-	holdSeconds: number;
-	perBuyerLimit: number;
-	currency: string;
-}
-
-interface Counts {
-	listings: number;
-	available: number;
-	held: number;
-	confirmed: number;
-	buyers: number;
-}
-
-interface Flags {
-	claimsPaused: boolean;
-	smsOff: boolean;
-	buyerLiveOff: boolean;
-}
-
 const message = $("#message");
 const eventPath = () => `/api/admin/events/${encodeURIComponent(currentEventId())}`;
-let summary: { event: AdminEvent; counts: Counts } | null = null;
+let summary: { event: AdminEvent; counts: EventCounts } | null = null;
 
 initI18n();
 onLangChange(() => {
@@ -139,7 +115,7 @@ async function setStatus(status: string): Promise<void> {
 }
 
 async function loadFlags(): Promise<void> {
-	const { flags } = await adminApi<{ flags: Flags }>("GET", `${eventPath()}/flags`);
+	const { flags } = await adminApi<{ flags: Switches }>("GET", `${eventPath()}/flags`);
 	$input("#flag-claims").checked = flags.claimsPaused;
 	$input("#flag-sms").checked = flags.smsOff;
 	$input("#flag-live").checked = flags.buyerLiveOff;
@@ -150,7 +126,7 @@ async function saveFlags(): Promise<void> {
 		claimsPaused: $input("#flag-claims").checked,
 		smsOff: $input("#flag-sms").checked,
 		buyerLiveOff: $input("#flag-live").checked,
-	});
+	} satisfies Switches);
 	await loadFlags();
 	say(message, t("saved"));
 }
@@ -167,19 +143,9 @@ async function exportOrders(): Promise<void> {
 	say(message, t("exported", { n: orders.length }));
 }
 
-interface Notification {
-	id: string;
-	kind: string;
-	buyerId: string;
-	phone: string | null;
-	body: string;
-	provider: string;
-	createdAt: string;
-}
-
 async function loadOutbox(): Promise<void> {
 	if (!adminToken()) return;
-	const { notifications } = await adminApi<{ notifications: Notification[] }>(
+	const { notifications } = await adminApi<{ notifications: OutboxNotification[] }>(
 		"GET",
 		`${eventPath()}/notifications?limit=200`,
 	);

@@ -1,14 +1,15 @@
 // The sales dashboard: the live unit grid coloured by status, counters, charts of claims per second
 // and rejections by reason, and confirm/release of a hold from the grid. Staff authenticate with the
 // admin token (kept in sessionStorage), trade it for a one-time live ticket per socket connection.
-import type { PublicEvent } from "../client/kaipan-client";
+import type { LiveTicket, PublicEvent } from "../client/api-types";
+import type { StatsFrame } from "../client/live-frames";
 import { adminApi, adminToken, allOrders, currentEventId, setAdminToken, setEventId } from "./shared/admin-api";
 import { SeriesChart } from "./shared/charts";
 import { $, $input, h, say } from "./shared/dom";
 import { describeError } from "./shared/errors";
 import { type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
 import { formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
-import { LiveFeed, type StatsFrame, wsUrl } from "./shared/live";
+import { LiveFeed, wsUrl } from "./shared/live";
 import { type MessageKey, reasonKey } from "./shared/messages";
 
 let event: PublicEvent | null = null;
@@ -67,7 +68,7 @@ async function connect(): Promise<void> {
 	}
 	feed = new LiveFeed(
 		async () => {
-			const { ticket } = await adminApi<{ ticket: string }>(
+			const { ticket } = await adminApi<LiveTicket>(
 				"POST",
 				`/api/admin/events/${encodeURIComponent(eventId)}/live-ticket`,
 			);

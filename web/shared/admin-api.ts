@@ -1,6 +1,7 @@
 // Operator requests from the staff pages: the admin token typed in by the operator is kept in
 // sessionStorage (gone when the tab closes) and sent as Bearer; errors come back as KaipanApiError,
 // the same class the buyer client throws, so one describeError() serves every page.
+import type { Order, Paged } from "../../client/api-types";
 import { parseApiResponse } from "../../client/kaipan-client";
 
 const TOKEN_KEY = "kp_admin_token";
@@ -35,23 +36,13 @@ export async function adminApi<T>(method: string, path: string, body?: unknown):
 	return parseApiResponse<T>(res);
 }
 
-export interface OrderRow {
-	holdId: string;
-	listingId: string;
-	buyerId: string;
-	status: string;
-	priceCents: number;
-	createdAt: string;
-	updatedAt: string;
-}
-
 /** Every order of the event, page by page. */
-export async function allOrders(eventId: string): Promise<OrderRow[]> {
-	const all: OrderRow[] = [];
+export async function allOrders(eventId: string): Promise<Order[]> {
+	const all: Order[] = [];
 	let cursor: string | null = null;
 	do {
 		const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-		const page: { orders: OrderRow[]; nextCursor: string | null } = await adminApi(
+		const page: { orders: Order[] } & Paged = await adminApi(
 			"GET",
 			`/api/admin/events/${encodeURIComponent(eventId)}/orders?limit=1000${query}`,
 		);

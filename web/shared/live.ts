@@ -1,29 +1,8 @@
 // The live feed client (API.md "Live updates"): reconnects with back-off, keeps the socket warm with
 // pings the hub answers without waking, and hands typed frames to the page. `url()` is asked anew
-// for every attempt because a staff ticket works only once.
-
-export interface ListingFrame {
-	type: "listing";
-	id: string;
-	available: number;
-	status: "available" | "held" | "sold";
-}
-
-export interface StatsFrame {
-	type: "stats";
-	sold: number;
-	held: number;
-	available: number;
-	claimsPerSecond: number;
-	rejected: Record<string, number>;
-	online: number;
-}
-
-export interface SnapshotFrame {
-	type: "snapshot";
-	listings: Omit<ListingFrame, "type">[];
-	stats: Partial<StatsFrame> & { sold: number; held: number; available: number };
-}
+// for every attempt because a staff ticket works only once. The frames are the client's types, the very
+// ones the hub builds them with (client/live-frames.ts).
+import type { ListingFrame, LiveFrame, SnapshotFrame, StatsFrame } from "../../client/live-frames";
 
 export interface LiveHandlers {
 	snapshot(frame: SnapshotFrame): void;
@@ -81,7 +60,7 @@ export class LiveFeed {
 
 	private onMessage(e: MessageEvent): void {
 		if (typeof e.data !== "string" || e.data === "pong") return;
-		const frame = JSON.parse(e.data) as SnapshotFrame | ListingFrame | StatsFrame;
+		const frame = JSON.parse(e.data) as LiveFrame;
 		switch (frame.type) {
 			case "snapshot":
 				this.attempt = 0;

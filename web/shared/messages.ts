@@ -1,5 +1,7 @@
 // Every piece of UI text, in Chinese (the default) and English. The English table must have exactly
-// the keys of the Chinese one: the type makes a missing translation a compile error.
+// the keys of the Chinese one: the type makes a missing translation a compile error. The error texts
+// are checked the same way against the API's error codes (client/error-codes.ts), below the tables.
+import type { ErrorCode } from "../../client/error-codes";
 
 const zh = {
 	langToggle: "English",
@@ -184,6 +186,27 @@ const zh = {
 } as const;
 
 export type MessageKey = keyof typeof zh;
+
+/** Error codes of the page's own, never the API's: no answer at all, or an answer without a code. */
+export type PageErrorCode = "network" | "unknown";
+
+// The error texts against the codes, at compile time only (none of this reaches the bundle).
+// describeError() shows a code as `err_<code>`, so every code the API can answer needs its text, and
+// an `err_*` text of no code is a typo or a code since removed; the page's own codes are allowed
+// beside them. The `reason_*` legend of the dashboard's chart may name fewer codes, but only codes.
+// Each check is a type whose parameter must be `never`: a key left over does not satisfy that, and
+// the compiler names it ("Type '"err_draw_pending"' does not satisfy the constraint 'never'").
+// Only the Chinese table is checked: the English one has its keys exactly (Record<MessageKey, …>).
+type ErrorTextKey = `err_${ErrorCode | PageErrorCode}`;
+type NoneLeft<Keys extends never> = Keys;
+export type MessagesMatchErrorCodes = [
+	// a code without its text
+	NoneLeft<Exclude<ErrorTextKey, MessageKey>>,
+	// a text without its code
+	NoneLeft<Exclude<Extract<MessageKey, `err_${string}`>, ErrorTextKey>>,
+	// a chart legend entry without its code
+	NoneLeft<Exclude<Extract<MessageKey, `reason_${string}`>, `reason_${ErrorCode}`>>,
+];
 
 /** A rejection reason as the dashboard's chart legend shows it; unknown codes as they are. */
 export function reasonKey(code: string): MessageKey | null {

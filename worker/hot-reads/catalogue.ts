@@ -1,16 +1,15 @@
 // Hot reads of events and listings. D1 is the store; isolate memory and the Cache API keep short-lived
 // copies so that a crowd of claims does not turn into a crowd of D1 queries. Staleness is bounded by
 // the TTLs below (docs/OPERATIONS.md); writes made through this isolate invalidate its copies at once.
-import { and, eq, inArray, sql } from "drizzle-orm";
 // The public shapes are the client's: one definition for the API and everything that calls it.
 import type { PublicEvent, Listing as PublicListing } from "../../client/kaipan-client";
-import { dbOf, schema } from "../../db/client";
 import { type EventRow, findEvent } from "../../db/events";
+import { type ListingRow, listingsOf, listingsWithTaken } from "../../db/listings";
 import { eventStatus } from "../../lib/event-rules";
 import { TtlCache } from "../../lib/ttl-cache";
 import { edgeCached, evictEdgeCached } from "./edge-cache";
 
-export type ListingRow = typeof schema.listings.$inferSelect;
+export type { ListingRow };
 
 /** Seconds an event or catalogue copy may live in each cache layer. */
 export const EVENT_TTL_SECONDS = 1;
@@ -29,7 +28,7 @@ export function loadEvent(env: Env, eventId: string): Promise<EventRow | null> {
 
 export async function loadListing(env: Env, eventId: string, listingId: string): Promise<ListingRow | undefined> {
 	const rows = await edgeCached(catalogueCache, `catalogue:${eventId}`, EVENT_TTL_SECONDS, () =>
-		dbOf(env).select().from(schema.listings).where(eq(schema.listings.eventId, eventId)),
+		listingsOf(env, eventId),
 	);
 	let index = catalogueIndex.get(rows);
 	if (!index) {
@@ -66,21 +65,8 @@ export function listingsWithAvailability(
 	eventId: string,
 ): Promise<{ listings: PublicListing[]; asOf: string }> {
 	return availabilityCache.get(eventId, async () => {
-		const db = dbOf(env);
 		const asOf = new Date().toISOString();
-		const [rows, active] = await db.batch([
-			db
-				.select()
-				.from(schema.listings)
-				.where(eq(schema.listings.eventId, eventId))
-				.orderBy(schema.listings.building, schema.listings.floor, schema.listings.unit),
-			db
-				.select({ listingId: schema.orders.listingId, n: sql<number>`count(*)` })
-				.from(schema.orders)
-				.where(and(eq(schema.orders.eventId, eventId), inArray(schema.orders.status, ["held", "confirmed"])))
-				.groupBy(schema.orders.listingId),
-		]);
-		const taken = new Map(active.map((r) => [r.listingId, r.n]));
+		const rows = await listingsWithTaken(env, eventId);
 		const listings = rows.map((r) => ({
 			id: r.id,
 			building: r.building,
@@ -90,7 +76,7 @@ export function listingsWithAvailability(
 			areaM2: r.areaM2,
 			priceCents: r.priceCents,
 			stock: r.stock,
-			available: Math.max(0, r.stock - (taken.get(r.id) ?? 0)),
+			available: Math.max(0, r.stock - r.taken),
 		}));
 		return { listings, asOf };
 	});

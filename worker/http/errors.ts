@@ -2,32 +2,14 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ERROR_STATUS, type ErrorCode } from "../../client/error-codes";
 import type { Refusal } from "../../durable-objects/buyer-quota";
 
-const STATUS = {
-	invalid_request: 400,
-	unauthenticated: 401,
-	session_revoked: 401,
-	bad_credentials: 401,
-	bad_signature: 403,
-	stale_timestamp: 403,
-	replayed_nonce: 403,
-	bad_purchase_token: 403,
-	forbidden: 403,
-	not_found: 404,
-	sold_out: 409,
-	limit_reached: 409,
-	event_locked: 409,
-	hold_not_active: 409,
-	body_too_large: 413,
-	event_not_open: 423,
-	rate_limited: 429,
-	overloaded: 503,
-	degraded: 503,
-	internal: 500,
-} as const satisfies Record<string, ContentfulStatusCode>;
+// The table is the client's (client/error-codes.ts), so the statuses answered here are the ones callers
+// are told; `satisfies` proves each is a status Hono can send with a body.
+const STATUS = ERROR_STATUS satisfies Record<ErrorCode, ContentfulStatusCode>;
 
-export type ErrorCode = keyof typeof STATUS;
+export type { ErrorCode };
 
 export interface ApiErrorOptions {
 	/** Extra top-level fields inside `error` (e.g. `field`) or beside it (see `extra`). */

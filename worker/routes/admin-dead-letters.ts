@@ -1,8 +1,7 @@
 // Operator view of dead letters, and their replay to the queue they failed on.
-import { asc, inArray } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { dbOf, schema } from "../../db/client";
+import { deleteDeadLetters, listDeadLetters } from "../../db/dead-letters";
 import type { AppEnv } from "../http/app-env";
 import { validate } from "../http/validation";
 
@@ -16,16 +15,11 @@ const QUEUES: Record<string, (env: Env) => Queue> = {
 export const adminDeadLetters = new Hono<AppEnv>()
 	.get("/", async (c) => {
 		const { limit } = validate(listQuery, c.req.query(), "query");
-		const rows = await dbOf(c.env)
-			.select()
-			.from(schema.deadLetters)
-			.orderBy(asc(schema.deadLetters.parkedAt))
-			.limit(limit);
+		const rows = await listDeadLetters(c.env, limit);
 		return c.json({ deadLetters: rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })) });
 	})
 	.post("/replay", async (c) => {
-		const db = dbOf(c.env);
-		const rows = await db.select().from(schema.deadLetters).orderBy(asc(schema.deadLetters.parkedAt)).limit(1_000);
+		const rows = await listDeadLetters(c.env, 1_000);
 		let replayed = 0;
 		for (const queue of Object.keys(QUEUES)) {
 			const mine = rows.filter((r) => r.queue === queue);
@@ -35,11 +29,9 @@ export const adminDeadLetters = new Hono<AppEnv>()
 			for (let i = 0; i < mine.length; i += 100) {
 				const part = mine.slice(i, i + 100);
 				await target(c.env).sendBatch(part.map((r) => ({ body: JSON.parse(r.body) as unknown })));
-				await db.delete(schema.deadLetters).where(
-					inArray(
-						schema.deadLetters.id,
-						part.map((r) => r.id),
-					),
+				await deleteDeadLetters(
+					c.env,
+					part.map((r) => r.id),
 				);
 				replayed += part.length;
 			}

@@ -1,16 +1,17 @@
 // Operator routes for one event: the event itself, its catalogue, its qualified buyers, its status
 // and its orders. All behind adminAuth (mounted in worker/index.ts).
-import { and, eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { dbOf, runBatch, schema } from "../../db/client";
-import { type EventRow, findEvent } from "../../db/events";
+import { upsertBuyers } from "../../db/buyers";
+import { type EventRow, eventCounts, findEvent, setEventStatus, upsertEvent } from "../../db/events";
+import { upsertListings } from "../../db/listings";
+import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
 import { isLocked } from "../../lib/event-rules";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../http/pagination";
+import { decodeCursor, pageQuery } from "../http/pagination";
 import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../http/validation";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
@@ -70,10 +71,10 @@ export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "cl
 
 export const ordersQuery = pageQuery(1_000);
 
-/** Fields a buyer plans around: frozen once the event has opened. */
 /** Operator routes read D1 itself: an edit must be seen at once, whichever isolate made it. */
 const FRESH = { fresh: true };
 
+/** Fields a buyer plans around: frozen once the event has opened. */
 const FROZEN_FIELDS = ["startsAt", "holdSeconds", "perBuyerLimit", "currency"] as const;
 
 export const adminEvents = new Hono<AppEnv>()
@@ -88,7 +89,6 @@ export const adminEvents = new Hono<AppEnv>()
 			perBuyerLimit: body.perBuyerLimit,
 			currency: body.currency,
 		};
-		const db = dbOf(c.env);
 		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
 		if (existing && isLocked(existing, Date.now())) {
@@ -99,27 +99,13 @@ export const adminEvents = new Hono<AppEnv>()
 				});
 			}
 		}
-		await db
-			.insert(schema.events)
-			.values({ id: eventId, ...next, createdAt: now, updatedAt: now })
-			.onConflictDoUpdate({ target: schema.events.id, set: { ...next, updatedAt: now } });
+		await upsertEvent(c.env, eventId, next, now);
 		await invalidateEvent(eventId);
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
 	.get("/:eventId", requireEvent(FRESH), async (c) => {
 		const event = c.get("event");
-		const eventId = event.id;
-		const [counts] = await c.env.DB.prepare(
-			`SELECT
-			   (SELECT count(*) FROM listings WHERE event_id = ?1) AS listings,
-			   (SELECT coalesce(sum(stock), 0) FROM listings WHERE event_id = ?1) AS stock,
-			   (SELECT count(*) FROM orders WHERE event_id = ?1 AND status = 'held') AS held,
-			   (SELECT count(*) FROM orders WHERE event_id = ?1 AND status = 'confirmed') AS confirmed,
-			   (SELECT count(*) FROM buyers WHERE event_id = ?1) AS buyers`,
-		)
-			.bind(eventId)
-			.raw<[number, number, number, number, number]>();
-		const [listings, stock, held, confirmed, buyers] = counts ?? [0, 0, 0, 0, 0];
+		const { listings, stock, held, confirmed, buyers } = await eventCounts(c.env, event.id);
 		return c.json({
 			event: adminView(event),
 			counts: { listings, available: Math.max(0, stock - held - confirmed), held, confirmed, buyers },
@@ -131,19 +117,7 @@ export const adminEvents = new Hono<AppEnv>()
 		if (isLocked(c.get("event"), Date.now())) {
 			throw new ApiError("event_locked", "The event has opened; its listings can no longer change.");
 		}
-		const db = dbOf(c.env);
-		const t = schema.listings;
-		// D1 binds at most 100 parameters per statement: 9 columns → 11 rows per statement.
-		const statements = chunk(listings, 11).map((rows) =>
-			db
-				.insert(t)
-				.values(rows.map((l) => ({ ...l, eventId })))
-				.onConflictDoUpdate({
-					target: [t.eventId, t.id],
-					set: excluded(["building", "floor", "unit", "layout", "area_m2", "price_cents", "stock"]),
-				}),
-		);
-		await runBatch(db, statements);
+		await upsertListings(c.env, eventId, listings);
 		await invalidateEvent(eventId);
 		return c.json({ upserted: listings.length });
 	})
@@ -162,29 +136,14 @@ export const adminEvents = new Hono<AppEnv>()
 				createdAt: now,
 			})),
 		);
-		const db = dbOf(c.env);
-		const t = schema.buyers;
-		const statements = chunk(rows, 16).map((part) =>
-			db
-				.insert(t)
-				.values(part)
-				.onConflictDoUpdate({ target: [t.eventId, t.id], set: excluded(["name", "phone", "access_code_hash"]) }),
-		);
-		await runBatch(db, statements);
+		await upsertBuyers(c.env, rows);
 		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
 	})
 	.post("/:eventId/status", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
 		const { status } = await readJson(c, statusBody, ADMIN_BODY_LIMIT);
 		const now = new Date().toISOString();
-		await dbOf(c.env)
-			.update(schema.events)
-			.set({
-				statusMode: status,
-				updatedAt: now,
-				...(status === "open" ? { openedAt: sql`coalesce(${schema.events.openedAt}, ${now})` } : {}),
-			})
-			.where(eq(schema.events.id, eventId));
+		await setEventStatus(c.env, eventId, status, now);
 		await invalidateEvent(eventId);
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
@@ -192,14 +151,7 @@ export const adminEvents = new Hono<AppEnv>()
 		const eventId = c.get("event").id;
 		const query = validate(ordersQuery, c.req.query(), "query");
 		const after = decodeCursor(query.cursor);
-		const o = schema.orders;
-		const rows = await dbOf(c.env)
-			.select()
-			.from(o)
-			.where(and(eq(o.eventId, eventId), pastCursor(o.createdAt, o.holdId, after, "asc")))
-			.orderBy(...keyOrder(o.createdAt, o.holdId, "asc"))
-			.limit(query.limit + 1);
-		const { page, nextCursor } = pageOf(rows, query.limit, (r) => [r.createdAt, r.holdId]);
+		const { page, nextCursor } = await ordersPage(c.env, eventId, after, query.limit);
 		return c.json({
 			orders: page.map((r) => ({
 				holdId: r.holdId,
@@ -230,18 +182,4 @@ function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx): void {
 		if (seen.has(item.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate id ${item.id}` });
 		seen.add(item.id);
 	});
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-	const out: T[][] = [];
-	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-	return out;
-}
-
-function excluded(columns: string[]) {
-	return Object.fromEntries(columns.map((col) => [camel(col), sql.raw(`excluded.${col}`)]));
-}
-
-function camel(col: string): string {
-	return col.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
 }

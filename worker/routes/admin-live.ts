@@ -1,10 +1,9 @@
 // Operator routes of the live-operations work: a ticket for the staff WebSocket, and the notification
 // outbox (the SMS that were sent, or only recorded with SMS_PROVIDER=local). Behind adminAuth.
-import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { dbOf, schema } from "../../db/client";
+import { notificationsPage } from "../../db/notifications";
 import type { AppEnv } from "../http/app-env";
-import { decodeCursor, keyOrder, pageOf, pageQuery, pastCursor } from "../http/pagination";
+import { decodeCursor, pageQuery } from "../http/pagination";
 import { validate } from "../http/validation";
 import { requireEvent } from "../middleware/require-event";
 import { issueLiveTicket } from "../tokens/live-ticket";
@@ -20,16 +19,8 @@ export const adminLive = new Hono<AppEnv>()
 	.get("/:eventId/notifications", requireEvent(), async (c) => {
 		const eventId = c.get("event").id;
 		const query = validate(notificationsQuery, c.req.query(), "query");
-		const n = schema.notifications;
-		const db = dbOf(c.env);
 		const before = decodeCursor(query.cursor);
-		const rows = await db
-			.select()
-			.from(n)
-			.where(and(eq(n.eventId, eventId), pastCursor(n.createdAt, n.id, before, "desc")))
-			.orderBy(...keyOrder(n.createdAt, n.id, "desc"))
-			.limit(query.limit + 1);
-		const { page, nextCursor } = pageOf(rows, query.limit, (r) => [r.createdAt, r.id]);
+		const { page, nextCursor } = await notificationsPage(c.env, eventId, before, query.limit);
 		return c.json({
 			notifications: page.map((r) => ({
 				id: r.id,

@@ -1,7 +1,9 @@
-// Operator degradation switches of one event (worker/flags.ts); mounted under /api/admin/events.
+// Operator degradation switches of one event (stored by db/settings.ts, cached by hot-reads/switches.ts);
+// mounted under /api/admin/events.
 import { Hono } from "hono";
+import { readSwitches } from "../../db/settings";
 import { dashboardHubOf } from "../../durable-objects/addresses";
-import { readSwitches, saveSwitches, switchesSchema } from "../hot-reads/switches";
+import { saveSwitches, switchesSchema } from "../hot-reads/switches";
 import type { AppEnv } from "../http/app-env";
 import { ADMIN_BODY_LIMIT, readJson } from "../http/validation";
 import { requireEvent } from "../middleware/require-event";

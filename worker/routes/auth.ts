@@ -1,9 +1,8 @@
 // Buyer login and logout. One live session per buyer and event: a new login revokes the old one.
-import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { dbOf, schema } from "../../db/client";
+import { findAccessCodeHash } from "../../db/buyers";
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_ALLOWED } from "../../durable-objects/buyer-quota";
 import { TokenBuckets } from "../../lib/token-bucket";
@@ -45,15 +44,11 @@ export const auth = new Hono<AppEnv>()
 	.post("/login", addressRateLimit(), async (c) => {
 		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
 		await existingEvent(c.env, eventId);
-		const rows = await dbOf(c.env)
-			.select({ hash: schema.buyers.accessCodeHash })
-			.from(schema.buyers)
-			.where(and(eq(schema.buyers.eventId, eventId), eq(schema.buyers.id, buyerId)))
-			.limit(1);
-		const matches = await accessCodeMatches(c.env, eventId, buyerId, accessCode, rows[0]?.hash);
+		const hash = await findAccessCodeHash(c.env, eventId, buyerId);
+		const matches = await accessCodeMatches(c.env, eventId, buyerId, accessCode, hash ?? undefined);
 		const ttlMs = Number(c.env.SESSION_TTL_SECONDS) * 1000;
 		// Unknown buyers have no object; their guesses are limited here, at the same rate.
-		if (!rows[0]) throw unknownBuyerAttempt(`${eventId}:${buyerId}`);
+		if (hash === null) throw unknownBuyerAttempt(`${eventId}:${buyerId}`);
 		const outcome = await buyerQuotaOf(c.env, eventId, buyerId).login(eventId, buyerId, ttlMs, matches);
 		if (outcome.kind === "locked") throw tooManyAttempts(outcome.retryAfterSeconds);
 		if (outcome.kind === "bad_credentials") throw badCredentials();

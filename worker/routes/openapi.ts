@@ -2,6 +2,7 @@
 // schemas the routes validate with (z.toJSONSchema), so the document cannot drift from what the
 // server accepts; test/openapi.test.ts checks that every route of the app is described here.
 import { z } from "zod";
+import { type ContractErrorStatus, ERROR_STATUS } from "../../client/error-codes";
 import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { buyersBody, eventBody, listingsBody, statusBody } from "./admin-events";
@@ -20,17 +21,32 @@ interface Operation {
 	responses: Record<number, string>;
 }
 
-const E = {
-	400: "invalid_request",
-	401: "unauthenticated, session_revoked or bad_credentials",
-	403: "bad_signature, stale_timestamp, replayed_nonce, bad_purchase_token or forbidden",
-	404: "not_found",
-	409: "sold_out, limit_reached, event_locked or hold_not_active",
-	413: "body_too_large",
-	423: "event_not_open (body adds status and, if scheduled, opensAt)",
-	429: "rate_limited (Retry-After)",
-	503: "overloaded or degraded (Retry-After)",
+/** What an error status adds to the codes it lists (API.md's prose beside its table). */
+const NOTES: Partial<Record<ContractErrorStatus, string>> = {
+	423: " (body adds status and, if scheduled, opensAt)",
+	429: " (Retry-After)",
+	503: " (Retry-After)",
 };
+
+/**
+ * Each error status of API.md's table with its codes, in the table's order ("a, b or c"), read from
+ * client/error-codes.ts so that a code added there is described here. 500 (`internal`) is left out:
+ * it answers a bug, and no operation promises it.
+ */
+function errorDescriptions(): Record<ContractErrorStatus, string> {
+	const byStatus = new Map<ContractErrorStatus, string[]>();
+	for (const [code, status] of Object.entries(ERROR_STATUS)) {
+		if (status === ERROR_STATUS.internal) continue;
+		byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+	}
+	const described = [...byStatus].map(([status, codes]) => {
+		const list = codes.length > 1 ? `${codes.slice(0, -1).join(", ")} or ${codes.at(-1)}` : codes.join("");
+		return [status, list + (NOTES[status] ?? "")];
+	});
+	return Object.fromEntries(described) as Record<ContractErrorStatus, string>;
+}
+
+const E = errorDescriptions();
 
 const OPERATIONS: Operation[] = [
 	{

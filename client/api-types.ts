@@ -1,0 +1,121 @@
+// The REST API's bodies as the callers read them (API.md and docs/API.md), declared once: the buyer
+// client, the pages and the worker's public views (worker/hot-reads/catalogue.ts) all name these types,
+// so a field renamed on one side is a compile error on the other. Plain types only: this file is
+// bundled into the pages and must not pull in zod or anything of the worker.
+import type { EventStatus, StatusMode } from "../lib/event-rules";
+
+export type { EventStatus, StatusMode };
+
+// --- buyer endpoints ---------------------------------------------------------------------------------
+
+/** `GET /api/events/:eventId` → `{event, serverTime}`. */
+export interface PublicEvent {
+	id: string;
+	name: string;
+	startsAt: string;
+	endsAt: string;
+	status: EventStatus;
+	currency: string;
+	holdSeconds: number;
+	perBuyerLimit: number;
+}
+
+/** One unit of `GET /api/events/:eventId/listings` → `{listings, asOf}`. */
+export interface Listing {
+	id: string;
+	building: string;
+	floor: number;
+	unit: string;
+	layout: string;
+	areaM2: number;
+	priceCents: number;
+	stock: number;
+	available: number;
+}
+
+/** `POST /api/auth/login` → the session (also sent as the kp_session cookie). */
+export interface Session {
+	buyerId: string;
+	eventId: string;
+	sessionToken: string;
+	signingKey: string;
+	expiresAt: string;
+}
+
+/** `POST /api/events/:eventId/purchase-token`. */
+export interface PurchaseToken {
+	purchaseToken: string;
+	expiresAt: string;
+}
+
+/** A hold as its buyer sees it: claims, cancel and `GET /api/me/holds` → `{holds}`. */
+export interface Hold {
+	holdId: string;
+	listingId: string;
+	status: string;
+	/** Null once the hold no longer expires (confirmed or ended). */
+	expiresAt: string | null;
+}
+
+// --- operator endpoints ------------------------------------------------------------------------------
+
+/** The event as `PUT`/`GET /api/admin/events/:eventId` and `…/status` answer it: the public one and more. */
+export interface AdminEvent extends PublicEvent {
+	statusMode: StatusMode;
+	openedAt: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** `GET /api/admin/events/:eventId` → `{event, counts}`. */
+export interface EventCounts {
+	listings: number;
+	available: number;
+	held: number;
+	confirmed: number;
+	buyers: number;
+}
+
+/** One row of `GET /api/admin/events/:eventId/orders` → `{orders, nextCursor}`. */
+export interface Order {
+	holdId: string;
+	listingId: string;
+	buyerId: string;
+	status: string;
+	priceCents: number;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** The degradation switches, `GET`/`PUT /api/admin/events/:eventId/flags` → `{flags}`. */
+export interface Switches {
+	/** Claims and purchase tokens answer 503 degraded (the event itself stays open). */
+	claimsPaused: boolean;
+	/** Notifications are recorded but not sent to the SMS provider. */
+	smsOff: boolean;
+	/** Buyers' live WebSockets are refused (staff keep theirs). */
+	buyerLiveOff: boolean;
+}
+
+/** One row of `GET /api/admin/events/:eventId/notifications` → `{notifications, nextCursor}`. */
+export interface OutboxNotification {
+	id: string;
+	kind: string;
+	holdId: string;
+	buyerId: string;
+	phone: string | null;
+	body: string;
+	provider: string;
+	createdAt: string;
+}
+
+/** `POST /api/admin/events/:eventId/live-ticket`: one staff WebSocket connection. */
+export interface LiveTicket {
+	ticket: string;
+	expiresAt: string;
+}
+
+/** What every paged list adds to its rows (keyset pagination; null on the last page). */
+export interface Paged {
+	nextCursor: string | null;
+}
