@@ -1,6 +1,6 @@
 // Events in D1: the operator's definition of an opening (times, hold length, buyer limit, status mode),
 // and the counts the operator's event page shows beside it.
-import { eq, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, lte, or, sql } from "drizzle-orm";
 import { type D1Env, dbOf, schema } from "./client";
 
 export type EventRow = typeof schema.events.$inferSelect;
@@ -63,4 +63,24 @@ export async function eventCounts(env: D1Env, eventId: string): Promise<EventCou
 		.raw<[number, number, number, number, number]>();
 	const [listings, stock, held, confirmed, buyers] = counts ?? [0, 0, 0, 0, 0];
 	return { listings, stock, held, confirmed, buyers };
+}
+
+/**
+ * Events whose inventory objects may hold something D1 lacks: opened (or past their start) and not
+ * ended before `endedAfter`. ISO-8601 UTC text compares in time order. Oldest id first, so a bounded
+ * caller sees the same order on every run; at most `limit`.
+ */
+export function eventsToReconcile(
+	env: D1Env,
+	now: string,
+	endedAfter: string,
+	limit: number,
+): Promise<{ id: string }[]> {
+	const e = schema.events;
+	return dbOf(env)
+		.select({ id: e.id })
+		.from(e)
+		.where(and(or(isNotNull(e.openedAt), lte(e.startsAt, now)), gte(e.endsAt, endedAfter)))
+		.orderBy(asc(e.id))
+		.limit(limit);
 }

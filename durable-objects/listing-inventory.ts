@@ -48,15 +48,43 @@ interface OutboxRow extends Record<string, SqlStorageValue> {
 	target: string;
 	body: string;
 	attempts: number;
+	sends: number;
 }
 
 /** Where an outbox row goes: the orders queue (D1, SMS, dashboard) or the buyer's quota object. */
 type OutboxTarget = "orders" | "buyer";
 
+/** What D1 has of a hold, as the orders consumer reports it back: this version or a newer one. */
+export interface OrderAck {
+	holdId: string;
+	version: number;
+}
+
+/** An `orders` outbox row D1 has not acknowledged yet (the parity report lists how many). */
+export interface UnacknowledgedOrder {
+	holdId: string;
+	version: number;
+	/** How often the queue accepted it so far (0: never sent). */
+	sends: number;
+}
+
 /** A grant's outbox row is normally sent within milliseconds; the alarm re-sends it if not. */
 const OUTBOX_RETRY_MS = 2_000;
 const OUTBOX_MAX_BACKOFF_MS = 60_000;
 const OUTBOX_BATCH = 100;
+/**
+ * An `orders` row the queue accepted stays until D1 acknowledges its version. The queue retries for
+ * about five minutes on its own, so a re-send sooner would only duplicate its work; after that the
+ * row is sent again with a doubling wait, capped so that D1 catches up within half an hour of coming
+ * back, however long it was down.
+ */
+const RESEND_FIRST_MS = 5 * 60_000;
+const RESEND_MAX_MS = 30 * 60_000;
+
+/** The wait before the next send of an `orders` row the queue has now accepted `sends` times. */
+export function resendDelay(sends: number): number {
+	return Math.min(RESEND_MAX_MS, RESEND_FIRST_MS * 2 ** Math.max(0, sends - 1));
+}
 
 /**
  * The inventory's tables, oldest first (see storage/schema.ts): append a migration, never edit one.
@@ -80,6 +108,15 @@ export const LISTING_INVENTORY_SCHEMA: readonly Migration[] = [
 			CREATE TABLE IF NOT EXISTS outbox (
 				seq INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, body TEXT NOT NULL,
 				attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL);
+		`,
+	},
+	{
+		// `orders` rows are kept after the queue accepted them, until D1 acknowledges their version:
+		// `sends` counts the accepted sends (the re-send back-off), `sent_at` the last one.
+		version: 2,
+		up: `
+			ALTER TABLE outbox ADD COLUMN sends INTEGER NOT NULL DEFAULT 0;
+			ALTER TABLE outbox ADD COLUMN sent_at INTEGER;
 		`,
 	},
 ];
@@ -204,6 +241,78 @@ export class ListingInventory extends DurableObject<Env> {
 			.map((r) => this.toRecord(r));
 		const available = this.terms ? Math.max(0, this.terms.stock - this.activeCount()) : null;
 		return { terms: this.terms, available, holds };
+	}
+
+	/**
+	 * The orders consumer's report: D1 has these holds at (at least) these versions, so their `orders`
+	 * rows up to that version are done. Best-effort by design: a lost report only means the row is
+	 * sent once more, which D1 ignores. Answers how many rows it removed.
+	 */
+	async acknowledge(acks: readonly OrderAck[]): Promise<number> {
+		let removed = 0;
+		this.ctx.storage.transactionSync(() => {
+			for (const ack of acks) {
+				removed += this.sql.exec(
+					`DELETE FROM outbox WHERE target = 'orders'
+					 AND json_extract(body, '$.holdId') = ? AND json_extract(body, '$.version') <= ?`,
+					ack.holdId,
+					ack.version,
+				).rowsWritten;
+			}
+		});
+		return removed;
+	}
+
+	/**
+	 * For the reconciler and the parity report: every hold (its current version) and the `orders`
+	 * rows D1 has not acknowledged. Reads only.
+	 */
+	async orderState(): Promise<{ holds: HoldRecord[]; unacknowledged: UnacknowledgedOrder[] }> {
+		const holds = this.terms
+			? this.sql
+					.exec<HoldRow>("SELECT * FROM holds ORDER BY created_at")
+					.toArray()
+					.map((r) => this.toRecord(r))
+			: [];
+		const unacknowledged = this.sql
+			.exec<{ hold_id: string; version: number; sends: number }>(
+				`SELECT json_extract(body, '$.holdId') AS hold_id, json_extract(body, '$.version') AS version, sends
+				 FROM outbox WHERE target = 'orders' ORDER BY seq`,
+			)
+			.toArray()
+			.map((r) => ({ holdId: r.hold_id, version: r.version, sends: r.sends }));
+		return { holds, unacknowledged };
+	}
+
+	/**
+	 * The reconciler found D1 without these holds, or behind them: send their current version now.
+	 * An `orders` row of that version is made due at once, or written anew when none is left (an
+	 * object from before rows were kept until acknowledged). Unknown hold ids are ignored. Answers
+	 * how many holds it queued.
+	 */
+	async resend(holdIds: readonly string[]): Promise<number> {
+		const now = Date.now();
+		let queued = 0;
+		this.ctx.storage.transactionSync(() => {
+			for (const holdId of holdIds) {
+				const row = this.findRow(holdId);
+				if (!row) continue;
+				const pending = this.sql.exec(
+					`UPDATE outbox SET next_attempt_at = ? WHERE target = 'orders'
+					 AND json_extract(body, '$.holdId') = ? AND json_extract(body, '$.version') = ?`,
+					now,
+					holdId,
+					row.version,
+				).rowsWritten;
+				if (pending === 0) this.enqueue("orders", this.toRecord(row), now);
+				queued += 1;
+			}
+		});
+		if (queued > 0) {
+			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
+			this.flushSoon();
+		}
+		return queued;
 	}
 
 	/** Expires due holds, then re-sends whatever the outbox still holds. Safe to run at any time. */
@@ -331,15 +440,18 @@ export class ListingInventory extends DurableObject<Env> {
 	}
 
 	/**
-	 * Drains the outbox: rows are deleted only after their delivery succeeded, so a crash or a failed
-	 * send re-sends them (at least once; every receiver is idempotent by hold id and version).
+	 * Drains the outbox. A `buyer` row is deleted once the buyer object applied it (the RPC's answer is
+	 * its acknowledgement). An `orders` row is kept after the queue accepted it: the queue's consumer
+	 * and its dead-letter path both need D1, so only D1 having the version ends the row (`acknowledge`);
+	 * until then the alarm sends it again after `resendDelay`. A failed send backs off in seconds. At
+	 * least once, then; every receiver is idempotent by hold id and version.
 	 */
 	private async flush(): Promise<void> {
 		for (;;) {
 			const now = Date.now();
 			const rows = this.sql
 				.exec<OutboxRow>(
-					"SELECT seq, target, body, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
+					"SELECT seq, target, body, attempts, sends FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
 					now,
 					OUTBOX_BATCH,
 				)
@@ -348,7 +460,16 @@ export class ListingInventory extends DurableObject<Env> {
 			this.pushToDashboard(rows);
 			const delivered = await this.deliver(rows);
 			for (const row of rows) {
-				if (delivered.has(row.seq)) {
+				if (delivered.has(row.seq) && row.target === "orders") {
+					const next = now + resendDelay(row.sends + 1);
+					this.sql.exec(
+						"UPDATE outbox SET sends = sends + 1, sent_at = ?, attempts = 0, next_attempt_at = ? WHERE seq = ?",
+						now,
+						next,
+						row.seq,
+					);
+					await wakeBy(this.ctx.storage, next);
+				} else if (delivered.has(row.seq)) {
 					this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
 				} else {
 					const backoff = Math.min(OUTBOX_MAX_BACKOFF_MS, OUTBOX_RETRY_MS * 2 ** row.attempts);

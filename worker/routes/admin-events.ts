@@ -11,7 +11,7 @@ import { isLocked } from "../../lib/event-rules";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import { decodeCursor, pageQuery } from "../http/pagination";
+import { decodeSeqCursor, pageQuery } from "../http/pagination";
 import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../http/validation";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
@@ -150,7 +150,8 @@ export const adminEvents = new Hono<AppEnv>()
 	.get("/:eventId/orders", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
 		const query = validate(ordersQuery, c.req.query(), "query");
-		const after = decodeCursor(query.cursor);
+		// Paged by D1's arrival order: an order that arrives late still comes after the pages served.
+		const after = decodeSeqCursor(query.cursor);
 		const { page, nextCursor } = await ordersPage(c.env, eventId, after, query.limit);
 		return c.json({
 			orders: page.map((r) => ({
