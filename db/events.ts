@@ -2,6 +2,7 @@
 // and the counts the operator's event page shows beside it.
 import { and, asc, eq, gte, isNotNull, lte, or, sql } from "drizzle-orm";
 import { type D1Env, dbOf, schema } from "./client";
+import type { GuardedWrite } from "./terms";
 
 export type EventRow = typeof schema.events.$inferSelect;
 
@@ -27,12 +28,35 @@ export async function findEvent(env: D1Env, eventId: string): Promise<EventRow |
 	return rows[0] ?? null;
 }
 
-/** Creates the event or replaces its fields (createdAt stays the first write's); `now` stamps the write. */
-export async function upsertEvent(env: D1Env, eventId: string, fields: EventFields, now: string): Promise<void> {
-	await dbOf(env)
-		.insert(schema.events)
+/** The fields a claim plans around: once the event's terms are frozen (db/terms.ts) they never change. */
+export const FROZEN_EVENT_FIELDS = ["startsAt", "holdSeconds", "perBuyerLimit", "currency"] as const;
+
+/**
+ * Creates the event or replaces its fields (createdAt stays the first write's); `now` stamps the write.
+ * Once the event's terms are frozen, an edit that would change a frozen field writes nothing and is
+ * `event_locked`; the check is the upsert's own WHERE, so a freeze cannot fall between it and the write.
+ */
+export async function upsertEvent(
+	env: D1Env,
+	eventId: string,
+	fields: EventFields,
+	now: string,
+): Promise<GuardedWrite> {
+	const e = schema.events;
+	const written = await dbOf(env)
+		.insert(e)
 		.values({ id: eventId, ...fields, createdAt: now, updatedAt: now })
-		.onConflictDoUpdate({ target: schema.events.id, set: { ...fields, updatedAt: now } });
+		.onConflictDoUpdate({
+			target: e.id,
+			set: { ...fields, updatedAt: now },
+			// In the DO UPDATE's WHERE the bare columns are the stored row and `excluded` the new one.
+			setWhere: sql`${e.termsFrozenAt} IS NULL OR (${sql.join(
+				FROZEN_EVENT_FIELDS.map((f) => sql`${e[f]} = excluded.${sql.identifier(e[f].name)}`),
+				sql` AND `,
+			)})`,
+		})
+		.returning({ id: e.id });
+	return written.length > 0 ? { kind: "written" } : { kind: "event_locked" };
 }
 
 /** Sets the operator's status mode; the first "open" also stamps openedAt, which locks the catalogue. */

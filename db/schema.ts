@@ -16,6 +16,12 @@ export const events = sqliteTable("events", {
 	statusMode: text("status_mode").notNull().default("auto"),
 	/** Set the first time the event is open; from then on its catalogue and rules are locked. */
 	openedAt: text("opened_at"),
+	/**
+	 * Set once, by the first claim of the event (db/terms.ts): from then on the listings, the buyers and
+	 * the claim rules (startsAt, holdSeconds, perBuyerLimit, currency) are what the objects were given,
+	 * and every admin write of them is refused in the same D1 transaction that would have made it.
+	 */
+	termsFrozenAt: text("terms_frozen_at"),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
 });

@@ -5,11 +5,18 @@
 // calls the listing's inventory object, and settles it with the answer. Nothing is shared between two
 // requests. A pending row whose claim never reported back (the object restarted mid-call) is
 // reconciled by fencing its hold id at the inventory object, retried with back-off until it succeeds.
+//
+// The buyer's limit comes from D1, the one authority: the first claim reads the event's perBuyerLimit
+// and freezes the event's terms in the same D1 transaction (db/terms.ts), so it never changes after
+// and is kept here. A `held` hold past its expiresAt no longer counts, whether or not its inventory
+// object has told this one yet.
 import { DurableObject } from "cloudflare:workers";
+import { type BuyerRules, freezeBuyerRules } from "../db/terms";
 import { randomId } from "../lib/crypto";
+import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
 import { listingInventoryOf } from "./addresses";
-import type { ClaimOutcome, ListingTerms } from "./listing-inventory";
+import type { ClaimOutcome } from "./listing-inventory";
 import { wakeBy } from "./storage/alarm";
 import { all, one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
@@ -32,17 +39,20 @@ export type Refusal =
 /** Everything a claim can come to, as the worker maps it onto API.md's answers. */
 export type BuyerClaimOutcome =
 	| Refusal
-	| { kind: "limit_reached" }
+	| { kind: "limit_reached"; perBuyerLimit: number }
 	/** `created` false: the buyer already held this listing (a retry, a double click). */
 	| { kind: "held"; hold: BuyerHold; created: boolean; soldOutTo: HoldRecord[] | null }
 	| { kind: "sold_out"; soldOutTo: HoldRecord[] }
-	/** The inventory did not answer in time (saturated) or refused the hold id (fenced). */
-	| { kind: "overloaded" };
+	/**
+	 * The inventory did not answer in time (saturated), refused the hold id (fenced), or D1 could not
+	 * be read for the terms at a first claim: nothing was granted.
+	 */
+	| { kind: "overloaded" }
+	/** D1 has no such listing in the buyer's event. */
+	| { kind: "not_found" };
 
-/** What a claim asks for, beside the signed attempt. */
-export interface ClaimTerms {
-	terms: ListingTerms;
-	perBuyerLimit: number;
+/** How a claim runs, beside the signed attempt. The terms are never the edge's: see the header. */
+export interface ClaimOptions {
 	/** How long a pending row may wait for its inventory answer before reconciliation looks at it. */
 	leaseMs: number;
 }
@@ -85,7 +95,12 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 	attempts: number;
 }
 
-const COUNTED = "('pending', 'held', 'confirmed')";
+/**
+ * Rows that count against the limit at a time bound as the query's one parameter: pending and confirmed
+ * ones, and held ones before their expiry.
+ */
+const COUNTED_AT =
+	"(status IN ('pending', 'confirmed') OR (status = 'held' AND (expires_at IS NULL OR expires_at > ?)))";
 /** A nonce must be remembered for the whole ±30 s timestamp window. */
 const NONCE_MEMORY_MS = 61_000;
 const CLAIM_WINDOW_MS = 10_000;
@@ -127,6 +142,11 @@ export const BUYER_QUOTA_SCHEMA: readonly Migration[] = [
 		// Protocol v2: reconciliation counts its failed attempts to back off, never to give up.
 		version: 2,
 		up: "ALTER TABLE reservations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;",
+	},
+	{
+		// The event's rules as D1 froze them at this buyer's first claim (never the edge's copy).
+		version: 3,
+		up: "CREATE TABLE rules (id INTEGER PRIMARY KEY CHECK (id = 1), per_buyer_limit INTEGER NOT NULL);",
 	},
 ];
 
@@ -195,10 +215,10 @@ export class BuyerQuota extends DurableObject<Env> {
 	 * rate); the rest waits for the buyer's previous claim, so two requests of one buyer (a double
 	 * click, a second tab) never interleave and never share a hold id.
 	 */
-	async claim(attempt: SignedAttempt, listingId: string, request: ClaimTerms): Promise<BuyerClaimOutcome> {
+	async claim(attempt: SignedAttempt, listingId: string, options: ClaimOptions): Promise<BuyerClaimOutcome> {
 		const refused = this.refusal(attempt);
 		if (refused) return refused;
-		const turn = this.claimQueue.then(() => this.runClaim(listingId, request));
+		const turn = this.claimQueue.then(() => this.runClaim(listingId, options));
 		this.claimQueue = turn.catch(() => undefined);
 		return turn;
 	}
@@ -213,10 +233,11 @@ export class BuyerQuota extends DurableObject<Env> {
 		if (!this.isCurrent(sessionId)) return null;
 		// Any request of the buyer re-arms reconciliation (an alarm lost to a bug must not strand quota).
 		await this.rearm();
+		const now = Date.now();
 		return this.sql
 			.exec<ReservationRow>("SELECT * FROM reservations WHERE status != 'pending' ORDER BY updated_at DESC")
 			.toArray()
-			.map(toBuyerHold);
+			.map((row) => toBuyerHold(row, now));
 	}
 
 	/** Looks a hold up for a signed request of its buyer (the cancel route). */
@@ -227,7 +248,7 @@ export class BuyerQuota extends DurableObject<Env> {
 		const refused = this.refusal(attempt);
 		if (refused) return refused;
 		const row = one<ReservationRow>(this.sql, "SELECT * FROM reservations WHERE hold_id = ?", holdId);
-		return row ? { kind: "found", hold: toBuyerHold(row) } : { kind: "missing" };
+		return row ? { kind: "found", hold: toBuyerHold(row, Date.now()) } : { kind: "missing" };
 	}
 
 	/**
@@ -270,40 +291,52 @@ export class BuyerQuota extends DurableObject<Env> {
 
 	// --- internals -------------------------------------------------------------------------------
 
-	private async runClaim(listingId: string, request: ClaimTerms): Promise<BuyerClaimOutcome> {
+	private async runClaim(listingId: string, options: ClaimOptions): Promise<BuyerClaimOutcome> {
 		// Rows a lost call left behind must not hold the buyer at limit_reached: the buyer is here now,
 		// so settle them first, back-off or not.
 		if (this.hasLostPending()) await this.reconcile("all");
+		const { eventId, buyerId } = this.identity();
 		const same = one<ReservationRow>(
 			this.sql,
-			`SELECT * FROM reservations WHERE listing_id = ? AND status IN ${COUNTED} ORDER BY status LIMIT 1`,
+			`SELECT * FROM reservations WHERE listing_id = ? AND ${COUNTED_AT} ORDER BY status LIMIT 1`,
 			listingId,
+			Date.now(),
 		);
 		if (same && same.status !== "pending") {
-			return { kind: "held", hold: toBuyerHold(same), created: false, soldOutTo: null };
+			return { kind: "held", hold: toBuyerHold(same, Date.now()), created: false, soldOutTo: null };
 		}
-		if (this.countedHolds() >= request.perBuyerLimit) {
+		let rules: BuyerRules | null;
+		try {
+			rules = this.rules() ?? (await this.loadRules(eventId));
+		} catch (err) {
+			// D1 cannot be read at this buyer's first claim: grant nothing rather than guess the limit
+			// (503 overloaded; the buyer retries).
+			console.warn("buyer rules could not be read from D1", { eventId, error: String(err) });
+			return { kind: "overloaded" };
+		}
+		if (!rules) return { kind: "not_found" };
+		if (this.countedHolds(Date.now()) >= rules.perBuyerLimit) {
 			await this.rearm();
-			return { kind: "limit_reached" };
+			return { kind: "limit_reached", perBuyerLimit: rules.perBuyerLimit };
 		}
 
 		const now = Date.now();
-		const holdId = randomId("h", 22);
+		const holdId = newHoldId(eventId, listingId);
 		this.sql.exec(
 			`INSERT INTO reservations (hold_id, listing_id, status, lease_until, updated_at)
 			 VALUES (?, ?, 'pending', ?, ?)`,
 			holdId,
 			listingId,
-			now + request.leaseMs,
+			now + options.leaseMs,
 			now,
 		);
-		await wakeBy(this.ctx.storage, now + request.leaseMs);
+		await wakeBy(this.ctx.storage, now + options.leaseMs);
 		this.inFlight.set(holdId, now);
 
 		const answered = (async () => {
 			if (this.hooks) await this.hooks.pause("before_inventory", holdId);
-			const inventory = listingInventoryOf(this.env, request.terms.eventId, listingId);
-			const outcome = await inventory.claim(request.terms, holdId, this.buyerId(request));
+			const inventory = listingInventoryOf(this.env, eventId, listingId);
+			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId);
 			if (this.hooks) await this.hooks.pause("before_settle", holdId);
 			return this.settle(holdId, outcome);
 		})();
@@ -335,15 +368,36 @@ export class BuyerQuota extends DurableObject<Env> {
 				this.dropPending(holdId);
 				return { kind: "sold_out", soldOutTo: outcome.soldOutTo };
 			case "fenced":
+			case "unavailable":
 				this.dropPending(holdId);
 				return { kind: "overloaded" };
+			case "unknown_listing":
+				this.dropPending(holdId);
+				return { kind: "not_found" };
 		}
 	}
 
-	private buyerId(request: ClaimTerms): string {
-		const identity = one<{ buyer_id: string }>(this.sql, "SELECT buyer_id FROM identity WHERE id = 1");
-		if (!identity) throw new Error(`buyer object of ${request.terms.eventId} used before its first login`);
-		return identity.buyer_id;
+	private identity(): { eventId: string; buyerId: string } {
+		const row = one<{ event_id: string; buyer_id: string }>(this.sql, "SELECT * FROM identity WHERE id = 1");
+		if (!row) throw new Error("buyer object used before its first login");
+		return { eventId: row.event_id, buyerId: row.buyer_id };
+	}
+
+	/** The rules kept from the first claim; null before it. */
+	private rules(): BuyerRules | null {
+		const row = one<{ per_buyer_limit: number }>(this.sql, "SELECT per_buyer_limit FROM rules WHERE id = 1");
+		return row ? { perBuyerLimit: row.per_buyer_limit } : null;
+	}
+
+	/** Reads the rules from D1 (freezing the event's terms) and keeps them; they never change after. */
+	private async loadRules(eventId: string): Promise<BuyerRules | null> {
+		const rules = await freezeBuyerRules(this.env, eventId, new Date().toISOString());
+		if (!rules) return null;
+		this.sql.exec(
+			"INSERT INTO rules (id, per_buyer_limit) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+			rules.perBuyerLimit,
+		);
+		return this.rules();
 	}
 
 	/**
@@ -403,8 +457,8 @@ export class BuyerQuota extends DurableObject<Env> {
 		return row?.session_id === sessionId && (row.expires_at ?? 0) > Date.now();
 	}
 
-	private countedHolds(): number {
-		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM reservations WHERE status IN ${COUNTED}`).one().n;
+	private countedHolds(now: number): number {
+		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM reservations WHERE ${COUNTED_AT}`, now).one().n;
 	}
 
 	private dropPending(holdId: string): void {
@@ -442,11 +496,13 @@ function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function toBuyerHold(row: ReservationRow): BuyerHold {
+/** A hold as the buyer sees it at `now`: one past its expiry is expired, even before its inventory says so. */
+function toBuyerHold(row: ReservationRow, now: number): BuyerHold {
+	const lapsed = row.status === "held" && row.expires_at !== null && row.expires_at <= now;
 	return {
 		holdId: row.hold_id,
 		listingId: row.listing_id,
-		status: row.status as BuyerHoldStatus,
-		expiresAt: row.expires_at,
+		status: lapsed ? "expired" : (row.status as BuyerHoldStatus),
+		expiresAt: lapsed ? null : row.expires_at,
 	};
 }

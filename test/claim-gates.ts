@@ -12,13 +12,8 @@ import { type Login, sessionIdOf } from "./helpers";
 /** A signed attempt as the edge hands it to the buyer object after checking the request. */
 export const attempt = (s: Login) => ({ sessionId: sessionIdOf(s), nonce: newNonce() });
 
-export const terms = (eventId: string, listingId: string) => ({
-	eventId,
-	listingId,
-	stock: 1,
-	priceCents: 300_000_000,
-	holdSeconds: 900,
-});
+/** A listing's inventory address, as the buyer object names it in its claim (the terms come from D1). */
+export const listingAt = (eventId: string, listingId: string) => ({ eventId, listingId });
 
 /**
  * A gate at one pause point of the buyer object: `reached` resolves with the hold id once a claim stands

@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from "vitest";
 import { buyerQuotaOf, listingInventoryOf } from "../durable-objects/addresses";
 import type { BuyerQuota } from "../durable-objects/buyer-quota";
 import type { ListingInventory } from "../durable-objects/listing-inventory";
-import { attempt, gateAt, terms } from "./claim-gates";
+import { attempt, gateAt, listingAt } from "./claim-gates";
 import { bearer, call, cancel, claim, errorCode, eventuallyOrders, type Login, login, seedEvent } from "./helpers";
 
 async function pendingRows(eventId: string, buyerId: string) {
@@ -40,7 +40,7 @@ describe("the buyer object restarting in the middle of a claim", () => {
 		const b1 = await login(ev.eventId, "B1");
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
 		const gate = await gateAt(ev.eventId, "B1", "before_inventory");
-		const lost = buyer.claim(attempt(b1), "L1", { terms: terms(ev.eventId, "L1"), perBuyerLimit: 1, leaseMs: 50 });
+		const lost = buyer.claim(attempt(b1), "L1", { leaseMs: 50 });
 		const holdId = await gate.reached;
 		await gate.fail(); // the claim never reaches L1
 		expect(await lost).toEqual({ kind: "overloaded" });
@@ -52,7 +52,7 @@ describe("the buyer object restarting in the middle of a claim", () => {
 		const b2 = await login(ev.eventId, "B2");
 		expect((await claim(b2, "L1")).status).toBe(201);
 		// The lost call arriving late can never grant anything.
-		const late = await listingInventoryOf(env, ev.eventId, "L1").claim(terms(ev.eventId, "L1"), holdId, "B1");
+		const late = await listingInventoryOf(env, ev.eventId, "L1").claim(listingAt(ev.eventId, "L1"), holdId, "B1");
 		expect(late.kind).toBe("fenced");
 	});
 
@@ -61,7 +61,7 @@ describe("the buyer object restarting in the middle of a claim", () => {
 		const b1 = await login(ev.eventId, "B1");
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
 		const gate = await gateAt(ev.eventId, "B1", "before_settle");
-		const lost = buyer.claim(attempt(b1), "L1", { terms: terms(ev.eventId, "L1"), perBuyerLimit: 1, leaseMs: 50 });
+		const lost = buyer.claim(attempt(b1), "L1", { leaseMs: 50 });
 		const holdId = await gate.reached;
 		await gate.fail(); // granted at L1, but the answer never reaches the buyer object
 		expect(await lost).toEqual({ kind: "overloaded" });
@@ -79,7 +79,7 @@ describe("the buyer object restarting in the middle of a claim", () => {
 		for (let round = 0; round < 5; round++) {
 			const holdId = `h-race-${round}`;
 			const [outcome, resolved] = await Promise.all([
-				inventory.claim(terms(ev.eventId, "L1"), holdId, "B1"),
+				inventory.claim(listingAt(ev.eventId, "L1"), holdId, "B1"),
 				inventory.resolve(holdId),
 			]);
 			const held = (await inventory.snapshot()).holds.filter((h) => h.status === "held");
@@ -104,7 +104,7 @@ describe("findings of the protocol review", () => {
 		// Both requests go to the buyer object directly, as the edge sends them: through the edge, this
 		// isolate's sold-out flag would answer them from memory.
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
-		const request = { terms: terms(ev.eventId, "L1"), perBuyerLimit: 1, leaseMs: 15_000 };
+		const request = { leaseMs: 15_000 };
 		// Request A is stopped after the inventory answered sold_out, before it settles.
 		const gate = await gateAt(ev.eventId, "B1", "before_settle");
 		const first = buyer.claim(attempt(b1), "L1", request);
@@ -134,7 +134,7 @@ describe("findings of the protocol review", () => {
 		const b1 = await login(ev.eventId, "B1");
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
 		const gate = await gateAt(ev.eventId, "B1", "before_inventory");
-		const lost = buyer.claim(attempt(b1), "L1", { terms: terms(ev.eventId, "L1"), perBuyerLimit: 1, leaseMs: 10 });
+		const lost = buyer.claim(attempt(b1), "L1", { leaseMs: 10 });
 		await gate.reached;
 		await gate.fail();
 		expect(await lost).toEqual({ kind: "overloaded" });

@@ -1,14 +1,18 @@
 // The claim from the edge (protocol v2, docs/PROTOCOL.md): one call to the buyer's object, which runs
 // the buyer's claims one at a time — a pending row, the listing's inventory object, then the settle —
 // and answers with the outcome. The edge maps that outcome onto API.md's answers and keeps its
-// sold-out flags (worker/hot-reads/sold-out-flags.ts) from what the inventory said.
+// sold-out flags (worker/hot-reads/sold-out-flags.ts) from what the inventory said. The request names
+// the listing only: its terms and the buyer's limit come from D1 through the objects, never from this
+// isolate's catalogue copy, which may be a second or two old.
 
 import { buyerQuotaOf } from "../../durable-objects/addresses";
-import type { BuyerHold, ClaimTerms, SignedAttempt } from "../../durable-objects/buyer-quota";
+import type { BuyerHold, ClaimOptions, SignedAttempt } from "../../durable-objects/buyer-quota";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
 
-export interface ClaimRequest extends ClaimTerms {
+export interface ClaimRequest extends ClaimOptions {
+	eventId: string;
+	listingId: string;
 	buyerId: string;
 	attempt: SignedAttempt;
 }
@@ -34,22 +38,22 @@ function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
-	const { eventId, listingId } = req.terms;
+	const { eventId, listingId, attempt, leaseMs } = req;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
-	const { attempt, ...terms } = req;
-	const outcome = await withinTime((async () => buyer.claim(attempt, listingId, terms))(), CLAIM_TIMEOUT_MS).catch(
-		(err: unknown) => {
-			console.warn("claim did not complete", { eventId, listingId, error: String(err) });
-			throw overloaded();
-		},
-	);
+	const outcome = await withinTime(
+		(async () => buyer.claim(attempt, listingId, { leaseMs }))(),
+		CLAIM_TIMEOUT_MS,
+	).catch((err: unknown) => {
+		console.warn("claim did not complete", { eventId, listingId, error: String(err) });
+		throw overloaded();
+	});
 	switch (outcome.kind) {
 		case "session_revoked":
 		case "replayed_nonce":
 		case "rate_limited":
 			throw refusalError(outcome);
 		case "limit_reached":
-			throw new ApiError("limit_reached", `You already hold ${req.perBuyerLimit} unit(s) of this event.`);
+			throw new ApiError("limit_reached", `You already hold ${outcome.perBuyerLimit} unit(s) of this event.`);
 		case "held":
 			if (outcome.soldOutTo) markSoldOut(eventId, listingId, outcome.soldOutTo);
 			return { created: outcome.created, hold: outcome.hold };
@@ -58,5 +62,7 @@ export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimRe
 			throw soldOut();
 		case "overloaded":
 			throw overloaded();
+		case "not_found":
+			throw new ApiError("not_found", `No listing ${listingId} in event ${eventId}.`);
 	}
 }

@@ -42,20 +42,14 @@ export const claims = new Hono<AppEnv>()
 		async (c) => {
 			const { event, listing, session } = c.var;
 			const result = await claimListing(c.env, {
-				terms: {
-					eventId: event.id,
-					listingId: listing.id,
-					stock: listing.stock,
-					priceCents: listing.priceCents,
-					holdSeconds: event.holdSeconds,
-				},
+				eventId: event.id,
+				listingId: listing.id,
 				buyerId: session.buyerId,
 				attempt: {
 					sessionId: session.sessionId,
 					nonce: c.get("signed").nonce,
 					claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S),
 				},
-				perBuyerLimit: event.perBuyerLimit,
 				leaseMs: Number(c.env.RESERVATION_LEASE_SECONDS) * 1000,
 			});
 			return c.json(buyerHoldView(result.hold), result.created ? 201 : 200);
