@@ -63,6 +63,8 @@ export interface Hold {
 export interface AdminEvent extends PublicEvent {
 	statusMode: StatusMode;
 	openedAt: string | null;
+	/** When the first claim froze the event's terms (listings, buyers, startsAt, holdSeconds, perBuyerLimit, currency). */
+	termsFrozenAt: string | null;
 	createdAt: string;
 	updatedAt: string;
 }

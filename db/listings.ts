@@ -1,8 +1,10 @@
 // Listings in D1: an event's catalogue of units (building, floor, layout, price, stock), written in
-// bulk by the operator and read by the hot-read caches.
+// bulk by the operator (refused once the event's terms are frozen, see db/terms.ts) and read by the
+// hot-read caches and, once per listing, by its inventory object.
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
-import { type D1Env, dbOf, runBatch, schema } from "./client";
+import { type D1Env, dbOf, schema } from "./client";
 import { chunk, excluded, rowsPerStatement } from "./sql";
+import { frozenAtQuery, type GuardedWrite, unfrozen } from "./terms";
 
 export type ListingRow = typeof schema.listings.$inferSelect;
 
@@ -19,14 +21,32 @@ export function listingsOf(env: D1Env, eventId: string): Promise<ListingRow[]> {
 	return dbOf(env).select().from(schema.listings).where(eq(schema.listings.eventId, eventId));
 }
 
-/** Inserts or replaces listings by (event, id), all in one transaction however many statements it takes. */
-export async function upsertListings(env: D1Env, eventId: string, listings: readonly ListingFields[]): Promise<void> {
+/**
+ * Inserts or replaces listings by (event, id), all in one transaction however many statements it takes
+ * — unless the event's terms are frozen: then nothing is written. Each statement carries the guard
+ * itself (an INSERT … SELECT over its rows WHERE the event is not frozen), so a claim freezing the
+ * terms can never fall between the check and the write.
+ */
+export async function upsertListings(
+	env: D1Env,
+	eventId: string,
+	listings: readonly ListingFields[],
+): Promise<GuardedWrite> {
 	const db = dbOf(env);
 	const t = schema.listings;
-	const statements = chunk(listings, rowsPerStatement(LISTING_COLUMNS)).map((rows) =>
-		db
+	// One parameter of each statement is the guard's event id.
+	const statements = chunk(listings, rowsPerStatement(LISTING_COLUMNS, 1)).map((rows) => {
+		// In the table's column order: INSERT … SELECT fills every column by position.
+		const values = sql.join(
+			rows.map(
+				(l) =>
+					sql`(${eventId}, ${l.id}, ${l.building}, ${l.floor}, ${l.unit}, ${l.layout}, ${l.areaM2}, ${l.priceCents}, ${l.stock})`,
+			),
+			sql`, `,
+		);
+		return db
 			.insert(t)
-			.values(rows.map((l) => ({ ...l, eventId })))
+			.select(sql`SELECT * FROM (VALUES ${values}) WHERE ${unfrozen(eventId)}`)
 			.onConflictDoUpdate({
 				target: [t.eventId, t.id],
 				set: excluded({
@@ -38,9 +58,13 @@ export async function upsertListings(env: D1Env, eventId: string, listings: read
 					priceCents: t.priceCents,
 					stock: t.stock,
 				}),
-			}),
-	);
-	await runBatch(db, statements);
+			});
+	});
+	if (statements.length === 0) return { kind: "written" };
+	// Read in the same transaction as the writes: a freeze cannot fall between them, so this says which
+	// of the two happened.
+	const [frozen] = await db.batch([frozenAtQuery(env, [eventId]), ...statements]);
+	return frozen.length > 0 ? { kind: "event_locked" } : { kind: "written" };
 }
 
 /** The catalogue in display order (building, floor, unit), each listing with the units active orders take. */

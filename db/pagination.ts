@@ -36,6 +36,30 @@ export function parseCursor(cursor: string): SortKey | null {
 	return null;
 }
 
+/**
+ * The cursor of a list paged by D1's arrival order (orders, by their `seq`): an object, so that a
+ * (time, id) cursor of the same list from before cannot be mistaken for one and is refused instead.
+ */
+export function encodeSeqCursor(seq: number): string {
+	return base64urlEncode(utf8(JSON.stringify({ seq })));
+}
+
+/** The arrival position inside a cursor, or null when the text is not a cursor `encodeSeqCursor` made. */
+export function parseSeqCursor(cursor: string): number | null {
+	const bytes = base64urlDecode(cursor);
+	if (!bytes) return null;
+	try {
+		const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+		if (typeof value === "object" && value !== null && "seq" in value) {
+			const seq = value.seq;
+			if (typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0) return seq;
+		}
+	} catch {
+		// not JSON: not one of ours
+	}
+	return null;
+}
+
 /** The rows after `key` in the list's order (nothing to filter on the first page). */
 export function pastCursor(
 	at: SQLiteColumn,

@@ -2,7 +2,7 @@
 // The inventory Durable Objects are the source of truth for who holds what; `orders` is fed from
 // them through the orders queue and kept idempotent by the hold id and a per-hold version.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const events = sqliteTable("events", {
 	id: text("id").primaryKey(),
@@ -16,6 +16,12 @@ export const events = sqliteTable("events", {
 	statusMode: text("status_mode").notNull().default("auto"),
 	/** Set the first time the event is open; from then on its catalogue and rules are locked. */
 	openedAt: text("opened_at"),
+	/**
+	 * Set once, by the first claim of the event (db/terms.ts): from then on the listings, the buyers and
+	 * the claim rules (startsAt, holdSeconds, perBuyerLimit, currency) are what the objects were given,
+	 * and every admin write of them is refused in the same D1 transaction that would have made it.
+	 */
+	termsFrozenAt: text("terms_frozen_at"),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
 });
@@ -64,10 +70,20 @@ export const orders = sqliteTable(
 		updatedAt: text("updated_at").notNull(),
 		/** Monotonic per hold: a redelivered or reordered queue message never moves a row backwards. */
 		version: integer("version").notNull(),
+		/**
+		 * D1's own arrival order: max + 1 at the insert, never changed by an update. The export pages by
+		 * it, so an order that reaches D1 late (created earlier, written after a page was served) comes
+		 * after everything already served instead of being skipped. A column of ours rather than the
+		 * rowid: a rowid of a table without an INTEGER PRIMARY KEY may be renumbered by VACUUM or by an
+		 * export and import, and a cursor must outlive both.
+		 */
+		seq: integer("seq").notNull().default(0),
 	},
 	(t) => [
 		index("orders_event_created").on(t.eventId, t.createdAt, t.holdId),
 		index("orders_event_listing").on(t.eventId, t.listingId, t.status),
+		uniqueIndex("orders_seq").on(t.seq),
+		index("orders_event_seq").on(t.eventId, t.seq),
 	],
 );
 

@@ -5,9 +5,12 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 /** D1 binds at most 100 parameters per statement; a multi-row insert binds one per column per row. */
 export const D1_MAX_BOUND_PARAMETERS = 100;
 
-/** How many rows of `columns` columns fit in one statement under D1's parameter limit. */
-export function rowsPerStatement(columns: number): number {
-	return Math.max(1, Math.floor(D1_MAX_BOUND_PARAMETERS / columns));
+/**
+ * How many rows of `columns` columns fit in one statement under D1's parameter limit, beside `others`
+ * parameters the statement binds once (a guard's id).
+ */
+export function rowsPerStatement(columns: number, others = 0): number {
+	return Math.max(1, Math.floor((D1_MAX_BOUND_PARAMETERS - others) / columns));
 }
 
 /** Splits a list into runs of at most `size`, in order: one statement per run. */

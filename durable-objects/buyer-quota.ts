@@ -1,11 +1,20 @@
 // BuyerQuota: one object per buyer and event. It guards two things that must be decided in one place:
 // the buyer's single live session (a new login revokes the old one) and the purchase limit across all
-// listings. See docs/PROTOCOL.md for how it and the inventory objects stay in agreement through
-// crashes: quota is reserved here *before* a claim reaches an inventory object, and a reservation
-// whose claim was lost is reconciled by fencing its hold id at the inventory object.
+// listings. It also runs the buyer's claims (protocol v2, docs/PROTOCOL.md): the worker makes one call
+// per claim, here; this object runs its buyer's claims one at a time, writes a pending row before it
+// calls the listing's inventory object, and settles it with the answer. Nothing is shared between two
+// requests. A pending row whose claim never reported back (the object restarted mid-call) is
+// reconciled by fencing its hold id at the inventory object, retried with back-off until it succeeds.
+//
+// The buyer's limit comes from D1, the one authority: the first claim reads the event's perBuyerLimit
+// and freezes the event's terms in the same D1 transaction (db/terms.ts), so it never changes after
+// and is kept here. A `held` hold past its expiresAt no longer counts, whether or not its inventory
+// object has told this one yet.
 import { DurableObject } from "cloudflare:workers";
 import { NONCE_MEMORY_MS } from "../client/signing";
+import { type BuyerRules, freezeBuyerRules } from "../db/terms";
 import { randomId } from "../lib/crypto";
+import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
 import { listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
@@ -28,11 +37,37 @@ export type Refusal =
 	| { kind: "replayed_nonce" }
 	| { kind: "rate_limited"; retryAfterSeconds: number };
 
-export type ReserveOutcome =
-	| { kind: "reserved"; holdId: string }
-	| { kind: "already_held"; hold: BuyerHold }
-	| { kind: "limit_reached" }
-	| Refusal;
+/** Everything a claim can come to, as the worker maps it onto API.md's answers. */
+export type BuyerClaimOutcome =
+	| Refusal
+	| { kind: "limit_reached"; perBuyerLimit: number }
+	/** `created` false: the buyer already held this listing (a retry, a double click). */
+	| { kind: "held"; hold: BuyerHold; created: boolean; soldOutTo: HoldRecord[] | null }
+	| { kind: "sold_out"; soldOutTo: HoldRecord[] }
+	/**
+	 * The inventory did not answer in time (saturated), refused the hold id (fenced), or D1 could not
+	 * be read for the terms at a first claim: nothing was granted.
+	 */
+	| { kind: "overloaded" }
+	/** D1 has no such listing in the buyer's event. */
+	| { kind: "not_found" };
+
+/** How a claim runs, beside the signed attempt. The terms are never the edge's: see the header. */
+export interface ClaimOptions {
+	/** How long a pending row may wait for its inventory answer before reconciliation looks at it. */
+	leaseMs: number;
+}
+
+/**
+ * Where a test can stop a claim or make it fail (test-only; unset in production): after the pending row
+ * is written and before the inventory call, after the inventory answered but before the answer is
+ * settled here, and before reconciliation asks the inventory to resolve a hold id (a rejection there
+ * stands for an unreachable inventory).
+ */
+export type ClaimPausePoint = "before_inventory" | "before_settle" | "before_resolve";
+export interface ClaimHooks {
+	pause(point: ClaimPausePoint, holdId: string): Promise<void>;
+}
 
 export type LoginOutcome =
 	| { kind: "session"; sessionId: string; expiresAt: number }
@@ -58,10 +93,27 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 	expires_at: number | null;
 	lease_until: number | null;
 	version: number;
+	attempts: number;
 }
 
-const COUNTED = "('pending', 'held', 'confirmed')";
+/**
+ * Rows that count against the limit at a time bound as the query's one parameter: pending and confirmed
+ * ones, and held ones before their expiry.
+ */
+const COUNTED_AT =
+	"(status IN ('pending', 'confirmed') OR (status = 'held' AND (expires_at IS NULL OR expires_at > ?)))";
 const CLAIM_WINDOW_MS = 10_000;
+/**
+ * How long a claim waits for the inventory before this object answers `overloaded` and takes the
+ * buyer's next claim. Below the worker's CLAIM_TIMEOUT_MS, so the buyer hears this answer, not a
+ * timeout. The call goes on: its answer is settled whenever it comes (no extra write on a saturated
+ * object), and until then its pending row counts against the limit.
+ */
+export const INVENTORY_WAIT_MS = 2_500;
+/** After this long without an answer, an inventory call is presumed lost and its row reconciled. */
+const IN_FLIGHT_MAX_MS = 30_000;
+/** Reconciliation retries with back-off and never gives up while a pending row exists. */
+const RECONCILE_MAX_BACKOFF_MS = 60_000;
 
 /**
  * The buyer object's tables, oldest first (see storage/schema.ts): append a migration, never edit one.
@@ -85,12 +137,28 @@ export const BUYER_QUOTA_SCHEMA: readonly Migration[] = [
 			CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces (seen_at);
 		`,
 	},
+	{
+		// Protocol v2: reconciliation counts its failed attempts to back off, never to give up.
+		version: 2,
+		up: "ALTER TABLE reservations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;",
+	},
+	{
+		// The event's rules as D1 froze them at this buyer's first claim (never the edge's copy).
+		version: 3,
+		up: "CREATE TABLE rules (id INTEGER PRIMARY KEY CHECK (id = 1), per_buyer_limit INTEGER NOT NULL);",
+	},
 ];
 
 export class BuyerQuota extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	/** Recent claim times; memory is enough for a rate limit (an eviction only forgives a little). */
 	private claimTimes: number[] = [];
+	/** The tail of this buyer's claims: each one starts when the one before it has answered. */
+	private claimQueue: Promise<unknown> = Promise.resolve();
+	/** Hold ids whose inventory call this instance is still waiting for, and since when. */
+	private readonly inFlight = new Map<string, number>();
+	/** Test-only: see ClaimHooks. */
+	hooks: ClaimHooks | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -142,45 +210,16 @@ export class BuyerQuota extends DurableObject<Env> {
 	}
 
 	/**
-	 * Reserves one unit of quota for a claim on `listingId`. The check and the write are one
-	 * synchronous step, so concurrent claims from several devices cannot both pass the limit.
+	 * One claim of this buyer, start to end. The signed attempt is checked at once (session, nonce,
+	 * rate); the rest waits for the buyer's previous claim, so two requests of one buyer (a double
+	 * click, a second tab) never interleave and never share a hold id.
 	 */
-	async reserve(attempt: SignedAttempt, listingId: string, limit: number, leaseMs: number): Promise<ReserveOutcome> {
+	async claim(attempt: SignedAttempt, listingId: string, options: ClaimOptions): Promise<BuyerClaimOutcome> {
 		const refused = this.refusal(attempt);
 		if (refused) return refused;
-		const same = one<ReservationRow>(
-			this.sql,
-			`SELECT * FROM reservations WHERE listing_id = ? AND status IN ${COUNTED} ORDER BY status LIMIT 1`,
-			listingId,
-		);
-		// A claim already in flight for this listing shares its hold id: the inventory object is
-		// idempotent per hold id, so both requests get the same hold.
-		if (same?.status === "pending") return { kind: "reserved", holdId: same.hold_id };
-		if (same) return { kind: "already_held", hold: toBuyerHold(same) };
-		if (this.countedHolds() >= limit) return { kind: "limit_reached" };
-
-		const now = Date.now();
-		const holdId = randomId("h", 22);
-		this.sql.exec(
-			`INSERT INTO reservations (hold_id, listing_id, status, lease_until, updated_at)
-			 VALUES (?, ?, 'pending', ?, ?)`,
-			holdId,
-			listingId,
-			now + leaseMs,
-			now,
-		);
-		await wakeBy(this.ctx.storage, now + leaseMs);
-		return { kind: "reserved", holdId };
-	}
-
-	/** The claim for `holdId` came back from the inventory object: adopt the hold or free the quota. */
-	async settle(holdId: string, outcome: ClaimOutcome): Promise<void> {
-		if (outcome.kind === "granted") {
-			if (outcome.hold.holdId !== holdId) this.dropPending(holdId);
-			this.apply(outcome.hold);
-		} else {
-			this.dropPending(holdId);
-		}
+		const turn = this.claimQueue.then(() => this.runClaim(listingId, options));
+		this.claimQueue = turn.catch(() => undefined);
+		return turn;
 	}
 
 	/** An inventory object reports a hold's new status (confirmed, or ended: the quota comes back). */
@@ -191,10 +230,13 @@ export class BuyerQuota extends DurableObject<Env> {
 	/** The buyer's holds, newest first; null when the session is no longer the current one. */
 	async holds(sessionId: string): Promise<BuyerHold[] | null> {
 		if (!this.isCurrent(sessionId)) return null;
+		// Any request of the buyer re-arms reconciliation (an alarm lost to a bug must not strand quota).
+		await this.rearm();
+		const now = Date.now();
 		return this.sql
 			.exec<ReservationRow>("SELECT * FROM reservations WHERE status != 'pending' ORDER BY updated_at DESC")
 			.toArray()
-			.map(toBuyerHold);
+			.map((row) => toBuyerHold(row, now));
 	}
 
 	/** Looks a hold up for a signed request of its buyer (the cancel route). */
@@ -205,42 +247,183 @@ export class BuyerQuota extends DurableObject<Env> {
 		const refused = this.refusal(attempt);
 		if (refused) return refused;
 		const row = one<ReservationRow>(this.sql, "SELECT * FROM reservations WHERE hold_id = ?", holdId);
-		return row ? { kind: "found", hold: toBuyerHold(row) } : { kind: "missing" };
+		return row ? { kind: "found", hold: toBuyerHold(row, Date.now()) } : { kind: "missing" };
 	}
 
 	/**
-	 * Settles reservations whose claim never reported back (the request died, or its answer was lost):
-	 * `holdId` now, or every reservation whose lease ran out. The inventory object either returns the
-	 * hold (adopted here) or fences the id so it can never be granted (the quota comes back).
+	 * Settles pending rows whose claim never reported back: the object restarted while it waited for
+	 * the inventory, so nobody will. The inventory object either returns the hold (adopted here) or
+	 * fences the hold id so that the lost call can never grant it (the quota comes back). A row whose
+	 * call this instance still waits for is left alone: its answer settles it.
 	 */
-	async reconcile(holdId?: string): Promise<void> {
+	async reconcile(which: "due" | "all" = "due"): Promise<void> {
 		const identity = one<{ event_id: string }>(this.sql, "SELECT event_id FROM identity WHERE id = 1");
-		if (!identity) return;
-		const rows =
-			holdId === undefined
-				? all<ReservationRow>(
-						this.sql,
-						"SELECT * FROM reservations WHERE status = 'pending' AND lease_until <= ?",
-						Date.now(),
-					)
-				: all<ReservationRow>(this.sql, "SELECT * FROM reservations WHERE status = 'pending' AND hold_id = ?", holdId);
-		for (const row of rows) {
-			const hold = await listingInventoryOf(this.env, identity.event_id, row.listing_id).resolve(row.hold_id);
-			if (hold) this.apply(hold);
-			else this.dropPending(row.hold_id);
+		const now = Date.now();
+		const due = all<ReservationRow>(
+			this.sql,
+			"SELECT * FROM reservations WHERE status = 'pending' AND lease_until <= ?",
+			which === "all" ? Number.MAX_SAFE_INTEGER : now,
+		).filter((row) => !this.awaited(row.hold_id, now));
+		for (const row of due) {
+			try {
+				if (!identity) throw new Error("a pending row without the buyer's identity");
+				if (this.hooks) await this.hooks.pause("before_resolve", row.hold_id);
+				const hold = await listingInventoryOf(this.env, identity.event_id, row.listing_id).resolve(row.hold_id);
+				if (hold) this.apply(hold);
+				else this.dropPending(row.hold_id);
+			} catch (err) {
+				const backoff = Math.min(RECONCILE_MAX_BACKOFF_MS, 1_000 * 2 ** row.attempts);
+				this.sql.exec(
+					"UPDATE reservations SET attempts = attempts + 1, lease_until = ? WHERE hold_id = ? AND status = 'pending'",
+					Date.now() + backoff,
+					row.hold_id,
+				);
+				console.warn("reconciliation failed; retrying", { holdId: row.hold_id, error: String(err) });
+			}
 		}
 	}
 
 	override async alarm(): Promise<void> {
 		await this.reconcile();
-		const next = this.sql
-			.exec<{ t: number | null }>("SELECT min(lease_until) AS t FROM reservations WHERE status = 'pending'")
-			.one().t;
-		// At least a second away: a lease that fell due while reconcile ran is retried, not spun on.
-		if (next !== null) await wakeBy(this.ctx.storage, Math.max(next, Date.now() + 1_000));
+		await this.rearm();
 	}
 
 	// --- internals -------------------------------------------------------------------------------
+
+	private async runClaim(listingId: string, options: ClaimOptions): Promise<BuyerClaimOutcome> {
+		// Rows a lost call left behind must not hold the buyer at limit_reached: the buyer is here now,
+		// so settle them first, back-off or not.
+		if (this.hasLostPending()) await this.reconcile("all");
+		const { eventId, buyerId } = this.identity();
+		const same = one<ReservationRow>(
+			this.sql,
+			`SELECT * FROM reservations WHERE listing_id = ? AND ${COUNTED_AT} ORDER BY status LIMIT 1`,
+			listingId,
+			Date.now(),
+		);
+		if (same && same.status !== "pending") {
+			return { kind: "held", hold: toBuyerHold(same, Date.now()), created: false, soldOutTo: null };
+		}
+		let rules: BuyerRules | null;
+		try {
+			rules = this.rules() ?? (await this.loadRules(eventId));
+		} catch (err) {
+			// D1 cannot be read at this buyer's first claim: grant nothing rather than guess the limit
+			// (503 overloaded; the buyer retries).
+			console.warn("buyer rules could not be read from D1", { eventId, error: String(err) });
+			return { kind: "overloaded" };
+		}
+		if (!rules) return { kind: "not_found" };
+		if (this.countedHolds(Date.now()) >= rules.perBuyerLimit) {
+			await this.rearm();
+			return { kind: "limit_reached", perBuyerLimit: rules.perBuyerLimit };
+		}
+
+		const now = Date.now();
+		const holdId = newHoldId(eventId, listingId);
+		this.sql.exec(
+			`INSERT INTO reservations (hold_id, listing_id, status, lease_until, updated_at)
+			 VALUES (?, ?, 'pending', ?, ?)`,
+			holdId,
+			listingId,
+			now + options.leaseMs,
+			now,
+		);
+		await wakeBy(this.ctx.storage, now + options.leaseMs);
+		this.inFlight.set(holdId, now);
+
+		const answered = (async () => {
+			if (this.hooks) await this.hooks.pause("before_inventory", holdId);
+			const inventory = listingInventoryOf(this.env, eventId, listingId);
+			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId);
+			if (this.hooks) await this.hooks.pause("before_settle", holdId);
+			return this.settle(holdId, outcome);
+		})();
+		const settled = answered.finally(() => this.inFlight.delete(holdId));
+		// Kept alive past the answer below: a late inventory answer must still be settled here.
+		this.ctx.waitUntil(settled.catch(() => undefined));
+		const result = await withinTime(settled, INVENTORY_WAIT_MS).catch((err: unknown) => {
+			// Unknown whether the claim landed: the pending row stays (and counts) until the answer or
+			// reconciliation settles it.
+			console.warn("inventory did not answer in time", { holdId, error: String(err) });
+			return { kind: "overloaded" } as const;
+		});
+		return result;
+	}
+
+	/** The inventory's answer for `holdId`: adopt the hold or free the quota, in one synchronous step. */
+	private settle(holdId: string, outcome: ClaimOutcome): BuyerClaimOutcome {
+		switch (outcome.kind) {
+			case "granted":
+				if (outcome.hold.holdId !== holdId) this.dropPending(holdId);
+				this.apply(outcome.hold);
+				return {
+					kind: "held",
+					hold: { ...toBuyerHoldFromRecord(outcome.hold) },
+					created: outcome.created,
+					soldOutTo: outcome.soldOutTo,
+				};
+			case "sold_out":
+				this.dropPending(holdId);
+				return { kind: "sold_out", soldOutTo: outcome.soldOutTo };
+			case "fenced":
+			case "unavailable":
+				this.dropPending(holdId);
+				return { kind: "overloaded" };
+			case "unknown_listing":
+				this.dropPending(holdId);
+				return { kind: "not_found" };
+		}
+	}
+
+	private identity(): { eventId: string; buyerId: string } {
+		const row = one<{ event_id: string; buyer_id: string }>(this.sql, "SELECT * FROM identity WHERE id = 1");
+		if (!row) throw new Error("buyer object used before its first login");
+		return { eventId: row.event_id, buyerId: row.buyer_id };
+	}
+
+	/** The rules kept from the first claim; null before it. */
+	private rules(): BuyerRules | null {
+		const row = one<{ per_buyer_limit: number }>(this.sql, "SELECT per_buyer_limit FROM rules WHERE id = 1");
+		return row ? { perBuyerLimit: row.per_buyer_limit } : null;
+	}
+
+	/** Reads the rules from D1 (freezing the event's terms) and keeps them; they never change after. */
+	private async loadRules(eventId: string): Promise<BuyerRules | null> {
+		const rules = await freezeBuyerRules(this.env, eventId, new Date().toISOString());
+		if (!rules) return null;
+		this.sql.exec(
+			"INSERT INTO rules (id, per_buyer_limit) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+			rules.perBuyerLimit,
+		);
+		return this.rules();
+	}
+
+	/**
+	 * Whether this instance still waits for the claim of `holdId`: its answer will settle the row, and
+	 * a `resolve` now would only add a write to a saturated object. A call that has not answered for
+	 * IN_FLIGHT_MAX_MS is treated as lost, so a call that never returns cannot hold the quota forever.
+	 */
+	private awaited(holdId: string, now: number): boolean {
+		const since = this.inFlight.get(holdId);
+		return since !== undefined && now - since < IN_FLIGHT_MAX_MS;
+	}
+
+	/** Pending rows this instance is not waiting for: their call was lost with an earlier instance. */
+	private hasLostPending(): boolean {
+		const pending = all<{ hold_id: string }>(this.sql, "SELECT hold_id FROM reservations WHERE status = 'pending'");
+		const now = Date.now();
+		return pending.some((row) => !this.awaited(row.hold_id, now));
+	}
+
+	/** Keeps the alarm armed while any pending row exists: reconciliation never gives up. */
+	private async rearm(): Promise<void> {
+		const next = this.sql
+			.exec<{ t: number | null }>("SELECT min(lease_until) AS t FROM reservations WHERE status = 'pending'")
+			.one().t;
+		// At least a second away: a row that fell due while reconcile ran is retried, not spun on.
+		if (next !== null) await wakeBy(this.ctx.storage, Math.max(next, Date.now() + 1_000));
+	}
 
 	private refusal(attempt: SignedAttempt): Refusal | null {
 		if (!this.isCurrent(attempt.sessionId)) return { kind: "session_revoked" };
@@ -273,8 +456,8 @@ export class BuyerQuota extends DurableObject<Env> {
 		return row?.session_id === sessionId && (row.expires_at ?? 0) > Date.now();
 	}
 
-	private countedHolds(): number {
-		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM reservations WHERE status IN ${COUNTED}`).one().n;
+	private countedHolds(now: number): number {
+		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM reservations WHERE ${COUNTED_AT}`, now).one().n;
 	}
 
 	private dropPending(holdId: string): void {
@@ -300,11 +483,25 @@ export class BuyerQuota extends DurableObject<Env> {
 	}
 }
 
-function toBuyerHold(row: ReservationRow): BuyerHold {
+function toBuyerHoldFromRecord(hold: HoldRecord): BuyerHold {
+	return { holdId: hold.holdId, listingId: hold.listingId, status: hold.status, expiresAt: hold.expiresAt };
+}
+
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A hold as the buyer sees it at `now`: one past its expiry is expired, even before its inventory says so. */
+function toBuyerHold(row: ReservationRow, now: number): BuyerHold {
+	const lapsed = row.status === "held" && row.expires_at !== null && row.expires_at <= now;
 	return {
 		holdId: row.hold_id,
 		listingId: row.listing_id,
-		status: row.status as BuyerHoldStatus,
-		expiresAt: row.expires_at,
+		status: lapsed ? "expired" : (row.status as BuyerHoldStatus),
+		expiresAt: lapsed ? null : row.expires_at,
 	};
 }

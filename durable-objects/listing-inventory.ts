@@ -2,21 +2,25 @@
 // here; the check (stock left, buyer not already holding it) and the write (hold + outbox rows) happen
 // in one synchronous SQLite transaction with nothing awaited in between, so the input/output gates
 // make them atomic. Rejections read only and never write.
+//
+// Its terms (stock, price, hold length) come from D1, the one authority, on the first claim: reading
+// them freezes the event's terms in the same D1 transaction (db/terms.ts), so no later edit can make
+// D1 and this object disagree. They are kept in the object's own SQLite from then on.
+//
+// A hold is active while it is `held` before its expiresAt, or `confirmed`. Every count and every
+// transition goes by the clock, not by whether the expiry alarm has run yet: a transaction that finds
+// holds past their time expires them first (with their outbox rows, exactly once, since the status
+// change is conditional), and read-only answers simply do not count them.
 import { DurableObject } from "cloudflare:workers";
+import { freezeListingTerms, type ListingTerms } from "../db/terms";
+import type { HoldAddress } from "../lib/hold-id";
 import { type HoldRecord, type HoldStatus, isActive } from "../lib/hold-record";
 import { buyerQuotaOf, dashboardHubOf } from "./addresses";
 import { wakeBy } from "./storage/alarm";
-import { one } from "./storage/rows";
+import { all, one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
 
-/** What the worker tells the object about its listing; stored on the first claim, frozen after. */
-export interface ListingTerms {
-	eventId: string;
-	listingId: string;
-	stock: number;
-	priceCents: number;
-	holdSeconds: number;
-}
+export type { ListingTerms };
 
 export type ClaimOutcome =
 	/**
@@ -26,7 +30,11 @@ export type ClaimOutcome =
 	| { kind: "granted"; hold: HoldRecord; created: boolean; soldOutTo: HoldRecord[] | null }
 	| { kind: "sold_out"; soldOutTo: HoldRecord[] }
 	/** The buyer object already gave this hold id up (see BuyerQuota.reconcile): never grant it. */
-	| { kind: "fenced" };
+	| { kind: "fenced" }
+	/** The first claim could not read the terms from D1: nothing granted, nothing written (503). */
+	| { kind: "unavailable" }
+	/** D1 has no such listing (or event). */
+	| { kind: "unknown_listing" };
 
 export type TransitionOutcome =
 	| { kind: "ok"; hold: HoldRecord }
@@ -48,15 +56,46 @@ interface OutboxRow extends Record<string, SqlStorageValue> {
 	target: string;
 	body: string;
 	attempts: number;
+	sends: number;
 }
 
 /** Where an outbox row goes: the orders queue (D1, SMS, dashboard) or the buyer's quota object. */
 type OutboxTarget = "orders" | "buyer";
 
+/** What D1 has of a hold, as the orders consumer reports it back: this version or a newer one. */
+export interface OrderAck {
+	holdId: string;
+	version: number;
+}
+
+/** An `orders` outbox row D1 has not acknowledged yet (the parity report lists how many). */
+export interface UnacknowledgedOrder {
+	holdId: string;
+	version: number;
+	/** How often the queue accepted it so far (0: never sent). */
+	sends: number;
+}
+
+/** Active holds (see the header) at a time bound as the query's one parameter. */
+const ACTIVE_AT = "(status = 'confirmed' OR (status = 'held' AND expires_at > ?))";
+
 /** A grant's outbox row is normally sent within milliseconds; the alarm re-sends it if not. */
 const OUTBOX_RETRY_MS = 2_000;
 const OUTBOX_MAX_BACKOFF_MS = 60_000;
 const OUTBOX_BATCH = 100;
+/**
+ * An `orders` row the queue accepted stays until D1 acknowledges its version. The queue retries for
+ * about five minutes on its own, so a re-send sooner would only duplicate its work; after that the
+ * row is sent again with a doubling wait, capped so that D1 catches up within half an hour of coming
+ * back, however long it was down.
+ */
+const RESEND_FIRST_MS = 5 * 60_000;
+const RESEND_MAX_MS = 30 * 60_000;
+
+/** The wait before the next send of an `orders` row the queue has now accepted `sends` times. */
+export function resendDelay(sends: number): number {
+	return Math.min(RESEND_MAX_MS, RESEND_FIRST_MS * 2 ** Math.max(0, sends - 1));
+}
 
 /**
  * The inventory's tables, oldest first (see storage/schema.ts): append a migration, never edit one.
@@ -82,11 +121,22 @@ export const LISTING_INVENTORY_SCHEMA: readonly Migration[] = [
 				attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL);
 		`,
 	},
+	{
+		// `orders` rows are kept after the queue accepted them, until D1 acknowledges their version:
+		// `sends` counts the accepted sends (the re-send back-off), `sent_at` the last one.
+		version: 2,
+		up: `
+			ALTER TABLE outbox ADD COLUMN sends INTEGER NOT NULL DEFAULT 0;
+			ALTER TABLE outbox ADD COLUMN sent_at INTEGER;
+		`,
+	},
 ];
 
 export class ListingInventory extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private terms: ListingTerms | null = null;
+	/** The first claims' one D1 read of the terms: claims that arrive meanwhile wait for the same read. */
+	private termsLoading: Promise<ListingTerms | null> | null = null;
 	private flushing: Promise<void> | null = null;
 	private flushAgain = false;
 
@@ -109,30 +159,46 @@ export class ListingInventory extends DurableObject<Env> {
 		}
 	}
 
-	/** Grant `holdId` to `buyerId` if a unit is left. Idempotent per hold id and per buyer. */
-	async claim(terms: ListingTerms, holdId: string, buyerId: string): Promise<ClaimOutcome> {
+	/**
+	 * Grant `holdId` to `buyerId` if a unit is left. Idempotent per hold id and per buyer. `listing` is
+	 * this object's own address: the first claim reads the listing's terms from D1 by it.
+	 */
+	async claim(listing: HoldAddress, holdId: string, buyerId: string): Promise<ClaimOutcome> {
+		let fixed: ListingTerms | null;
+		try {
+			fixed = this.terms ?? (await this.loadTerms(listing));
+		} catch (err) {
+			// D1 cannot be read at a first claim: grant nothing rather than guess the terms. The buyer
+			// object answers 503 overloaded and the buyer retries; once D1 answers, claims go on.
+			console.warn("listing terms could not be read from D1", { ...listing, error: String(err) });
+			return { kind: "unavailable" };
+		}
+		if (!fixed) return { kind: "unknown_listing" };
+		const terms = fixed;
 		const now = Date.now();
+		let expired = 0;
 		const outcome = this.ctx.storage.transactionSync((): ClaimOutcome => {
-			const fixed = this.fixTerms(terms);
 			if (this.sql.exec("SELECT 1 FROM fenced WHERE hold_id = ?", holdId).toArray().length > 0) {
 				return { kind: "fenced" };
 			}
+			// Holds past their time free their units now, not when the alarm comes round.
+			expired = this.expireDue(now);
 			const same = this.findRow(holdId);
-			if (same) return { kind: "granted", hold: this.toRecord(same), created: false, soldOutTo: this.soldOutTo() };
+			if (same) return { kind: "granted", hold: this.toRecord(same), created: false, soldOutTo: this.soldOutTo(now) };
 			const mine = one<HoldRow>(
 				this.sql,
 				"SELECT * FROM holds WHERE buyer_id = ? AND status IN ('held', 'confirmed') LIMIT 1",
 				buyerId,
 			);
-			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false, soldOutTo: this.soldOutTo() };
-			const taken = this.soldOutTo();
+			if (mine) return { kind: "granted", hold: this.toRecord(mine), created: false, soldOutTo: this.soldOutTo(now) };
+			const taken = this.soldOutTo(now);
 			if (taken) return { kind: "sold_out", soldOutTo: taken };
 
 			const row: HoldRow = {
 				hold_id: holdId,
 				buyer_id: buyerId,
 				status: "held",
-				expires_at: now + fixed.holdSeconds * 1000,
+				expires_at: now + terms.holdSeconds * 1000,
 				created_at: now,
 				updated_at: now,
 				version: 1,
@@ -150,9 +216,9 @@ export class ListingInventory extends DurableObject<Env> {
 			);
 			const hold = this.toRecord(row);
 			this.enqueue("orders", hold, now);
-			return { kind: "granted", hold, created: true, soldOutTo: this.soldOutTo() };
+			return { kind: "granted", hold, created: true, soldOutTo: this.soldOutTo(now) };
 		});
-		if (outcome.kind === "granted" && outcome.created) {
+		if ((outcome.kind === "granted" && outcome.created) || expired > 0) {
 			// Wake for the hold's expiry, or sooner to re-send the outbox if the flush below is lost.
 			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
 			this.flushSoon();
@@ -162,7 +228,13 @@ export class ListingInventory extends DurableObject<Env> {
 
 	/** Read-only: the holds that fill the stock, or null while a unit is left (the edge's flag renewal). */
 	async peek(): Promise<HoldRecord[] | null> {
-		return this.terms ? this.soldOutTo() : null;
+		return this.terms ? this.soldOutTo(Date.now()) : null;
+	}
+
+	/** Read-only: one hold as it stands (a hold past its time shows as `held` until something expires it). */
+	async holdOf(holdId: string): Promise<HoldRecord | null> {
+		const row = this.findRow(holdId);
+		return row ? this.toRecord(row) : null;
 	}
 
 	/** The buyer gives the hold back. Only the holder may; only a `held` hold can be cancelled. */
@@ -202,26 +274,102 @@ export class ListingInventory extends DurableObject<Env> {
 			.exec<HoldRow>("SELECT * FROM holds ORDER BY created_at DESC")
 			.toArray()
 			.map((r) => this.toRecord(r));
-		const available = this.terms ? Math.max(0, this.terms.stock - this.activeCount()) : null;
+		const available = this.terms ? Math.max(0, this.terms.stock - this.activeCount(Date.now())) : null;
 		return { terms: this.terms, available, holds };
+	}
+
+	/**
+	 * The orders consumer's report: D1 has these holds at (at least) these versions, so their `orders`
+	 * rows up to that version are done. Best-effort by design: a lost report only means the row is
+	 * sent once more, which D1 ignores. Answers how many rows it removed.
+	 */
+	async acknowledge(acks: readonly OrderAck[]): Promise<number> {
+		let removed = 0;
+		this.ctx.storage.transactionSync(() => {
+			for (const ack of acks) {
+				removed += this.sql.exec(
+					`DELETE FROM outbox WHERE target = 'orders'
+					 AND json_extract(body, '$.holdId') = ? AND json_extract(body, '$.version') <= ?`,
+					ack.holdId,
+					ack.version,
+				).rowsWritten;
+			}
+		});
+		return removed;
+	}
+
+	/**
+	 * For the reconciler and the parity report: every hold (its current version) and the `orders`
+	 * rows D1 has not acknowledged. Reads only.
+	 */
+	async orderState(): Promise<{ holds: HoldRecord[]; unacknowledged: UnacknowledgedOrder[] }> {
+		const holds = this.terms
+			? this.sql
+					.exec<HoldRow>("SELECT * FROM holds ORDER BY created_at")
+					.toArray()
+					.map((r) => this.toRecord(r))
+			: [];
+		const unacknowledged = this.sql
+			.exec<{ hold_id: string; version: number; sends: number }>(
+				`SELECT json_extract(body, '$.holdId') AS hold_id, json_extract(body, '$.version') AS version, sends
+				 FROM outbox WHERE target = 'orders' ORDER BY seq`,
+			)
+			.toArray()
+			.map((r) => ({ holdId: r.hold_id, version: r.version, sends: r.sends }));
+		return { holds, unacknowledged };
+	}
+
+	/**
+	 * The reconciler found D1 without these holds, or behind them: send their current version now.
+	 * An `orders` row of that version is made due at once, or written anew when none is left (an
+	 * object from before rows were kept until acknowledged). Unknown hold ids are ignored. Answers
+	 * how many holds it queued.
+	 */
+	async resend(holdIds: readonly string[]): Promise<number> {
+		const now = Date.now();
+		let queued = 0;
+		this.ctx.storage.transactionSync(() => {
+			for (const holdId of holdIds) {
+				const row = this.findRow(holdId);
+				if (!row) continue;
+				const pending = this.sql.exec(
+					`UPDATE outbox SET next_attempt_at = ? WHERE target = 'orders'
+					 AND json_extract(body, '$.holdId') = ? AND json_extract(body, '$.version') = ?`,
+					now,
+					holdId,
+					row.version,
+				).rowsWritten;
+				if (pending === 0) this.enqueue("orders", this.toRecord(row), now);
+				queued += 1;
+			}
+		});
+		if (queued > 0) {
+			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
+			this.flushSoon();
+		}
+		return queued;
 	}
 
 	/** Expires due holds, then re-sends whatever the outbox still holds. Safe to run at any time. */
 	override async alarm(): Promise<void> {
 		const now = Date.now();
-		const due = this.sql
-			.exec<{ hold_id: string }>(
-				"SELECT hold_id FROM holds WHERE status = 'held' AND expires_at <= ? ORDER BY expires_at",
-				now,
-			)
-			.toArray();
-		for (const { hold_id } of due) await this.transition(hold_id, "held", "expired");
+		this.ctx.storage.transactionSync(() => this.expireDue(now));
 		this.flushSoon();
 		await this.flushing;
 		await this.scheduleNextWake();
 	}
 
 	// --- internals -------------------------------------------------------------------------------
+
+	/** The terms from D1 (freezing the event's), kept here; one read however many claims wait for it. */
+	private async loadTerms(listing: HoldAddress): Promise<ListingTerms | null> {
+		this.termsLoading ??= freezeListingTerms(this.env, listing.eventId, listing.listingId, new Date().toISOString())
+			.then((terms) => terms && this.fixTerms(terms))
+			.finally(() => {
+				this.termsLoading = null;
+			});
+		return this.termsLoading;
+	}
 
 	private fixTerms(terms: ListingTerms): ListingTerms {
 		if (this.terms) return this.terms;
@@ -242,17 +390,29 @@ export class ListingInventory extends DurableObject<Env> {
 		return this.terms;
 	}
 
-	/** The active holds when they fill the stock; null while a unit is left. Reads only. */
-	private soldOutTo(): HoldRecord[] | null {
-		const active = this.sql.exec<HoldRow>("SELECT * FROM holds WHERE status IN ('held', 'confirmed')").toArray();
+	/** The holds active at `now` when they fill the stock; null while a unit is left. Reads only. */
+	private soldOutTo(now: number): HoldRecord[] | null {
+		const active = all<HoldRow>(this.sql, `SELECT * FROM holds WHERE ${ACTIVE_AT}`, now);
 		return active.length >= this.requireTerms().stock ? active.map((r) => this.toRecord(r)) : null;
 	}
 
-	private activeCount(): number {
-		const row = this.sql
-			.exec<{ n: number }>("SELECT count(*) AS n FROM holds WHERE status IN ('held', 'confirmed')")
-			.one();
-		return row.n;
+	private activeCount(now: number): number {
+		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM holds WHERE ${ACTIVE_AT}`, now).one().n;
+	}
+
+	/**
+	 * Expires every `held` hold whose time has come, each with its outbox rows. Runs inside the caller's
+	 * transaction, before anything that counts or changes holds; returns how many it expired (the
+	 * caller then flushes the outbox).
+	 */
+	private expireDue(now: number): number {
+		const due = all<HoldRow>(
+			this.sql,
+			"SELECT * FROM holds WHERE status = 'held' AND expires_at <= ? ORDER BY expires_at",
+			now,
+		);
+		for (const row of due) this.move(row, "expired", now);
+		return due.length;
 	}
 
 	private findRow(holdId: string): HoldRow | undefined {
@@ -261,29 +421,41 @@ export class ListingInventory extends DurableObject<Env> {
 
 	private async transition(holdId: string, from: HoldStatus, to: HoldStatus): Promise<TransitionOutcome> {
 		const now = Date.now();
+		let expired = 0;
 		const outcome = this.ctx.storage.transactionSync((): TransitionOutcome => {
+			// A hold past its time is expired first: confirming it now would sell a unit it no longer has.
+			expired = this.expireDue(now);
 			const row = this.findRow(holdId);
 			if (!row) return { kind: "not_found" };
 			if (row.status !== from) return { kind: "not_active", hold: this.toRecord(row) };
-			const next: HoldRow = { ...row, status: to, expires_at: null, updated_at: now, version: row.version + 1 };
-			this.sql.exec(
-				"UPDATE holds SET status = ?, expires_at = NULL, updated_at = ?, version = ? WHERE hold_id = ?",
-				to,
-				now,
-				next.version,
-				holdId,
-			);
-			const hold = this.toRecord(next);
-			this.enqueue("orders", hold, now);
-			// The buyer object counts this hold against the quota; tell it the hold is confirmed or over.
-			this.enqueue("buyer", hold, now);
-			return { kind: "ok", hold };
+			return { kind: "ok", hold: this.move(row, to, now) };
 		});
-		if (outcome.kind === "ok") {
+		if (outcome.kind === "ok" || expired > 0) {
 			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
 			this.flushSoon();
 		}
 		return outcome;
+	}
+
+	/**
+	 * One status change of one hold, with its outbox rows; inside the caller's transaction. Conditional
+	 * on the status it was read with, so it happens once however many callers race for it.
+	 */
+	private move(row: HoldRow, to: HoldStatus, now: number): HoldRecord {
+		const next: HoldRow = { ...row, status: to, expires_at: null, updated_at: now, version: row.version + 1 };
+		this.sql.exec(
+			"UPDATE holds SET status = ?, expires_at = NULL, updated_at = ?, version = ? WHERE hold_id = ? AND status = ?",
+			to,
+			now,
+			next.version,
+			row.hold_id,
+			row.status,
+		);
+		const hold = this.toRecord(next);
+		this.enqueue("orders", hold, now);
+		// The buyer object counts this hold against the quota; tell it the hold is confirmed or over.
+		this.enqueue("buyer", hold, now);
+		return hold;
 	}
 
 	private enqueue(target: OutboxTarget, hold: HoldRecord, now: number): void {
@@ -331,15 +503,18 @@ export class ListingInventory extends DurableObject<Env> {
 	}
 
 	/**
-	 * Drains the outbox: rows are deleted only after their delivery succeeded, so a crash or a failed
-	 * send re-sends them (at least once; every receiver is idempotent by hold id and version).
+	 * Drains the outbox. A `buyer` row is deleted once the buyer object applied it (the RPC's answer is
+	 * its acknowledgement). An `orders` row is kept after the queue accepted it: the queue's consumer
+	 * and its dead-letter path both need D1, so only D1 having the version ends the row (`acknowledge`);
+	 * until then the alarm sends it again after `resendDelay`. A failed send backs off in seconds. At
+	 * least once, then; every receiver is idempotent by hold id and version.
 	 */
 	private async flush(): Promise<void> {
 		for (;;) {
 			const now = Date.now();
 			const rows = this.sql
 				.exec<OutboxRow>(
-					"SELECT seq, target, body, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
+					"SELECT seq, target, body, attempts, sends FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
 					now,
 					OUTBOX_BATCH,
 				)
@@ -348,7 +523,16 @@ export class ListingInventory extends DurableObject<Env> {
 			this.pushToDashboard(rows);
 			const delivered = await this.deliver(rows);
 			for (const row of rows) {
-				if (delivered.has(row.seq)) {
+				if (delivered.has(row.seq) && row.target === "orders") {
+					const next = now + resendDelay(row.sends + 1);
+					this.sql.exec(
+						"UPDATE outbox SET sends = sends + 1, sent_at = ?, attempts = 0, next_attempt_at = ? WHERE seq = ?",
+						now,
+						next,
+						row.seq,
+					);
+					await wakeBy(this.ctx.storage, next);
+				} else if (delivered.has(row.seq)) {
 					this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
 				} else {
 					const backoff = Math.min(OUTBOX_MAX_BACKOFF_MS, OUTBOX_RETRY_MS * 2 ** row.attempts);

@@ -32,6 +32,11 @@ export interface NotificationMessage {
 	listingId: string;
 	buyerId: string;
 	expiresAt: number | null;
+	/**
+	 * The hold's version this notice speaks for. The SMS goes out only while D1's order is at this
+	 * version: a notice overtaken by a newer state (reordered, redelivered, replayed) says nothing.
+	 */
+	version: number;
 }
 
 /** Which status changes a buyer hears about by SMS. */

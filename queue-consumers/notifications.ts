@@ -1,7 +1,11 @@
 // notifications queue → SMS. Each (hold, kind) is sent at most once: the D1 row is claimed first, the
 // provider is called, and the row is given back if the provider fails so that the retry can send it.
+// A notice is sent only while D1's order is still at the version it speaks for: one overtaken by a
+// newer state (a "granted" arriving after the hold expired: reordered, retried, replayed from the
+// dead letters) would tell the buyer something no longer true, so it is dropped.
 import { findBuyerPhone } from "../db/buyers";
 import { claimNotification, notificationId, releaseNotification } from "../db/notifications";
+import { orderVersion } from "../db/orders";
 import { readSwitches } from "../db/settings";
 import type { NotificationMessage } from "../lib/hold-record";
 import { backoffSeconds } from "./orders";
@@ -44,6 +48,12 @@ export async function consumeNotifications(
 		smsOff.set(n.eventId, off);
 		const id = notificationId(n.holdId, n.kind);
 		try {
+			const current = await orderVersion(env, n.holdId);
+			if (current !== null && current > n.version) {
+				console.info("notice overtaken by a newer state of its hold; not sent", { id, version: n.version, current });
+				m.ack();
+				continue;
+			}
 			const phone = await findBuyerPhone(env, n.eventId, n.buyerId);
 			const body = smsText(n);
 			const provider = (await off) ? suppressedProvider : sms;

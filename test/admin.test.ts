@@ -1,7 +1,19 @@
 // Operator endpoints: events, catalogue, buyers, status, counts, orders.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, call, claim, errorCode, eventuallyOrders, json, login, seedEvent, uniqueId } from "./helpers";
+import { upsertOrders } from "../db/orders";
+import {
+	admin,
+	call,
+	claim,
+	errorCode,
+	eventuallyOrders,
+	holdRecord,
+	json,
+	login,
+	seedEvent,
+	uniqueId,
+} from "./helpers";
 
 const future = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
@@ -142,5 +154,31 @@ describe("orders", () => {
 		expect(counts.counts).toMatchObject({ listings: 5, available: 0, held: 5, confirmed: 0, buyers: 5 });
 		const bad = await admin("GET", `/api/admin/events/${ev.eventId}/orders?cursor=garbage`);
 		expect(await errorCode(bad)).toBe("invalid_request");
+	});
+
+	it("an order that reaches D1 after a page was served is on a following page, however old it is (finding h)", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 1 });
+		const t = Date.UTC(2030, 0, 1);
+		const early = [0, 1, 2].map((i) => holdRecord({ eventId: ev.eventId, createdAt: t + i, updatedAt: t + i }));
+		await upsertOrders(env, early);
+		const first = await (await admin("GET", `/api/admin/events/${ev.eventId}/orders?limit=2`)).json<{
+			orders: { holdId: string }[];
+			nextCursor: string | null;
+		}>();
+		expect(first.orders).toHaveLength(2);
+		// Created before every order above, written after the first page was served (a slow queue).
+		const late = holdRecord({ eventId: ev.eventId, createdAt: t - 60_000, updatedAt: t - 60_000 });
+		await upsertOrders(env, [late]);
+		const seen = first.orders.map((o) => o.holdId);
+		let cursor = first.nextCursor;
+		while (cursor) {
+			const page = await (await admin("GET", `/api/admin/events/${ev.eventId}/orders?limit=2&cursor=${cursor}`)).json<{
+				orders: { holdId: string }[];
+				nextCursor: string | null;
+			}>();
+			seen.push(...page.orders.map((o) => o.holdId));
+			cursor = page.nextCursor;
+		}
+		expect(seen.sort()).toEqual([...early, late].map((h) => h.holdId).sort());
 	});
 });

@@ -20,13 +20,9 @@ import {
 	purchaseToken,
 	type SeededEvent,
 	seedEvent,
+	sessionIdOf,
 	signed,
 } from "./helpers";
-
-function sessionIdOf(s: Login): string {
-	const payload = s.sessionToken.split(".")[0] ?? "";
-	return (JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { s: string }).s;
-}
 
 async function tokenOf(s: Login): Promise<string> {
 	const res = await purchaseToken(s);

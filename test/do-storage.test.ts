@@ -86,10 +86,11 @@ describe("migrate", () => {
 		const buyer = env.BUYER_QUOTA.getByName(`${eventId}:B1`);
 		const login = await buyer.login(eventId, "B1", 60_000, true);
 		if (login.kind !== "session") throw new Error(`expected a session, got ${login.kind}`);
-		const device: Migration = { version: 2, up: "ALTER TABLE session ADD COLUMN device TEXT" };
+		const current = BUYER_QUOTA_SCHEMA.length;
+		const device: Migration = { version: current + 1, up: "ALTER TABLE session ADD COLUMN device TEXT" };
 		await runInDurableObject(buyer, (_: BuyerQuota, state) => {
-			expect(storedVersion(state.storage)).toBe(1);
-			expect(migrate(state.storage, [...BUYER_QUOTA_SCHEMA, device])).toBe(2);
+			expect(storedVersion(state.storage)).toBe(current);
+			expect(migrate(state.storage, [...BUYER_QUOTA_SCHEMA, device])).toBe(current + 1);
 			expect(one(state.storage.sql, "SELECT session_id, device FROM session")).toEqual({
 				session_id: login.sessionId,
 				device: null,

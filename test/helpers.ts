@@ -110,6 +110,12 @@ export async function login(eventId: string, buyerId: string, accessCode = `code
 	return res.json<Login>();
 }
 
+/** The session id inside a session token (its payload is readable; only its signature is secret). */
+export function sessionIdOf(s: Pick<Login, "sessionToken">): string {
+	const payload = s.sessionToken.split(".")[0] ?? "";
+	return (JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { s: string }).s;
+}
+
 export function bearer(session: Pick<Login, "sessionToken" | "buyerId">) {
 	return { authorization: `Bearer ${session.sessionToken}`, "cf-connecting-ip": addressOf(session.buyerId) };
 }

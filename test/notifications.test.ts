@@ -5,9 +5,10 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { upsertOrders } from "../db/orders";
 import type { NotificationMessage } from "../lib/hold-record";
 import { consumeNotifications, smsText } from "../queue-consumers/notifications";
-import { admin, seedEvent, uniqueId } from "./helpers";
+import { admin, holdRecord, seedEvent, uniqueId } from "./helpers";
 
 function gateway(failFirst: number) {
 	const calls: { headers: Record<string, string>; body: { to: string; body: string; reference: string } }[] = [];
@@ -25,7 +26,15 @@ function gateway(failFirst: number) {
 }
 
 function notice(eventId: string, kind: NotificationMessage["kind"] = "granted"): NotificationMessage {
-	return { kind, holdId: uniqueId("h"), eventId, listingId: "L1", buyerId: "B1", expiresAt: Date.now() + 900_000 };
+	return {
+		kind,
+		holdId: uniqueId("h"),
+		eventId,
+		listingId: "L1",
+		buyerId: "B1",
+		expiresAt: Date.now() + 900_000,
+		version: 1,
+	};
 }
 
 async function deliver(messages: NotificationMessage[], e: Env, fetcher?: typeof fetch) {
@@ -86,6 +95,33 @@ describe("SMS through the HTTP provider", () => {
 	});
 });
 
+describe("notifications follow the newest state (finding f)", () => {
+	it("a granted notice for a version older than the order D1 has sends nothing", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const h = holdRecord({ eventId: ev.eventId, buyerId: "B1", expiresAt: Date.now() + 600_000 });
+		await upsertOrders(env, [{ ...h, status: "cancelled", expiresAt: null, version: 2, updatedAt: h.updatedAt + 1 }]);
+		const gw = gateway(0);
+		const stale: NotificationMessage = { ...notice(ev.eventId), holdId: h.holdId, expiresAt: h.expiresAt, version: 1 };
+		const result = await deliver([stale], httpEnv, gw.fetcher);
+		expect(result.explicitAcks).toHaveLength(1);
+		expect(gw.calls).toHaveLength(0);
+		expect(await rows(h.holdId)).toEqual([]);
+	});
+
+	it("a notice for the version D1 has is sent", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const h = holdRecord({ eventId: ev.eventId, buyerId: "B1", expiresAt: Date.now() + 600_000 });
+		await upsertOrders(env, [h]);
+		const gw = gateway(0);
+		await deliver(
+			[{ ...notice(ev.eventId), holdId: h.holdId, expiresAt: h.expiresAt, version: 1 }],
+			httpEnv,
+			gw.fetcher,
+		);
+		expect(gw.calls).toHaveLength(1);
+	});
+});
+
 describe("SMS text", () => {
 	it("gives the hold's deadline in Beijing time", () => {
 		const text = smsText({
@@ -95,6 +131,7 @@ describe("SMS text", () => {
 			listingId: "1-05-02",
 			buyerId: "B1",
 			expiresAt: Date.parse("2026-11-25T09:00:00Z"),
+			version: 1,
 		});
 		expect(text).toContain("北京时间 11/25 17:00");
 		expect(text).toContain("1-05-02");

@@ -2,6 +2,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import type { NotificationMessage } from "../lib/hold-record";
+import { consumeOrders } from "../queue-consumers/orders";
 import worker from "../worker/index";
 import { admin, holdRecord, uniqueId } from "./helpers";
 
@@ -68,5 +70,49 @@ describe("orders consumer", () => {
 			},
 			{ timeout: 10_000, interval: 100 },
 		);
+	});
+
+	it("a stale held arriving after expired enqueues no granted notice (finding f)", async () => {
+		const h = holdRecord({ expiresAt: Date.now() + 60_000 });
+		const expired = { ...h, status: "expired" as const, expiresAt: null, version: 2, updatedAt: h.updatedAt + 1 };
+		const notices: NotificationMessage[] = [];
+		const capture = {
+			send: async (body: NotificationMessage) => {
+				notices.push(body);
+			},
+			sendBatch: async (messages: Iterable<MessageSendRequest<NotificationMessage>>) => {
+				for (const m of messages) notices.push(m.body);
+			},
+		} as unknown as Queue;
+		const e: Env = { ...env, NOTIFICATIONS_QUEUE: capture };
+		for (const body of [expired, h, h]) {
+			const batch = createMessageBatch("kaipan-orders", [
+				{ id: uniqueId("m"), timestamp: new Date(), attempts: 1, body },
+			]);
+			await consumeOrders(batch, e);
+			expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(1);
+		}
+		expect(notices.map((n) => n.kind)).toEqual(["expired"]);
+		expect(await orderRows(h.holdId)).toEqual([{ status: "expired", version: 2 }]);
+	});
+
+	it("a notice whose enqueue failed is sent on redelivery, although D1 already had the row", async () => {
+		const h = holdRecord();
+		const notices: NotificationMessage[] = [];
+		let fail = true;
+		const flaky = {
+			sendBatch: async (messages: Iterable<MessageSendRequest<NotificationMessage>>) => {
+				if (fail) throw new Error("queue unavailable");
+				for (const m of messages) notices.push(m.body);
+			},
+		} as unknown as Queue;
+		const e: Env = { ...env, NOTIFICATIONS_QUEUE: flaky };
+		const first = createMessageBatch("kaipan-orders", [{ id: "a", timestamp: new Date(), attempts: 1, body: h }]);
+		await consumeOrders(first, e);
+		expect((await getQueueResult(first, createExecutionContext())).retryMessages).toHaveLength(1);
+		fail = false;
+		const again = createMessageBatch("kaipan-orders", [{ id: "a", timestamp: new Date(), attempts: 2, body: h }]);
+		await consumeOrders(again, e);
+		expect(notices.map((n) => [n.kind, n.holdId])).toEqual([["granted", h.holdId]]);
 	});
 });

@@ -8,10 +8,7 @@ import { buyerQuotaOf } from "../durable-objects/addresses";
 import type { AppEnv } from "../worker/http/app-env";
 import { handleError } from "../worker/http/errors";
 import { clientAddress, isolateRateLimit } from "../worker/middleware/rate-limit";
-import { bearer, call, claim, json, type Login, login, seedEvent } from "./helpers";
-
-const sessionIdOf = (s: Login) =>
-	(JSON.parse(atob((s.sessionToken.split(".")[0] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as { s: string }).s;
+import { bearer, call, claim, json, type Login, login, seedEvent, sessionIdOf } from "./helpers";
 
 describe("rate limits", () => {
 	it("a buyer hammering the API gets 429 with Retry-After, and is served again after waiting", async () => {
@@ -52,16 +49,16 @@ describe("rate limits", () => {
 	});
 
 	it("the buyer object caps claims per 10 s across every isolate", async () => {
-		const ev = await seedEvent({ buyers: 1 });
+		const perWindow = Number(env.BUYER_CLAIMS_PER_10S);
+		const ev = await seedEvent({ buyers: 1, listings: perWindow + 1, perBuyerLimit: 100 });
 		const s = await login(ev.eventId, "B1");
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
-		const perWindow = Number(env.BUYER_CLAIMS_PER_10S);
 		const outcomes = [];
 		for (let i = 0; i < perWindow + 1; i++) {
 			const attempt = { sessionId: sessionIdOf(s), nonce: newNonce(), claimsPer10s: perWindow };
-			outcomes.push(await buyer.reserve(attempt, `L${i}`, 1_000, 60_000));
+			outcomes.push(await buyer.claim(attempt, `L${i + 1}`, { leaseMs: 60_000 }));
 		}
-		expect(outcomes.slice(0, perWindow).every((o) => o.kind === "reserved")).toBe(true);
+		expect(outcomes.slice(0, perWindow).every((o) => o.kind === "held")).toBe(true);
 		expect(outcomes[perWindow]).toMatchObject({ kind: "rate_limited" });
 	});
 

@@ -1,8 +1,10 @@
-// Entry point: the HTTP app, the queue consumers, and the Durable Object classes wrangler binds.
+// Entry point: the HTTP app, the queue consumers, the Cron reconciler, and the Durable Object classes
+// wrangler binds. Only dispatch here; each job lives in its own module.
 import type { HoldRecord, NotificationMessage } from "../lib/hold-record";
 import { consumeDeadLetters, DLQ_SUFFIX } from "../queue-consumers/dead-letters";
 import { consumeNotifications } from "../queue-consumers/notifications";
 import { consumeOrders } from "../queue-consumers/orders";
+import { reconcileOrders } from "../reconciler/reconcile-orders";
 import { app } from "./app";
 
 export { BuyerQuota } from "../durable-objects/buyer-quota";
@@ -22,5 +24,9 @@ export default {
 				console.error("message for an unknown queue; retrying", { queue: batch.queue });
 				batch.retryAll();
 		}
+	},
+	// wrangler.toml [triggers]: every minute, bring D1's orders back to parity with the inventory objects.
+	async scheduled(controller, env) {
+		await reconcileOrders(env, controller.scheduledTime);
 	},
 } satisfies ExportedHandler<Env, unknown>;

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { upsertBuyers } from "../../db/buyers";
-import { eventCounts, findEvent, setEventStatus, upsertEvent } from "../../db/events";
+import { eventCounts, eventsToReconcile, findEvent, setEventStatus, upsertEvent } from "../../db/events";
 import { upsertListings } from "../../db/listings";
 import { upsertOrders } from "../../db/orders";
 import { buyerRow, eventFields, holdRecord, listingFields, seededEventId, uniqueId } from "./utils";
@@ -72,5 +72,24 @@ describe("eventCounts", () => {
 			holdRecord({ eventId: other, status: "held" }),
 		]);
 		expect(await eventCounts(env, eventId)).toEqual({ listings: 2, stock: 5, held: 2, confirmed: 1, buyers: 3 });
+	});
+});
+
+describe("eventsToReconcile", () => {
+	it("lists events that opened (or started) and ended less than the window ago, by id, at most `limit`", async () => {
+		// Far-future times keep every other test's events out of this window.
+		const at = (h: number) => new Date(Date.UTC(2090, 0, 1) + h * 3_600_000).toISOString();
+		const now = at(0);
+		const since = at(-24);
+		const started = await seededEventId({ startsAt: at(-2), endsAt: at(2) });
+		const endedRecently = await seededEventId({ startsAt: at(-10), endsAt: at(-1) });
+		const endedLongAgo = await seededEventId({ startsAt: at(-50), endsAt: at(-30) });
+		const notYet = await seededEventId({ startsAt: at(1), endsAt: at(3) });
+		const openedEarly = await seededEventId({ startsAt: at(1), endsAt: at(3) });
+		await setEventStatus(env, openedEarly, "open", at(-1));
+		const ids = (await eventsToReconcile(env, now, since, 1_000)).map((e) => e.id);
+		const mine = [started, endedRecently, endedLongAgo, notYet, openedEarly];
+		expect(ids.filter((id) => mine.includes(id))).toEqual([started, endedRecently, openedEarly].sort());
+		expect(await eventsToReconcile(env, now, since, 1)).toHaveLength(1);
 	});
 });

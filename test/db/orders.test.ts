@@ -1,29 +1,42 @@
 // db/orders.ts against the local D1: the upsert that makes at-least-once delivery exactly-once (the
-// hold id as key, the version as order), and keyset pages that survive equal timestamps.
+// hold id as key, the version as order) and answers the versions D1 has, and pages in D1's arrival
+// order that a late order cannot slip past.
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { dbOf, schema } from "../../db/client";
-import { findHoldAddress, type OrderRow, orderRowOf, ordersPage, upsertOrders } from "../../db/orders";
-import { parseCursor, type SortKey } from "../../db/pagination";
+import {
+	findHoldAddress,
+	type OrderRow,
+	orderRowOf,
+	ordersPage,
+	orderVersion,
+	orderVersionsOf,
+	upsertOrders,
+} from "../../db/orders";
+import { encodeCursor, parseSeqCursor } from "../../db/pagination";
 import type { HoldRecord } from "../../lib/hold-record";
 import { holdRecord, uniqueId } from "./utils";
 
-async function orderOf(holdId: string): Promise<OrderRow | undefined> {
+/** The order row without its arrival number, which depends on every other test's writes. */
+async function orderOf(holdId: string): Promise<Omit<OrderRow, "seq"> | undefined> {
 	const rows = await dbOf(env).select().from(schema.orders).where(eq(schema.orders.holdId, holdId));
 	expect(rows.length).toBeLessThanOrEqual(1);
-	return rows[0];
+	const [row] = rows;
+	if (!row) return undefined;
+	const { seq: _seq, ...rest } = row;
+	return rest;
 }
 
 /** Every page of the event's orders, walked with the cursors the function hands back. */
 async function allPages(eventId: string, limit: number): Promise<OrderRow[][]> {
 	const pages: OrderRow[][] = [];
-	let after: SortKey | null = null;
+	let after: number | null = null;
 	for (;;) {
 		const { page, nextCursor } = await ordersPage(env, eventId, after, limit);
 		pages.push(page);
 		if (nextCursor === null) return pages;
-		after = parseCursor(nextCursor);
+		after = parseSeqCursor(nextCursor);
 		expect(after).not.toBeNull();
 	}
 }
@@ -100,25 +113,66 @@ describe("findHoldAddress", () => {
 	});
 });
 
+describe("upsertOrders' answer", () => {
+	it("is the version each hold's row has after the write, older deliveries included", async () => {
+		const a = holdRecord();
+		const b = holdRecord();
+		const a2: HoldRecord = { ...a, status: "expired", expiresAt: null, version: 2, updatedAt: a.updatedAt + 1 };
+		expect(await upsertOrders(env, [a2, b])).toEqual(
+			new Map([
+				[a.holdId, 2],
+				[b.holdId, 1],
+			]),
+		);
+		expect(await upsertOrders(env, [a])).toEqual(new Map([[a.holdId, 2]]));
+		expect(await orderVersion(env, a.holdId)).toBe(2);
+		expect(await orderVersion(env, uniqueId("h"))).toBeNull();
+	});
+});
+
+describe("orderVersionsOf", () => {
+	it("lists every order of one event with its listing, status and version", async () => {
+		const eventId = uniqueId("ev");
+		const h = holdRecord({ eventId, listingId: "L2" });
+		await upsertOrders(env, [h, { ...h, status: "confirmed", version: 2 }, holdRecord()]);
+		expect(await orderVersionsOf(env, eventId)).toEqual([
+			{ holdId: h.holdId, listingId: "L2", status: "confirmed", version: 2 },
+		]);
+	});
+});
+
 describe("ordersPage", () => {
-	it("walks every order once, oldest first, when many share a timestamp and the pages cut through them", async () => {
+	it("walks every order once, in the order D1 received them, whatever their createdAt", async () => {
 		const eventId = uniqueId("ev");
 		const t = Date.UTC(2030, 5, 1);
 		const holds = [
-			...Array.from({ length: 7 }, (_, i) => holdRecord({ eventId, holdId: `h-same-${i}`, createdAt: t })),
-			holdRecord({ eventId, holdId: "h-z-early", createdAt: t - 1 }),
-			holdRecord({ eventId, holdId: "h-a-late", createdAt: t + 1 }),
-			holdRecord({ eventId: uniqueId("ev"), createdAt: t }), // another event's
+			...Array.from({ length: 7 }, (_, i) => holdRecord({ eventId, holdId: uniqueId(`h-same-${i}`), createdAt: t })),
+			holdRecord({ eventId, createdAt: t - 1 }),
+			holdRecord({ eventId, createdAt: t + 1 }),
 		];
-		await upsertOrders(env, holds);
-
+		await upsertOrders(env, [...holds, holdRecord({ createdAt: t })]); // the last: another event's
 		for (const limit of [1, 2, 3, 9, 50]) {
 			const pages = await allPages(eventId, limit);
-			const ids = pages.flat().map((r) => r.holdId);
-			expect(ids).toEqual(["h-z-early", ...Array.from({ length: 7 }, (_, i) => `h-same-${i}`), "h-a-late"]);
+			expect(pages.flat().map((r) => r.holdId)).toEqual(holds.map((h) => h.holdId));
 			expect(pages.length).toBe(Math.max(1, Math.ceil(9 / limit)));
 			for (const page of pages) expect(page.length).toBeLessThanOrEqual(limit);
 		}
+	});
+
+	it("an order written after a page was served comes on a following page, though created before all (finding h)", async () => {
+		const eventId = uniqueId("ev");
+		const t = Date.UTC(2030, 5, 1);
+		const early = [0, 1, 2].map((i) => holdRecord({ eventId, createdAt: t + i }));
+		await upsertOrders(env, early);
+		const first = await ordersPage(env, eventId, null, 2);
+		const late = holdRecord({ eventId, createdAt: t - 3_600_000 });
+		await upsertOrders(env, [late]);
+		// A later version of an order already served does not move it: it keeps its place.
+		const first0 = early[0];
+		if (!first0) throw new Error("no early order");
+		await upsertOrders(env, [{ ...first0, status: "confirmed", version: 2 }]);
+		const rest = await ordersPage(env, eventId, parseSeqCursor(first.nextCursor ?? ""), 10);
+		expect([...first.page, ...rest.page].map((r) => r.holdId)).toEqual([...early, late].map((h) => h.holdId));
 	});
 
 	it("an event without orders is one empty page", async () => {
@@ -126,16 +180,17 @@ describe("ordersPage", () => {
 	});
 });
 
-describe("parseCursor", () => {
-	it("reads back only cursors the pages made", async () => {
+describe("parseSeqCursor", () => {
+	it("reads back only cursors the pages made; a (time, id) cursor from before is refused", async () => {
 		const eventId = uniqueId("ev");
 		await upsertOrders(env, [holdRecord({ eventId }), holdRecord({ eventId })]);
 		const { page, nextCursor } = await ordersPage(env, eventId, null, 1);
 		const first = page[0];
-		expect(first && nextCursor && parseCursor(nextCursor)).toEqual(first && [first.createdAt, first.holdId]);
+		expect(first && nextCursor && parseSeqCursor(nextCursor)).toEqual(first?.seq);
 		const b64url = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "");
-		for (const bad of ["", "!!", "bm90IGpzb24", b64url([1, 2]), b64url(["only one"]), b64url({ a: 1 })]) {
-			expect(parseCursor(bad)).toBeNull();
+		const old = encodeCursor(["2030-01-01T00:00:00.000Z", "h1"]);
+		for (const bad of ["", "!!", "bm90IGpzb24", old, b64url({ seq: -1 }), b64url({ seq: "1" }), b64url({ a: 1 })]) {
+			expect(parseSeqCursor(bad)).toBeNull();
 		}
 	});
 });

@@ -1,34 +1,31 @@
-// The claim protocol between the buyer's quota object and the listing's inventory object
-// (docs/PROTOCOL.md). Three steps, each safe to die after:
-//   1. reserve  — BuyerQuota counts a pending hold id against the limit (durable);
-//   2. claim    — ListingInventory grants that hold id or answers sold out;
-//   3. settle   — BuyerQuota adopts the hold or frees the reservation.
-// A reservation that never settles is reconciled by the buyer object's alarm (or at once when the
-// claim call failed): it asks the inventory object to resolve the hold id, which either returns the
-// hold or fences the id so that a late claim can never grant it.
+// The claim from the edge (protocol v2, docs/PROTOCOL.md): one call to the buyer's object, which runs
+// the buyer's claims one at a time — a pending row, the listing's inventory object, then the settle —
+// and answers with the outcome. The edge maps that outcome onto API.md's answers and keeps its
+// sold-out flags (worker/hot-reads/sold-out-flags.ts) from what the inventory said. The request names
+// the listing only: its terms and the buyer's limit come from D1 through the objects, never from this
+// isolate's catalogue copy, which may be a second or two old.
 
-import { buyerQuotaOf, listingInventoryOf } from "../../durable-objects/addresses";
-import type { SignedAttempt } from "../../durable-objects/buyer-quota";
-import type { ClaimOutcome, ListingTerms } from "../../durable-objects/listing-inventory";
+import { buyerQuotaOf } from "../../durable-objects/addresses";
+import type { BuyerHold, ClaimOptions, SignedAttempt } from "../../durable-objects/buyer-quota";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
 
-export interface ClaimRequest {
-	terms: ListingTerms;
+export interface ClaimRequest extends ClaimOptions {
+	eventId: string;
+	listingId: string;
 	buyerId: string;
 	attempt: SignedAttempt;
-	perBuyerLimit: number;
-	leaseMs: number;
 }
 
 export interface ClaimResult {
 	created: boolean;
-	hold: { holdId: string; listingId: string; status: string; expiresAt: number | null };
+	hold: BuyerHold;
 }
 
 /**
- * A saturated unit answers 503 overloaded instead of a hang. The claim may still land afterwards;
- * the reconciliation below then adopts it, or fences its hold id first (docs/PROTOCOL.md).
+ * A saturated unit answers 503 overloaded instead of a hang. The buyer object answers `overloaded`
+ * itself before this (INVENTORY_WAIT_MS); this bound is for a buyer object that does not answer at
+ * all. Either way the claim may still land afterwards; the buyer object settles it when it does.
  */
 export const CLAIM_TIMEOUT_MS = 3_000;
 
@@ -40,56 +37,32 @@ function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Only what the flow needs of an ExecutionContext (Hono's and the runtime's types differ). */
-interface WaitUntil {
-	waitUntil(promise: Promise<unknown>): void;
-}
-
-export async function claimListing(env: Env, ctx: WaitUntil, req: ClaimRequest): Promise<ClaimResult> {
-	const { eventId, listingId } = req.terms;
+export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
+	const { eventId, listingId, attempt, leaseMs } = req;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
-	const reservation = await buyer.reserve(req.attempt, listingId, req.perBuyerLimit, req.leaseMs);
-	switch (reservation.kind) {
+	const outcome = await withinTime(
+		(async () => buyer.claim(attempt, listingId, { leaseMs }))(),
+		CLAIM_TIMEOUT_MS,
+	).catch((err: unknown) => {
+		console.warn("claim did not complete", { eventId, listingId, error: String(err) });
+		throw overloaded();
+	});
+	switch (outcome.kind) {
 		case "session_revoked":
 		case "replayed_nonce":
 		case "rate_limited":
-			throw refusalError(reservation);
+			throw refusalError(outcome);
 		case "limit_reached":
-			throw new ApiError("limit_reached", `You already hold ${req.perBuyerLimit} unit(s) of this event.`);
-		case "already_held":
-			return { created: false, hold: reservation.hold };
-		case "reserved":
-			break;
-	}
-
-	const holdId = reservation.holdId;
-	let outcome: ClaimOutcome;
-	try {
-		const inventory = listingInventoryOf(env, eventId, listingId);
-		const claimed = (async (): Promise<ClaimOutcome> => inventory.claim(req.terms, holdId, req.buyerId))();
-		outcome = await withinTime(claimed, CLAIM_TIMEOUT_MS);
-	} catch (err) {
-		// The claim may or may not have landed: let the buyer object find out now instead of at lease end.
-		console.warn("claim did not complete", { eventId, listingId, error: String(err) });
-		ctx.waitUntil(buyer.reconcile(holdId).catch(() => undefined));
-		throw overloaded();
-	}
-
-	try {
-		await buyer.settle(holdId, outcome);
-	} catch (err) {
-		// The grant stands; the buyer object's alarm adopts it when the reservation's lease ends.
-		console.warn("settle failed; reconciliation will adopt the outcome", { holdId, error: String(err) });
-	}
-
-	switch (outcome.kind) {
-		case "granted":
+			throw new ApiError("limit_reached", `You already hold ${outcome.perBuyerLimit} unit(s) of this event.`);
+		case "held":
 			if (outcome.soldOutTo) markSoldOut(eventId, listingId, outcome.soldOutTo);
 			return { created: outcome.created, hold: outcome.hold };
 		case "sold_out":
 			markSoldOut(eventId, listingId, outcome.soldOutTo);
 			throw soldOut();
-		case "fenced":
+		case "overloaded":
 			throw overloaded();
+		case "not_found":
+			throw new ApiError("not_found", `No listing ${listingId} in event ${eventId}.`);
 	}
 }

@@ -2,7 +2,7 @@
 // (null on the last page). A cursor is the sort key of the last row served, opaque to clients; the
 // query side lives in db/pagination.ts.
 import { z } from "zod";
-import { parseCursor, type SortKey } from "../../db/pagination";
+import { parseCursor, parseSeqCursor, type SortKey } from "../../db/pagination";
 import { ApiError } from "./errors";
 
 export function pageQuery(maxLimit: number) {
@@ -17,6 +17,16 @@ export function decodeCursor(cursor: string | undefined): SortKey | null {
 	if (cursor === undefined) return null;
 	const key = parseCursor(cursor);
 	if (key) return key;
+	throw new ApiError("invalid_request", "cursor: not a cursor returned by this endpoint", {
+		details: { field: "cursor" },
+	});
+}
+
+/** The arrival position a client's cursor names (null for the first page); anything else is a 400. */
+export function decodeSeqCursor(cursor: string | undefined): number | null {
+	if (cursor === undefined) return null;
+	const seq = parseSeqCursor(cursor);
+	if (seq !== null) return seq;
 	throw new ApiError("invalid_request", "cursor: not a cursor returned by this endpoint", {
 		details: { field: "cursor" },
 	});

@@ -1,9 +1,21 @@
 // Operator routes for one event: the event itself, its catalogue, its qualified buyers, its status
 // and its orders. All behind adminAuth (mounted in worker/index.ts).
+//
+// Two locks, both 409 event_locked: once the event has opened (by the clock or by the operator) its
+// catalogue and its frozen fields are closed to edits; and once any claim froze the event's terms in
+// D1 (db/terms.ts), every write of listings, buyers or frozen fields is refused by D1 itself, in the
+// statement that would have made it — the lock that a claim racing the edit cannot slip past.
 import { Hono } from "hono";
 import { z } from "zod";
 import { upsertBuyers } from "../../db/buyers";
-import { type EventRow, eventCounts, findEvent, setEventStatus, upsertEvent } from "../../db/events";
+import {
+	type EventRow,
+	eventCounts,
+	FROZEN_EVENT_FIELDS,
+	findEvent,
+	setEventStatus,
+	upsertEvent,
+} from "../../db/events";
 import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
@@ -11,7 +23,7 @@ import { isLocked } from "../../lib/event-rules";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import { decodeCursor, pageQuery } from "../http/pagination";
+import { decodeSeqCursor, pageQuery } from "../http/pagination";
 import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../http/validation";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
@@ -74,8 +86,10 @@ export const ordersQuery = pageQuery(1_000);
 /** Operator routes read D1 itself: an edit must be seen at once, whichever isolate made it. */
 const FRESH = { fresh: true };
 
-/** Fields a buyer plans around: frozen once the event has opened. */
-const FROZEN_FIELDS = ["startsAt", "holdSeconds", "perBuyerLimit", "currency"] as const;
+/** Why an admin write of listings or buyers was refused: a claim froze the terms first. */
+function termsFrozen(what: string): ApiError {
+	return new ApiError("event_locked", `A hold exists in this event; its ${what} can no longer change.`);
+}
 
 export const adminEvents = new Hono<AppEnv>()
 	.put("/:eventId", async (c) => {
@@ -91,15 +105,23 @@ export const adminEvents = new Hono<AppEnv>()
 		};
 		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
+		const changedFrom = (event: EventRow) => FROZEN_EVENT_FIELDS.filter((f) => event[f] !== next[f]);
 		if (existing && isLocked(existing, Date.now())) {
-			const changed = FROZEN_FIELDS.filter((f) => existing[f] !== next[f]);
+			const changed = changedFrom(existing);
 			if (changed.length > 0) {
 				throw new ApiError("event_locked", `The event has opened; ${changed.join(", ")} can no longer change.`, {
 					details: { fields: changed },
 				});
 			}
 		}
-		await upsertEvent(c.env, eventId, next, now);
+		const written = await upsertEvent(c.env, eventId, next, now);
+		if (written.kind === "event_locked") {
+			const current = await findEvent(c.env, eventId);
+			const changed = current ? changedFrom(current) : [];
+			throw new ApiError("event_locked", `A hold exists in this event; ${changed.join(", ")} can no longer change.`, {
+				details: { fields: changed },
+			});
+		}
 		await invalidateEvent(eventId);
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
@@ -117,7 +139,7 @@ export const adminEvents = new Hono<AppEnv>()
 		if (isLocked(c.get("event"), Date.now())) {
 			throw new ApiError("event_locked", "The event has opened; its listings can no longer change.");
 		}
-		await upsertListings(c.env, eventId, listings);
+		if ((await upsertListings(c.env, eventId, listings)).kind === "event_locked") throw termsFrozen("listings");
 		await invalidateEvent(eventId);
 		return c.json({ upserted: listings.length });
 	})
@@ -136,7 +158,7 @@ export const adminEvents = new Hono<AppEnv>()
 				createdAt: now,
 			})),
 		);
-		await upsertBuyers(c.env, rows);
+		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") throw termsFrozen("buyers");
 		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
 	})
 	.post("/:eventId/status", requireEvent(FRESH), async (c) => {
@@ -150,7 +172,8 @@ export const adminEvents = new Hono<AppEnv>()
 	.get("/:eventId/orders", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
 		const query = validate(ordersQuery, c.req.query(), "query");
-		const after = decodeCursor(query.cursor);
+		// Paged by D1's arrival order: an order that arrives late still comes after the pages served.
+		const after = decodeSeqCursor(query.cursor);
 		const { page, nextCursor } = await ordersPage(c.env, eventId, after, query.limit);
 		return c.json({
 			orders: page.map((r) => ({
@@ -171,6 +194,7 @@ function adminView(event: EventRow) {
 		...publicEvent(event),
 		statusMode: event.statusMode,
 		openedAt: event.openedAt,
+		termsFrozenAt: event.termsFrozenAt,
 		createdAt: event.createdAt,
 		updatedAt: event.updatedAt,
 	};

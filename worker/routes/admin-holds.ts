@@ -1,4 +1,5 @@
-// Operator routes on one hold: deposit received (confirm) or staff release.
+// Operator routes on one hold: deposit received (confirm) or staff release. Both go straight to the
+// hold's inventory object (worker/holds/locate-hold.ts), so they work the moment the claim was answered.
 import { Hono } from "hono";
 import { staffHoldView, transitioned } from "../holds/hold-views";
 import { locateHold } from "../holds/locate-hold";
@@ -8,12 +9,17 @@ import { param } from "../http/validation";
 
 export const adminHolds = new Hono<AppEnv>()
 	.post("/:holdId/confirm", async (c) => {
-		const { inventory } = await locateHold(c.env, param(c, "holdId"));
-		return c.json({ hold: staffHoldView(transitioned(await inventory.confirm(param(c, "holdId")))) });
+		const holdId = param(c, "holdId");
+		const { inventory, eventId, listingId } = await locateHold(c.env, holdId);
+		const outcome = await inventory.confirm(holdId);
+		// A hold past its time is expired by the confirm itself (409): its unit is free from now on.
+		if (outcome.kind === "not_active" && outcome.hold.status === "expired") clearSoldOut(eventId, listingId);
+		return c.json({ hold: staffHoldView(transitioned(outcome)) });
 	})
 	.post("/:holdId/release", async (c) => {
-		const { inventory, eventId, listingId } = await locateHold(c.env, param(c, "holdId"));
-		const hold = staffHoldView(transitioned(await inventory.release(param(c, "holdId"))));
+		const holdId = param(c, "holdId");
+		const { inventory, eventId, listingId } = await locateHold(c.env, holdId);
+		const hold = staffHoldView(transitioned(await inventory.release(holdId)));
 		clearSoldOut(eventId, listingId);
 		return c.json({ hold });
 	});

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { buyerQuotaOf, listingInventoryOf } from "../../durable-objects/addresses";
 import { buyerHoldView, transitioned } from "../holds/hold-views";
-import { locateHold } from "../holds/locate-hold";
+import { holdNotFound, locateHold } from "../holds/locate-hold";
 import { clearSoldOut } from "../hot-reads/sold-out-flags";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, refusalError } from "../http/errors";
@@ -23,7 +23,8 @@ export const buyerHolds = new Hono<AppEnv>().post(
 		const found = await buyer.findHold({ sessionId, nonce: c.get("signed").nonce }, holdId);
 		if (found.kind === "missing") {
 			// Not this buyer's: say so if it is somebody else's, else it does not exist.
-			await locateHold(c.env, holdId);
+			const { inventory } = await locateHold(c.env, holdId);
+			if (!(await inventory.holdOf(holdId))) throw holdNotFound(holdId);
 			throw new ApiError("forbidden", "Only the buyer who holds a unit can cancel it.");
 		}
 		if (found.kind !== "found") throw refusalError(found);

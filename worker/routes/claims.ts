@@ -3,7 +3,7 @@
 //   buyerSession (401, buyer bucket 429) → signedRequest (400/403/413) → requireOpenEvent
 //   (403/404/423/503) → requirePurchaseToken (403) → claimTarget (400/404) → soldOutGate (409 from
 //   memory, nothing written) → addressRateLimit across isolates (429) → claimListing: the buyer
-//   object, then the listing's inventory object.
+//   object, which runs the claim against the listing's inventory object (protocol v2).
 import { Hono } from "hono";
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { claimListing } from "../claim/claim-flow";
@@ -41,21 +41,15 @@ export const claims = new Hono<AppEnv>()
 		addressRateLimit(),
 		async (c) => {
 			const { event, listing, session } = c.var;
-			const result = await claimListing(c.env, c.executionCtx, {
-				terms: {
-					eventId: event.id,
-					listingId: listing.id,
-					stock: listing.stock,
-					priceCents: listing.priceCents,
-					holdSeconds: event.holdSeconds,
-				},
+			const result = await claimListing(c.env, {
+				eventId: event.id,
+				listingId: listing.id,
 				buyerId: session.buyerId,
 				attempt: {
 					sessionId: session.sessionId,
 					nonce: c.get("signed").nonce,
 					claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S),
 				},
-				perBuyerLimit: event.perBuyerLimit,
 				leaseMs: Number(c.env.RESERVATION_LEASE_SECONDS) * 1000,
 			});
 			return c.json(buyerHoldView(result.hold), result.created ? 201 : 200);

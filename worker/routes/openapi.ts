@@ -112,10 +112,21 @@ const OPERATIONS: Operation[] = [
 	{
 		method: "get",
 		path: "/api/admin/events/{eventId}/orders",
-		summary: "Orders from D1, paged by cursor (?cursor=&limit=)",
+		summary: "Orders from D1 in the order D1 received them, paged by cursor (?cursor=&limit=)",
 		tag: "operator",
 		auth: "admin",
 		responses: { 200: "{orders, nextCursor}", 400: E[400], 404: E[404] },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/parity",
+		summary: "Inventory objects vs D1 orders: missing, stale, unacknowledged (docs/OPERATIONS.md)",
+		tag: "operator",
+		auth: "admin",
+		responses: {
+			200: "{eventId, listings, objectHolds, d1Orders, missing, stale, unknown, unacknowledged, inParity}",
+			404: E[404],
+		},
 	},
 	{
 		method: "get",

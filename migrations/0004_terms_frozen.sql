@@ -1,0 +1,1 @@
+ALTER TABLE `events` ADD `terms_frozen_at` text;
