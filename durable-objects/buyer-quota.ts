@@ -56,6 +56,12 @@ export type BuyerClaimOutcome =
 export interface ClaimOptions {
 	/** How long a pending row may wait for its inventory answer before reconciliation looks at it. */
 	leaseMs: number;
+	/**
+	 * The event's rules as the edge's copy of the event has them, passed only when that copy says the
+	 * terms are frozen: frozen rules never change, so such a copy is exact however old it is, and the
+	 * buyer's first claim needs no D1 round trip. Without it the first claim reads D1 (and freezes).
+	 */
+	frozenRules?: BuyerRules;
 }
 
 /**
@@ -306,7 +312,8 @@ export class BuyerQuota extends DurableObject<Env> {
 		}
 		let rules: BuyerRules | null;
 		try {
-			rules = this.rules() ?? (await this.loadRules(eventId));
+			rules =
+				this.rules() ?? (options.frozenRules ? this.keepRules(options.frozenRules) : await this.loadRules(eventId));
 		} catch (err) {
 			// D1 cannot be read at this buyer's first claim: grant nothing rather than guess the limit
 			// (503 overloaded; the buyer retries).
@@ -391,7 +398,10 @@ export class BuyerQuota extends DurableObject<Env> {
 	/** Reads the rules from D1 (freezing the event's terms) and keeps them; they never change after. */
 	private async loadRules(eventId: string): Promise<BuyerRules | null> {
 		const rules = await freezeBuyerRules(this.env, eventId, new Date().toISOString());
-		if (!rules) return null;
+		return rules ? this.keepRules(rules) : null;
+	}
+
+	private keepRules(rules: BuyerRules): BuyerRules | null {
 		this.sql.exec(
 			"INSERT INTO rules (id, per_buyer_limit) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
 			rules.perBuyerLimit,

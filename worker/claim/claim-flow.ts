@@ -38,10 +38,10 @@ function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
-	const { eventId, listingId, attempt, leaseMs } = req;
+	const { eventId, listingId, attempt, leaseMs, frozenRules } = req;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
 	const outcome = await withinTime(
-		(async () => buyer.claim(attempt, listingId, { leaseMs }))(),
+		(async () => buyer.claim(attempt, listingId, { leaseMs, ...(frozenRules ? { frozenRules } : {}) }))(),
 		CLAIM_TIMEOUT_MS,
 	).catch((err: unknown) => {
 		console.warn("claim did not complete", { eventId, listingId, error: String(err) });

@@ -51,6 +51,9 @@ export const claims = new Hono<AppEnv>()
 					claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S),
 				},
 				leaseMs: Number(c.env.RESERVATION_LEASE_SECONDS) * 1000,
+				// A frozen copy of the rules is exact however old (db/terms.ts): it spares the buyer's first
+				// claim a D1 round trip. An unfrozen copy may be stale, so the buyer object reads D1 itself.
+				...(event.termsFrozenAt ? { frozenRules: { perBuyerLimit: event.perBuyerLimit } } : {}),
 			});
 			return c.json(buyerHoldView(result.hold), result.created ? 201 : 200);
 		},
