@@ -1,7 +1,7 @@
 // Buyers in D1: who is qualified for an event, how to text them, and the hash of their access code.
-import { and, eq, getTableColumns } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray } from "drizzle-orm";
 import { type D1Env, dbOf, runBatch, schema } from "./client";
-import { chunk, excluded, rowsPerStatement } from "./sql";
+import { chunk, D1_MAX_BOUND_PARAMETERS, excluded, rowsPerStatement } from "./sql";
 
 export type BuyerRow = typeof schema.buyers.$inferSelect;
 
@@ -21,6 +21,43 @@ export async function upsertBuyers(env: D1Env, buyers: readonly BuyerRow[]): Pro
 			}),
 	);
 	await runBatch(db, statements);
+}
+
+/**
+ * Updates the name and phone of buyers who already exist and keeps their access code (API.md: a
+ * re-registered buyer sent without a code keeps the one it was given). A row that vanished meanwhile
+ * is inserted with an unusable hash: no code matches it until the operator sets one.
+ */
+export async function refreshBuyerContacts(
+	env: D1Env,
+	buyers: readonly Omit<BuyerRow, "accessCodeHash">[],
+): Promise<void> {
+	const db = dbOf(env);
+	const t = schema.buyers;
+	const statements = chunk(buyers, rowsPerStatement(BUYER_COLUMNS)).map((part) =>
+		db
+			.insert(t)
+			.values(part.map((b) => ({ ...b, accessCodeHash: UNUSABLE_HASH })))
+			.onConflictDoUpdate({ target: [t.eventId, t.id], set: excluded({ name: t.name, phone: t.phone }) }),
+	);
+	await runBatch(db, statements);
+}
+
+/** No HMAC output (base64url, 43 characters) is ever equal to this. */
+const UNUSABLE_HASH = "!";
+
+/** Which of `ids` the event already has. */
+export async function existingBuyerIds(env: D1Env, eventId: string, ids: readonly string[]): Promise<Set<string>> {
+	const db = dbOf(env);
+	const found = new Set<string>();
+	for (const part of chunk(ids, D1_MAX_BOUND_PARAMETERS - 1)) {
+		const rows = await db
+			.select({ id: schema.buyers.id })
+			.from(schema.buyers)
+			.where(and(eq(schema.buyers.eventId, eventId), inArray(schema.buyers.id, part)));
+		for (const r of rows) found.add(r.id);
+	}
+	return found;
 }
 
 /** The stored access-code hash a login is checked against; null when the event has no such buyer. */

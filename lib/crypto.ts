@@ -70,10 +70,19 @@ export function randomId(prefix: string, length = 20): string {
 	return out;
 }
 
-/** Access codes are read aloud and typed on phones: digits only, no ambiguity. */
-export function randomAccessCode(length = 8): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(length));
+/** Digits in a generated access code: 13 × log2(10) ≈ 43.2 bits, above API.md's 40. */
+export const ACCESS_CODE_DIGITS = 13;
+
+/**
+ * Access codes are read aloud and typed on phones: digits only, no ambiguity. Each digit is drawn
+ * without modulo bias (bytes ≥ 250 are redrawn), so the code carries its full 43 bits.
+ */
+export function randomAccessCode(length = ACCESS_CODE_DIGITS): string {
 	let out = "";
-	for (const b of bytes) out += String(b % 10);
+	while (out.length < length) {
+		for (const b of crypto.getRandomValues(new Uint8Array(length))) {
+			if (b < 250 && out.length < length) out += String(b % 10);
+		}
+	}
 	return out;
 }

@@ -2,7 +2,7 @@
 // and its orders. All behind adminAuth (mounted in worker/index.ts).
 import { Hono } from "hono";
 import { z } from "zod";
-import { upsertBuyers } from "../../db/buyers";
+import { existingBuyerIds, refreshBuyerContacts, upsertBuyers } from "../../db/buyers";
 import { type EventRow, eventCounts, findEvent, setEventStatus, upsertEvent } from "../../db/events";
 import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
@@ -12,7 +12,15 @@ import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { decodeCursor, pageQuery } from "../http/pagination";
-import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../http/validation";
+import {
+	ADMIN_BODY_LIMIT,
+	currencySchema,
+	idSchema,
+	isoTimeSchema,
+	param,
+	readJson,
+	validate,
+} from "../http/validation";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
 
@@ -25,10 +33,7 @@ export const eventBody = z
 		endsAt: isoTimeSchema,
 		holdSeconds: z.number().int().min(30).max(86_400).default(900),
 		perBuyerLimit: z.number().int().min(1).max(100).default(1),
-		currency: z
-			.string()
-			.regex(/^[A-Z]{3}$/, "must be an ISO-4217 code such as CNY")
-			.default("CNY"),
+		currency: currencySchema.default("CNY"),
 	})
 	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
 		path: ["endsAt"],
@@ -57,9 +62,10 @@ const buyerSchema = z.strictObject({
 		.string()
 		.regex(/^\+?[0-9][0-9 -]{4,19}$/, "must be a phone number")
 		.optional(),
+	// API.md: at least 8 characters (a generated one carries 43 bits: lib/crypto.ts).
 	accessCode: z
 		.string()
-		.regex(/^[A-Za-z0-9]{4,32}$/, "must be 4–32 letters or digits")
+		.regex(/^[A-Za-z0-9]{8,32}$/, "must be 8–32 letters or digits")
 		.optional(),
 });
 
@@ -125,18 +131,33 @@ export const adminEvents = new Hono<AppEnv>()
 		const eventId = c.get("event").id;
 		const { buyers } = await readJson(c, buyersBody, ADMIN_BODY_LIMIT);
 		const now = new Date().toISOString();
-		const withCodes = buyers.map((b) => ({ ...b, accessCode: b.accessCode ?? randomAccessCode() }));
+		// A buyer already registered and sent without a code keeps the one it was handed (answer: null);
+		// a new buyer without one gets a generated code, shown here once.
+		const kept = await existingBuyerIds(
+			c.env,
+			eventId,
+			buyers.filter((b) => b.accessCode === undefined).map((b) => b.id),
+		);
+		const withCodes = buyers.map((b) => ({
+			...b,
+			accessCode: b.accessCode ?? (kept.has(b.id) ? null : randomAccessCode()),
+		}));
+		const contact = (b: (typeof withCodes)[number]) => ({
+			eventId,
+			id: b.id,
+			name: b.name ?? null,
+			phone: b.phone ?? null,
+			createdAt: now,
+		});
 		const rows = await Promise.all(
-			withCodes.map(async (b) => ({
-				eventId,
-				id: b.id,
-				name: b.name ?? null,
-				phone: b.phone ?? null,
-				accessCodeHash: await hashAccessCode(c.env, eventId, b.id, b.accessCode),
-				createdAt: now,
-			})),
+			withCodes.flatMap((b) =>
+				b.accessCode === null
+					? []
+					: [hashAccessCode(c.env, eventId, b.id, b.accessCode).then((h) => ({ ...contact(b), accessCodeHash: h }))],
+			),
 		);
 		await upsertBuyers(c.env, rows);
+		await refreshBuyerContacts(c.env, withCodes.filter((b) => b.accessCode === null).map(contact));
 		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
 	})
 	.post("/:eventId/status", requireEvent(FRESH), async (c) => {
