@@ -2,18 +2,19 @@
 // than the MAC itself on the claim path.
 import { base64urlEncode, toHex, utf8 } from "./encoding";
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
+// Only imported keys are kept, never the import's promise: a promise belongs to the request whose
+// I/O settles it, and must not be awaited by another request (issue 10, lib/ttl-cache.ts).
+const keyCache = new Map<string, CryptoKey>();
 
-function hmacKey(secret: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+async function hmacKey(secret: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
 	const raw = typeof secret === "string" ? utf8(secret) : secret;
 	const cacheKey = typeof secret === "string" ? `s:${secret}` : `b:${base64urlEncode(secret)}`;
-	let key = keyCache.get(cacheKey);
-	if (!key) {
-		key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-		// Bounded: per-session signing keys would otherwise grow the cache without limit.
-		if (keyCache.size > 10_000) keyCache.clear();
-		keyCache.set(cacheKey, key);
-	}
+	const cached = keyCache.get(cacheKey);
+	if (cached) return cached;
+	const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+	// Bounded: per-session signing keys would otherwise grow the cache without limit.
+	if (keyCache.size > 10_000) keyCache.clear();
+	keyCache.set(cacheKey, key);
 	return key;
 }
 
