@@ -128,7 +128,8 @@ const zh = {
 	importListings: "房源 CSV",
 	importBuyers: "认筹客户 CSV",
 	importListingsHelp: "表头：id,building,floor,unit,layout,areaM2,priceCents,stock（stock 可省略，默认 1）",
-	importBuyersHelp: "表头：id,name,phone,accessCode（后三列可省略；不填认筹码：新买家自动生成，已登记的买家保留原认筹码；认筹码至少 8 位，请勿使用 12345678 之类）",
+	importBuyersHelp:
+		"表头：id,name,phone,accessCode（后三列可省略；不填认筹码：新买家自动生成，已登记的买家保留原认筹码；认筹码至少 8 位，请勿使用 12345678 之类）",
 	import: "校验并导入",
 	importOk: "已导入 {n} 行。",
 	importRejected: "文件有 {n} 处错误，未导入任何数据：",
@@ -333,7 +334,8 @@ const en: Record<MessageKey, string> = {
 	importListings: "Units CSV",
 	importBuyers: "Buyers CSV",
 	importListingsHelp: "Header: id,building,floor,unit,layout,areaM2,priceCents,stock (stock optional, default 1)",
-	importBuyersHelp: "Header: id,name,phone,accessCode (last three optional; a missing code is generated for a new buyer, a registered buyer keeps theirs; codes need 8+ characters, never 12345678 and the like)",
+	importBuyersHelp:
+		"Header: id,name,phone,accessCode (last three optional; a missing code is generated for a new buyer, a registered buyer keeps theirs; codes need 8+ characters, never 12345678 and the like)",
 	import: "Check and import",
 	importOk: "Imported {n} rows.",
 	importRejected: "The file has {n} error(s); nothing was imported:",
