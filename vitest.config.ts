@@ -35,7 +35,7 @@ export default defineConfig({
 				test: {
 					name: "unit",
 					environment: "node",
-					include: ["lib/**/*.test.ts", "client/**/*.test.ts", "web/**/*.test.ts"],
+					include: ["lib/**/*.test.ts", "client/**/*.test.ts", "web/**/*.test.ts", "scripts/**/*.test.mts"],
 				},
 			},
 			{

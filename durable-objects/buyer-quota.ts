@@ -16,7 +16,7 @@ import { type BuyerRules, freezeBuyerRules } from "../db/terms";
 import { randomId } from "../lib/crypto";
 import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
-import { listingInventoryOf } from "./addresses";
+import { dashboardHubOf, listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
 import { wakeBy } from "./storage/alarm";
 import { all, one } from "./storage/rows";
@@ -75,14 +75,11 @@ export interface ClaimHooks {
 	pause(point: ClaimPausePoint, holdId: string): Promise<void>;
 }
 
-export type LoginOutcome =
-	| { kind: "session"; sessionId: string; expiresAt: number }
-	| { kind: "bad_credentials" }
-	| { kind: "locked"; retryAfterSeconds: number };
-
-/** Wrong access codes allowed per buyer in a window; the next attempt waits for the window to pass. */
-export const LOGIN_FAILURES_ALLOWED = 10;
-export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+/** A new session: the buyer's only one from now on. */
+export interface LoginOutcome {
+	sessionId: string;
+	expiresAt: number;
+}
 
 /** What the worker has already checked at the edge and hands over with a signed request. */
 export interface SignedAttempt {
@@ -173,24 +170,14 @@ export class BuyerQuota extends DurableObject<Env> {
 	}
 
 	/**
-	 * A login attempt whose access code the worker has checked (`codeMatches`). A correct code starts
-	 * the buyer's only session — every earlier one is revoked from this moment on. Wrong codes are
-	 * counted; after LOGIN_FAILURES_ALLOWED in LOGIN_FAILURE_WINDOW_MS the buyer is locked out for
-	 * the rest of the window, right code or not, so guessing an access code is hopeless.
+	 * A login whose access code the worker has already found right: it starts the buyer's only session
+	 * and revokes every earlier one from this moment on. Wrong codes never reach the object (issue 10):
+	 * guesses are limited at the edge per address, and nothing an attacker sends can lock the buyer out.
+	 * (The login_failures table of schema version 1 is no longer written.)
 	 */
-	async login(eventId: string, buyerId: string, ttlMs: number, codeMatches: boolean): Promise<LoginOutcome> {
+	async login(eventId: string, buyerId: string, ttlMs: number): Promise<LoginOutcome> {
 		const now = Date.now();
-		this.sql.exec("DELETE FROM login_failures WHERE at <= ?", now - LOGIN_FAILURE_WINDOW_MS);
-		const failures = this.sql.exec<{ at: number }>("SELECT at FROM login_failures ORDER BY at").toArray();
-		const oldest = failures[0];
-		if (oldest && failures.length >= LOGIN_FAILURES_ALLOWED) {
-			return { kind: "locked", retryAfterSeconds: Math.ceil((oldest.at + LOGIN_FAILURE_WINDOW_MS - now) / 1000) };
-		}
-		if (!codeMatches) {
-			this.sql.exec("INSERT INTO login_failures (at) VALUES (?)", now);
-			return { kind: "bad_credentials" };
-		}
-		this.sql.exec("DELETE FROM login_failures");
+		const previous = one<{ session_id: string | null }>(this.sql, "SELECT session_id FROM session WHERE id = 1");
 		const sessionId = randomId("s", 24);
 		const expiresAt = now + ttlMs;
 		this.sql.exec(
@@ -204,11 +191,32 @@ export class BuyerQuota extends DurableObject<Env> {
 			sessionId,
 			expiresAt,
 		);
-		return { kind: "session", sessionId, expiresAt };
+		// Live sockets of the replaced session close now, not when they next ask (a first login has none).
+		if (previous?.session_id) await this.endLiveSessions(eventId, buyerId, sessionId);
+		return { sessionId, expiresAt };
 	}
 
 	async logout(sessionId: string): Promise<void> {
-		if (this.isCurrent(sessionId)) this.sql.exec("UPDATE session SET session_id = NULL WHERE id = 1");
+		if (!this.isCurrent(sessionId)) return;
+		this.sql.exec("UPDATE session SET session_id = NULL WHERE id = 1");
+		const identity = one<{ event_id: string; buyer_id: string }>(
+			this.sql,
+			"SELECT event_id, buyer_id FROM identity WHERE id = 1",
+		);
+		if (identity) await this.endLiveSessions(identity.event_id, identity.buyer_id, null);
+	}
+
+	/**
+	 * Tells the event's hub to close this buyer's sockets of every session but `keep`. Best-effort: the
+	 * session is already revoked here, and the hub refuses nothing on its own; a hub that cannot be
+	 * reached only leaves a read-only feed open until its socket ends.
+	 */
+	private async endLiveSessions(eventId: string, buyerId: string, keep: string | null): Promise<void> {
+		try {
+			await dashboardHubOf(this.env, eventId).endBuyerSessions(buyerId, keep);
+		} catch (err) {
+			console.warn("hub not told of a revoked session", { eventId, buyerId, error: String(err) });
+		}
 	}
 
 	async isSessionCurrent(sessionId: string): Promise<boolean> {

@@ -48,6 +48,8 @@ export interface Attachment {
 	role: Role;
 	/** The buyer's id; absent for staff. */
 	buyerId?: string;
+	/** The buyer's session: its sockets close when a newer login or a logout revokes it. */
+	sessionId?: string;
 	connectedAt: number;
 }
 
@@ -56,6 +58,7 @@ export const HUB_HEADERS = {
 	role: "x-kaipan-role",
 	eventId: "x-kaipan-event",
 	buyerId: "x-kaipan-buyer",
+	sessionId: "x-kaipan-session",
 	ticketId: "x-kaipan-ticket",
 	ticketExpiresAt: "x-kaipan-ticket-expires",
 } as const;
@@ -64,6 +67,20 @@ export const HUB_HEADERS = {
 export const BROADCAST_DELAY_MS = 75;
 /** Staff stats cadence while staff are connected (API.md: at least every 2 s). */
 export const STATS_INTERVAL_MS = 1_000;
+/**
+ * What a client may send (issue 10). The feed is server → client; a page sends only "ping", which the
+ * runtime answers without waking the hub. Anything bigger is refused with 1009 (message too big),
+ * anything more often with 1008 (policy violation), so no client can keep the event's hub busy.
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 1_024;
+export const CLIENT_MESSAGES_PER_WINDOW = 10;
+export const CLIENT_MESSAGE_WINDOW_MS = 10_000;
+/** Close codes the hub uses (RFC 6455 §7.4.1). */
+export const CLOSE = { tooBig: 1009, policy: 1008 } as const;
+
+/** The tag that finds one buyer's sockets without scanning the others. */
+const buyerTag = (buyerId: string) => `buyer:${buyerId}`;
+
 /** A connect re-reads D1 when the hub's copy is older than this. */
 const SYNC_MAX_AGE_MS = 5_000;
 /** claimsPerSecond averages the last few whole seconds: isolates report in ~0.5 s batches. */
@@ -118,6 +135,8 @@ export class DashboardHub extends DurableObject<Env> {
 	private syncing: Promise<void> | null = null;
 	private readonly pending = new Map<string, ListingState>();
 	private flushTimer: ReturnType<typeof setTimeout> | null = null;
+	/** Messages per socket in the current window; memory is enough (a hub wakes only for traffic). */
+	private readonly clientMessages = new WeakMap<WebSocket, { windowStart: number; count: number }>();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -184,6 +203,25 @@ export class DashboardHub extends DurableObject<Env> {
 		return buyers.length;
 	}
 
+	/**
+	 * The buyer object revoked sessions of `buyerId` (a newer login, or a logout): their sockets close
+	 * now with 1008, all but those of `keep`. Returns how many were closed.
+	 */
+	async endBuyerSessions(buyerId: string, keep: string | null): Promise<number> {
+		let closed = 0;
+		for (const ws of this.ctx.getWebSockets(buyerTag(buyerId))) {
+			const attachment = ws.deserializeAttachment() as Attachment | null;
+			if (keep !== null && attachment?.sessionId === keep) continue;
+			try {
+				ws.close(CLOSE.policy, "session_revoked");
+				closed += 1;
+			} catch {
+				// Already closing.
+			}
+		}
+		return closed;
+	}
+
 	/** How many sockets of each role are attached right now. */
 	async connections(): Promise<Record<Role, number>> {
 		return { staff: this.ctx.getWebSockets("staff").length, buyer: this.ctx.getWebSockets("buyer").length };
@@ -211,8 +249,10 @@ export class DashboardHub extends DurableObject<Env> {
 		const [client, server] = [pair[0], pair[1]];
 		const attachment: Attachment = { role, connectedAt: Date.now() };
 		const buyerId = request.headers.get(HUB_HEADERS.buyerId);
+		const sessionId = request.headers.get(HUB_HEADERS.sessionId);
 		if (role === "buyer" && buyerId) attachment.buyerId = buyerId;
-		this.ctx.acceptWebSocket(server, [role]);
+		if (role === "buyer" && sessionId) attachment.sessionId = sessionId;
+		this.ctx.acceptWebSocket(server, attachment.buyerId ? [role, buyerTag(attachment.buyerId)] : [role]);
 		server.serializeAttachment(attachment);
 		const stats = role === "staff" ? this.staffStats() : this.publicStats();
 		server.send(JSON.stringify({ type: "snapshot", listings: this.listingStates(), stats } satisfies SnapshotFrame));
@@ -222,10 +262,23 @@ export class DashboardHub extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+		const size = typeof message === "string" ? new TextEncoder().encode(message).byteLength : message.byteLength;
+		if (size > MAX_CLIENT_MESSAGE_BYTES) return closeSocket(ws, CLOSE.tooBig, "message too big");
+		if (!this.allowMessage(ws, Date.now())) return closeSocket(ws, CLOSE.policy, "too many messages");
 		// The stream is server → client; "ping" is answered by the auto-response above. Anything else
-		// is a client bug, told once rather than silently dropped.
+		// is a client bug, told (within the rate above) rather than silently dropped.
 		if (message !== "ping")
 			ws.send(JSON.stringify({ type: "error", message: "This socket only sends." } satisfies ErrorFrame));
+	}
+
+	private allowMessage(ws: WebSocket, now: number): boolean {
+		let window = this.clientMessages.get(ws);
+		if (!window || window.windowStart <= now - CLIENT_MESSAGE_WINDOW_MS) {
+			window = { windowStart: now, count: 0 };
+			this.clientMessages.set(ws, window);
+		}
+		window.count += 1;
+		return window.count <= CLIENT_MESSAGES_PER_WINDOW;
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -415,6 +468,14 @@ function trySend(ws: WebSocket, frame: string): boolean {
 		return true;
 	} catch {
 		return false;
+	}
+}
+
+function closeSocket(ws: WebSocket, code: number, reason: string): void {
+	try {
+		ws.close(code, reason);
+	} catch {
+		// Already closing.
 	}
 }
 

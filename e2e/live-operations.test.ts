@@ -62,7 +62,7 @@ async function seed(opensInMs: number) {
 	);
 	await admin("PUT", `/api/admin/events/${eventId}/listings`, { listings });
 	await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
-		buyers: [{ id: "b1", accessCode: "246810", phone: "+8613800000001" }],
+		buyers: [{ id: "b1", accessCode: "24681012", phone: "+8613800000001" }],
 	});
 	return { eventId, opensAt: now + opensInMs };
 }
@@ -75,7 +75,7 @@ describe("an opening, seen by a buyer, the sales staff and the operator", () => 
 
 		const buyer = await openPage(`/?event=${eventId}`, { width: 390, height: 844 });
 		await buyer.getByLabel("认筹编号").fill("b1");
-		await buyer.getByLabel("认筹码").fill("246810");
+		await buyer.getByLabel("认筹码").fill("24681012");
 		await buyer.getByRole("button", { name: "登录" }).click();
 		await expect.poll(() => buyer.locator("#banner").textContent()).toMatch(/^距开盘还有 00:00:\d\d$/);
 		await buyer.locator('button.unit[data-id="1-2-1"]').click();
@@ -192,7 +192,7 @@ describe("accessibility and page security", () => {
 		const { eventId } = await seed(3_600_000);
 		const page = await openPage(`/?event=${eventId}`);
 		await page.getByLabel("认筹编号").fill("b1");
-		await page.getByLabel("认筹码").fill("246810");
+		await page.getByLabel("认筹码").fill("24681012");
 		await page.getByLabel("认筹码").press("Enter");
 		const first = page.locator('button.unit[data-id="1-3-1"]');
 		await first.focus();

@@ -2,18 +2,19 @@
 // than the MAC itself on the claim path.
 import { base64urlEncode, toHex, utf8 } from "./encoding";
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
+// Only imported keys are kept, never the import's promise: a promise belongs to the request whose
+// I/O settles it, and must not be awaited by another request (issue 10, lib/ttl-cache.ts).
+const keyCache = new Map<string, CryptoKey>();
 
-function hmacKey(secret: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+async function hmacKey(secret: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
 	const raw = typeof secret === "string" ? utf8(secret) : secret;
 	const cacheKey = typeof secret === "string" ? `s:${secret}` : `b:${base64urlEncode(secret)}`;
-	let key = keyCache.get(cacheKey);
-	if (!key) {
-		key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-		// Bounded: per-session signing keys would otherwise grow the cache without limit.
-		if (keyCache.size > 10_000) keyCache.clear();
-		keyCache.set(cacheKey, key);
-	}
+	const cached = keyCache.get(cacheKey);
+	if (cached) return cached;
+	const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+	// Bounded: per-session signing keys would otherwise grow the cache without limit.
+	if (keyCache.size > 10_000) keyCache.clear();
+	keyCache.set(cacheKey, key);
 	return key;
 }
 
@@ -70,10 +71,19 @@ export function randomId(prefix: string, length = 20): string {
 	return out;
 }
 
-/** Access codes are read aloud and typed on phones: digits only, no ambiguity. */
-export function randomAccessCode(length = 8): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(length));
+/** Digits in a generated access code: 13 × log2(10) ≈ 43.2 bits, above API.md's 40. */
+export const ACCESS_CODE_DIGITS = 13;
+
+/**
+ * Access codes are read aloud and typed on phones: digits only, no ambiguity. Each digit is drawn
+ * without modulo bias (bytes ≥ 250 are redrawn), so the code carries its full 43 bits.
+ */
+export function randomAccessCode(length = ACCESS_CODE_DIGITS): string {
 	let out = "";
-	for (const b of bytes) out += String(b % 10);
+	while (out.length < length) {
+		for (const b of crypto.getRandomValues(new Uint8Array(length))) {
+			if (b < 250 && out.length < length) out += String(b % 10);
+		}
+	}
 	return out;
 }

@@ -77,8 +77,9 @@ export async function seedDemo({ baseUrl, token, eventId = "demo", opensInSecond
 	});
 	const listings = demoListings();
 	await adminRequest(baseUrl, token, "PUT", `/api/admin/events/${eventId}/listings`, { listings });
-	// The shape the buyers import route answers with (worker/routes/admin-events.ts).
-	/** @type {{ buyers: { id: string; accessCode: string }[] }} */
+	// The shape the buyers import route answers with (worker/routes/admin-events.ts): null for a buyer
+	// registered before, who keeps its code.
+	/** @type {{ buyers: { id: string; accessCode: string | null }[] }} */
 	const registered = await adminRequest(baseUrl, token, "PUT", `/api/admin/events/${eventId}/buyers`, {
 		buyers: demoBuyers(buyers),
 	});

@@ -52,6 +52,14 @@ dev.on("exit", (code) => process.exit(code ?? 0));
 const baseUrl = `http://127.0.0.1:${port}`;
 await waitForServer(baseUrl);
 const demo = await seedDemo({ baseUrl, token: adminToken, opensInSeconds: opensIn });
+// With --keep the buyers exist already and keep their codes (the import answers null for them): take
+// the codes from the list written when they were first registered.
+if (keep && existsSync(".wrangler/demo-buyers.json")) {
+	/** @type {{ id: string; accessCode: string | null }[]} */
+	const earlier = JSON.parse(readFileSync(".wrangler/demo-buyers.json", "utf8"));
+	const codes = new Map(earlier.map((b) => [b.id, b.accessCode]));
+	demo.buyers = demo.buyers.map((b) => ({ ...b, accessCode: b.accessCode ?? codes.get(b.id) ?? null }));
+}
 mkdirSync(".wrangler", { recursive: true });
 writeFileSync(".wrangler/demo-buyers.json", JSON.stringify(demo.buyers, null, 2));
 const sample = demo.buyers

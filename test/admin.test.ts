@@ -115,7 +115,8 @@ describe("buyers", () => {
 			buyers: [{ id: "X1" }, { id: "X2", accessCode: "given123" }],
 		});
 		const { buyers } = await res.json<{ buyers: { id: string; accessCode: string }[] }>();
-		expect(buyers[0]?.accessCode).toMatch(/^[0-9]{8}$/);
+		// API.md v1.1: a generated code carries ≥ 40 bits (13 digits ≈ 43.2 bits).
+		expect(buyers[0]?.accessCode).toMatch(/^[0-9]{13}$/);
 		expect(buyers[1]?.accessCode).toBe("given123");
 		const stored = await env.DB.prepare("SELECT * FROM buyers WHERE event_id = ?").bind(ev.eventId).all();
 		expect(JSON.stringify(stored.results)).not.toContain("given123");

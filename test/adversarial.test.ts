@@ -297,7 +297,11 @@ describe("adversarial requests change nothing", () => {
 		{
 			name: "cross-site request with the session cookie",
 			send: async (_a) => {
-				const res = await json("POST", "/api/auth/login", { eventId: ev.eventId, buyerId: "B3", accessCode: "codeB3" });
+				const res = await json("POST", "/api/auth/login", {
+					eventId: ev.eventId,
+					buyerId: "B3",
+					accessCode: "accessB3",
+				});
 				const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
 				b3 = await res.json<Login>();
 				return call(`/api/events/${ev.eventId}/purchase-token`, {

@@ -80,7 +80,7 @@ export async function seedEvent(setup: EventSetup = {}): Promise<SeededEvent> {
 	const buyerIds = Array.from({ length: setup.buyers ?? 3 }, (_, i) => `B${i + 1}`);
 	if (buyerIds.length > 0) {
 		const br = await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
-			buyers: buyerIds.map((id) => ({ id, phone: "+8613800000000", accessCode: `code${id}` })),
+			buyers: buyerIds.map((id) => ({ id, phone: "+8613800000000", accessCode: `access${id}` })),
 		});
 		expect(br.status).toBe(200);
 	}
@@ -88,7 +88,7 @@ export async function seedEvent(setup: EventSetup = {}): Promise<SeededEvent> {
 		const sr = await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
 		expect(sr.status).toBe(200);
 	}
-	return { eventId, listingIds, buyerIds, codes: new Map(buyerIds.map((id) => [id, `code${id}`])) };
+	return { eventId, listingIds, buyerIds, codes: new Map(buyerIds.map((id) => [id, `access${id}`])) };
 }
 
 export interface Login {
@@ -99,7 +99,7 @@ export interface Login {
 	expiresAt: string;
 }
 
-export async function login(eventId: string, buyerId: string, accessCode = `code${buyerId}`): Promise<Login> {
+export async function login(eventId: string, buyerId: string, accessCode = `access${buyerId}`): Promise<Login> {
 	const res = await json(
 		"POST",
 		"/api/auth/login",

@@ -70,7 +70,7 @@ describe("rate limits", () => {
 				const res = await json(
 					"POST",
 					"/api/auth/login",
-					{ eventId: ev.eventId, buyerId: b, accessCode: `code${b}` },
+					{ eventId: ev.eventId, buyerId: b, accessCode: `access${b}` },
 					nat,
 				);
 				expect(res.status).toBe(200);

@@ -53,7 +53,7 @@ describe("KaipanClient against the real worker", () => {
 	it("logs in, claims, lists and cancels a hold", async () => {
 		const ev = await seedEvent({ listings: 2, buyers: 2 });
 		const kp = clientFor("B1");
-		await kp.login(ev.eventId, "B1", "codeB1");
+		await kp.login(ev.eventId, "B1", "accessB1");
 		const { event } = await kp.getEvent(ev.eventId);
 		expect(event.status).toBe("open");
 		const hold = await kp.claim("L1");
@@ -61,7 +61,7 @@ describe("KaipanClient against the real worker", () => {
 		expect((await kp.claim("L1")).created).toBe(false);
 		expect((await kp.myHolds()).holds.map((h) => h.holdId)).toEqual([hold.holdId]);
 		const other = clientFor("B2");
-		await other.login(ev.eventId, "B2", "codeB2");
+		await other.login(ev.eventId, "B2", "accessB2");
 		const refused = await other.claim("L1").catch((e: unknown) => e);
 		expect(refused).toBeInstanceOf(KaipanApiError);
 		expect(refused).toMatchObject({ status: 409, code: "sold_out" });
@@ -78,7 +78,7 @@ describe("KaipanClient against the real worker", () => {
 			headers: { "cf-connecting-ip": addressOf("B1") },
 			now: () => Date.now() - 45_000,
 		});
-		await skewed.login(ev.eventId, "B1", "codeB1");
+		await skewed.login(ev.eventId, "B1", "accessB1");
 		await expect(skewed.claim("L1")).rejects.toMatchObject({ status: 403, code: "stale_timestamp" });
 	});
 });

@@ -201,7 +201,7 @@ function wireImport(
 				return;
 			}
 			try {
-				const answer = await adminApi<{ buyers?: { id: string; accessCode: string }[] }>(
+				const answer = await adminApi<{ buyers?: { id: string; accessCode: string | null }[] }>(
 					"PUT",
 					`${eventPath()}/${kind}`,
 					{ [kind]: checked.rows },
@@ -243,7 +243,7 @@ function problemText(p: CsvProblem): string {
 	return t(p.key, vars);
 }
 
-function codesButton(buyers: { id: string; accessCode: string }[]): HTMLButtonElement {
+function codesButton(buyers: { id: string; accessCode: string | null }[]): HTMLButtonElement {
 	const button = h("button", { type: "button", text: t("downloadCodes") });
 	button.addEventListener("click", () => {
 		const lines = [toCsvLine(["id", "accessCode"]), ...buyers.map((b) => toCsvLine([b.id, b.accessCode]))];

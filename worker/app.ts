@@ -5,6 +5,8 @@ import { claimCounter } from "./claim/claim-counter";
 import type { AppEnv } from "./http/app-env";
 import { ApiError, handleError } from "./http/errors";
 import { adminAuth } from "./middleware/admin-auth";
+import { refuseDevSecretsOutsideLocal } from "./middleware/dev-secrets";
+import { noStore } from "./middleware/no-store";
 import { addressBucket } from "./middleware/rate-limit";
 import { sameOriginForCookies } from "./middleware/same-origin";
 import { adminDeadLetters } from "./routes/admin-dead-letters";
@@ -23,19 +25,33 @@ import { openApiDocument } from "./routes/openapi";
 
 export const app = new Hono<AppEnv>();
 
-// Liveness for load balancers and the benchmark's ceiling: no middleware, no I/O.
-app.get("/api/health", (c) => c.json({ ok: true }));
-app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
-
-// API answers are JSON only: nothing in them may be framed, sniffed or run as a page.
+// Everything the worker answers is JSON: nothing in it may be framed, sniffed or run as a page. That
+// includes the health check, the OpenAPI document and the 404 of a path that is no page (wrangler.toml
+// sends those to the worker rather than to an asset 404 without headers).
 app.use(
-	"/api/*",
+	"*",
 	secureHeaders({
 		contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
 		crossOriginResourcePolicy: "same-origin",
 	}),
 );
-// Claim outcomes for the staff dashboard, counted outside every check so that refusals count too.
+// Liveness for load balancers and the benchmark's ceiling: no I/O, nothing but the headers above.
+app.get("/api/health", (c) => c.json({ ok: true }));
+app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+app.use("/api/*", refuseDevSecretsOutsideLocal());
+// Secrets (session, signing key, purchase token, live ticket) and a buyer's own data: never cached.
+for (const path of [
+	"/api/auth/*",
+	"/api/me/*",
+	"/api/holds/*",
+	"/api/admin/*",
+	"/api/events/:eventId/purchase-token",
+	"/api/events/:eventId/claims",
+]) {
+	app.use(path, noStore());
+}
+// Claim outcomes for the staff dashboard: refusals count too, but only those of an authenticated
+// buyer for its own event (claim-counter.ts), so anonymous traffic creates nothing and fakes no load.
 app.use("/api/events/:eventId/claims", claimCounter());
 app.use("/api/*", sameOriginForCookies());
 app.use("/api/*", addressBucket);

@@ -4,7 +4,9 @@
 //   2. the sold-out rejection path (a crowd of logged-in buyers sending signed claims for a unit that
 //      is gone → 409 at the edge);
 //   3. the winning claim path (one claim per listing, each by its own buyer → 201);
-//   4. a mixed crowd of 10,000 buyers on 500 units (crowd.mts), then every guarantee checked in D1.
+//   4. a mixed crowd of 10,000 buyers on 500 units (crowd.mts), then every guarantee checked in D1;
+//   5. (opt-in, --phases abuse) what logins cost — right code, wrong code, unknown buyer id, which must
+//      cost the same — and what requests the edge refuses cost (issue 10, docs/THREATS.md).
 // Each phase: throughput, p50/p99/max latency, outcomes by code, workerd CPU per request. The table is
 // written into docs/BENCHMARKS.md between its bench markers. Options: --help.
 import { parseArgs } from "node:util";
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
 		connections: { type: "string", default: "50" },
 		health: { type: "string", default: "20000" },
 		"soldout-buyers": { type: "string", default: "1500" },
+		logins: { type: "string", default: "2000" },
 		"claims-per-buyer": { type: "string", default: "8" },
 		winners: { type: "string", default: "1000" },
 		buyers: { type: "string", default: "10000" },
@@ -46,14 +49,15 @@ if (args.help) {
   --soldout-buyers N    buyers in the sold-out crowd (1500), each sending --claims-per-buyer claims (8)
   --winners N           listings, and buyers, of the winning-claim phase (1000)
   --buyers N --units N  the mixed crowd (10000 buyers on 500 units)
-  --phases LIST         which phases to run (ceiling,soldout,winning,crowd); the ceiling always runs
+  --phases LIST         which phases to run (ceiling,soldout,winning,crowd; abuse is opt-in); the ceiling always runs
+  --logins N            requests of each abuse phase (2000)
   --project DIR         bundle and configure from DIR, e.g. a patched copy (implies --no-write)
   --no-write            print the table, leave docs/BENCHMARKS.md alone`);
 	process.exit(0);
 }
 const CONNECTIONS = Number(args.connections);
 const PHASES = new Set(args.phases.split(","));
-const WRITE = !args["no-write"] && args.project === "." && PHASES.size === 4;
+const WRITE = !args["no-write"] && args.project === "." && PHASES.size === 4 && !PHASES.has("abuse");
 const ADMIN_TOKEN = "dev-admin-token";
 const started = performance.now();
 const log = (msg: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
@@ -79,6 +83,7 @@ try {
 	if (edge && PHASES.has("winning")) await winningPhase(edge);
 	await measure("1'. ceiling again (drift check)", health(Number(args.health)), { isCeiling: true });
 	if (crowd) await crowdPhase(crowd);
+	if (PHASES.has("abuse")) await abusePhases();
 
 	for (const { name, verdict } of verdicts) {
 		log(`guarantees, ${name}: ${verdict.ok ? "all hold" : "FAILED"}`);
@@ -207,6 +212,73 @@ async function crowdPhase(crowd: CrowdEvent): Promise<void> {
 			watcher,
 		}),
 	});
+}
+
+/**
+ * Logins and refusals, each request from its own address so that the login limiters (10 a minute per
+ * address and buyer) never answer for the code: what is measured is the path itself. A wrong code and
+ * an unknown id must show the same latency and CPU (one D1 read, one HMAC, no object).
+ */
+async function abusePhases(): Promise<void> {
+	const n = Number(args.logins);
+	const eventId = `bench-abuse-${Date.now().toString(36)}`;
+	await putEvent(eventId, "Benchmark: logins and refusals");
+	const known = numberedBuyers("a", n);
+	await registerBuyers(runtime.url, ADMIN_TOKEN, eventId, known);
+	const login = (buyerId: string, accessCode: string, i: number): HttpRequest => ({
+		method: "POST",
+		path: "/api/auth/login",
+		body: JSON.stringify({ eventId, buyerId, accessCode }),
+		headers: { "content-type": "application/json", "cf-connecting-ip": `2001:db8:ab::${i.toString(16)}` },
+	});
+	// Wrong codes for known buyers and unknown ids interleaved in one phase, so that drift of this
+	// shared machine falls on both alike; latency per kind, CPU for the pair.
+	const wrong = new Tally();
+	const unknown = new Tally();
+	const kindOf = new WeakMap<HttpRequest, Tally>();
+	const mixed = known.flatMap((b, i) => {
+		const a = login(b.id, "wrong-code-1", 2 * i);
+		const g = login(`ghost${i}`, "wrong-code-1", 2 * i + 1);
+		kindOf.set(a, wrong);
+		kindOf.set(g, unknown);
+		return [a, g];
+	});
+	const cpu = startCpuWindow(runtime.workerdPid);
+	await forEachLimited(mixed, CONNECTIONS, async (req) => {
+		await http.send(req, kindOf.get(req) ?? wrong);
+	});
+	const window = cpu();
+	rows.push(phaseRow("5. wrong code and unknown id, interleaved → 401", new Tally().merge(wrong, unknown), window));
+	rows.push(phaseRow("5a. … wrong code for a known buyer", wrong, window, { cpu: false }));
+	rows.push(phaseRow("5b. … unknown buyer id", unknown, window, { cpu: false }));
+	for (const r of rows.slice(-3)) {
+		const each = r.cpuPerRequestUs === null ? "" : `, ${r.cpuPerRequestUs.toFixed(0)} µs workerd CPU/req`;
+		log(
+			`${r.name}: ${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${each}; ${r.outcomes}`,
+		);
+	}
+	await measure(
+		"5c. login, right code → 200 (the buyer object writes a session)",
+		known.map((b, i) => login(b.id, b.accessCode, n + i)),
+	);
+	await measure(
+		"5d. logins from one address: 401 up to 1,000 a minute, then 429",
+		known.map((b) => ({ ...login(b.id, "wrong-code-2", 0), headers: { "content-type": "application/json" } })),
+	);
+	const anonymousClaim: HttpRequest = {
+		method: "POST",
+		path: `/api/events/${eventId}/claims`,
+		body: JSON.stringify({ listingId: "L1" }),
+		headers: { "content-type": "application/json", "cf-connecting-ip": "2001:db8:ab::1" },
+	};
+	await measure(
+		"5e. anonymous claim → 401 (nothing counted, no object)",
+		Array.from({ length: n }, () => anonymousClaim),
+	);
+	await measure(
+		"5f. random event ids → 404 (a miss, remembered 5 s)",
+		Array.from({ length: n }, (_, i) => ({ method: "GET", path: `/api/events/random-${i % 200}` })),
+	);
 }
 
 function health(n: number): HttpRequest[] {

@@ -124,7 +124,7 @@ export const BUYER_COLUMNS: Record<string, Column> = {
 	id: { required: true, rule: pattern(ID, "rule_id"), convert: asText },
 	name: { required: false, rule: text(100), convert: asText },
 	phone: { required: false, rule: pattern(/^\+?[0-9][0-9 -]{4,19}$/, "rule_phone"), convert: asText },
-	accessCode: { required: false, rule: pattern(/^[A-Za-z0-9]{4,32}$/, "rule_code"), convert: asText },
+	accessCode: { required: false, rule: pattern(/^[A-Za-z0-9]{8,32}$/, "rule_code"), convert: asText },
 };
 
 /** Checks a whole file against `columns`; every problem is reported, and no row passes if any fails. */

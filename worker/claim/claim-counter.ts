@@ -2,6 +2,11 @@
 // and reported to the event's hub in batches. Hold changes reach the hub from the inventory objects
 // themselves (ListingInventory pushes each change right after its transaction). Best-effort and after
 // the response is decided (waitUntil): a hub that is slow or down never slows or fails a claim.
+//
+// Only requests that passed authentication are counted, and only for their own session's event
+// (issue 10): an anonymous or forged request counts nowhere, so it can neither fake load on the staff's
+// stats nor make the worker address (and create) a hub for an id it made up. A session's event id
+// was validated and found when the session was issued.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { dashboardHubOf } from "../../durable-objects/addresses";
@@ -14,13 +19,17 @@ export const REPORT_WINDOW_MS = 500;
 
 const tallies = new Map<string, ClaimCounts>();
 
-/** Mount on `POST /api/events/:eventId/claims` before every limit, so that 429s are counted too. */
+/**
+ * Mount on `POST /api/events/:eventId/claims` before every limit, so that an authenticated buyer's
+ * 429s are counted too; it counts only once buyerSession has put a session on the context.
+ */
 export function claimCounter() {
 	return createMiddleware<AppEnv>(async function claimCounter(c, next) {
 		await next();
-		const eventId = c.req.param("eventId");
-		if (c.req.method !== "POST" || !eventId) return;
-		count(c, eventId, c.res.ok ? null : await errorCode(c));
+		if (c.req.method !== "POST") return;
+		const session: { eventId: string } | undefined = c.get("session");
+		if (!session || session.eventId !== c.req.param("eventId")) return;
+		count(c, session.eventId, c.res.ok ? null : await errorCode(c));
 	});
 }
 

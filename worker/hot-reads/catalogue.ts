@@ -15,15 +15,20 @@ export type { ListingRow };
 export const EVENT_TTL_SECONDS = 1;
 export const LISTINGS_TTL_MS = 500;
 
-const eventCache = new TtlCache<EventRow | null>(EVENT_TTL_SECONDS * 1000);
+/** Unknown event ids are remembered this long, apart from the real events (lib/ttl-cache.ts). */
+export const MISS_TTL_MS = 5_000;
+const isMissingEvent = (event: EventRow | null) => event === null;
+const eventCache = new TtlCache<EventRow | null>(EVENT_TTL_SECONDS * 1000, 1_000, {
+	isMiss: isMissingEvent,
+	ttlMs: MISS_TTL_MS,
+	maxEntries: 10_000,
+});
 const catalogueCache = new TtlCache<ListingRow[]>(EVENT_TTL_SECONDS * 1000);
 const catalogueIndex = new WeakMap<ListingRow[], Map<string, ListingRow>>();
 const availabilityCache = new TtlCache<{ listings: PublicListing[]; asOf: string }>(LISTINGS_TTL_MS);
 
 export function loadEvent(env: Env, eventId: string): Promise<EventRow | null> {
-	return edgeCached(eventCache, `event:${eventId}`, EVENT_TTL_SECONDS, () => {
-		return findEvent(env, eventId);
-	});
+	return edgeCached(eventCache, `event:${eventId}`, EVENT_TTL_SECONDS, () => findEvent(env, eventId), isMissingEvent);
 }
 
 export async function loadListing(env: Env, eventId: string, listingId: string): Promise<ListingRow | undefined> {

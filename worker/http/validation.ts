@@ -8,7 +8,18 @@ export const BUYER_BODY_LIMIT = 16 * 1024;
 export const ADMIN_BODY_LIMIT = 2 * 1024 * 1024;
 
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must match ^[A-Za-z0-9_-]{1,64}$");
-export const isoTimeSchema = z.iso.datetime({ offset: true, message: "must be an ISO-8601 date-time" });
+/**
+ * Times an operator may set: ISO-8601, within 2000–2099 (issue 10: year 0000 was accepted, and a time
+ * outside any sale's life is a typo that would only show as a never-opening event).
+ */
+export const isoTimeSchema = z.iso.datetime({ offset: true, message: "must be an ISO-8601 date-time" }).refine((t) => {
+	const ms = Date.parse(t);
+	return ms >= Date.UTC(2000, 0, 1) && ms < Date.UTC(2100, 0, 1);
+}, "must be between 2000 and 2099");
+
+/** ISO-4217 codes this runtime knows (ICU's list, the same in workerd and Node), not any 3 letters. */
+const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+export const currencySchema = z.string().refine((code) => CURRENCIES.has(code), "must be an ISO-4217 code such as CNY");
 
 /**
  * Reads the body as bytes, refusing more than `limit` even when Content-Length lies or is absent.
@@ -39,6 +50,20 @@ export async function readBodyBytes(c: Context, limit: number): Promise<Uint8Arr
 		offset += chunk.byteLength;
 	}
 	return out;
+}
+
+/**
+ * API.md: login and buyer mutations with a body take `content-type: application/json` only (400
+ * otherwise). text/plain and form types are what a foreign page can send cross-site without a CORS
+ * preflight; refusing them keeps a hostile page from using its visitors' browsers.
+ */
+export function requireJsonBody(c: Context): void {
+	const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+	if (type !== "application/json") {
+		throw new ApiError("invalid_request", "content-type: must be application/json", {
+			details: { field: "content-type" },
+		});
+	}
 }
 
 export function parseJson<T extends z.ZodType>(bytes: Uint8Array, schema: T): z.infer<T> {

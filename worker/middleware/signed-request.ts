@@ -2,12 +2,19 @@
 // X-Signature = HMAC-SHA256 under the session's signing key over the canonical string. Runs after
 // buyerSession; reads the body (bounded) because the signature covers its raw bytes, and hands those
 // bytes on to the handler.
+//
+// A nonce is spent only where the request goes past the edge: `spendNonce`, the last step before the
+// buyer object, which records it durably (issue 10). A signed request that the edge refuses after its
+// signature was checked (event not open, bad purchase token, sold-out flag, a 429) spends nothing
+// anywhere, so a retry gets the same checks in every isolate and at most one copy ever reaches the
+// object; before, such a nonce sat in one isolate's memory only and a copy sent to another isolate
+// was judged differently.
 import { createMiddleware } from "hono/factory";
 import { NONCE_MEMORY_MS, NONCE_PATTERN, SIGNATURE_WINDOW_MS, signRequest } from "../../client/signing";
 import { timingSafeEqualMac } from "../../lib/crypto";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, refusalError } from "../http/errors";
-import { readBodyBytes } from "../http/validation";
+import { readBodyBytes, requireJsonBody } from "../http/validation";
 import { signingKeyFor } from "../tokens/session-token";
 
 declare module "hono" {
@@ -18,12 +25,13 @@ declare module "hono" {
 }
 
 /**
- * Nonces this isolate has seen, per session. A replay reaching this isolate is refused here without
- * a round trip; the buyer object keeps the durable record that catches a replay sent elsewhere.
+ * Nonces this isolate has sent on to a buyer object, per session. A replay reaching this isolate is
+ * refused here without a round trip; the buyer object keeps the durable record that catches a replay
+ * sent elsewhere.
  */
 const seenNonces = new Map<string, number>();
 
-function firstUse(key: string, now: number): boolean {
+function remember(key: string, now: number): boolean {
 	if (seenNonces.has(key)) return false;
 	if (seenNonces.size >= 100_000) {
 		for (const [k, at] of seenNonces) if (at < now - NONCE_MEMORY_MS) seenNonces.delete(k);
@@ -58,6 +66,7 @@ export function signedRequest(options: { bodyLimit: number }) {
 			});
 		}
 		const body = await readBodyBytes(c, options.bodyLimit);
+		if (body.byteLength > 0) requireJsonBody(c);
 		const url = new URL(c.req.url);
 		const expected = await signRequest(await signingKeyFor(c.env.SESSION_SECRET, session.sessionId), {
 			method: c.req.method,
@@ -69,10 +78,22 @@ export function signedRequest(options: { bodyLimit: number }) {
 		if (!timingSafeEqualMac(signature, expected)) {
 			throw new ApiError("bad_signature", "X-Signature does not match this request.");
 		}
-		if (!firstUse(`${session.sessionId}:${nonce}`, now)) {
+		if (seenNonces.has(`${session.sessionId}:${nonce}`)) throw refusalError({ kind: "replayed_nonce" });
+		c.set("signed", { body, nonce });
+		await next();
+	});
+}
+
+/**
+ * The last step before a signed request reaches the buyer object, which records its nonce durably:
+ * this isolate remembers it too, so that a replay landing here is refused without a round trip.
+ */
+export function spendNonce() {
+	return createMiddleware<AppEnv>(async function spendNonce(c, next) {
+		const { sessionId } = c.get("session");
+		if (!remember(`${sessionId}:${c.get("signed").nonce}`, Date.now())) {
 			throw refusalError({ kind: "replayed_nonce" });
 		}
-		c.set("signed", { body, nonce });
 		await next();
 	});
 }

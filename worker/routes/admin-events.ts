@@ -7,7 +7,7 @@
 // statement that would have made it — the lock that a claim racing the edit cannot slip past.
 import { Hono } from "hono";
 import { z } from "zod";
-import { upsertBuyers } from "../../db/buyers";
+import { existingBuyerIds, upsertBuyers } from "../../db/buyers";
 import {
 	type EventRow,
 	eventCounts,
@@ -24,7 +24,15 @@ import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { decodeSeqCursor, pageQuery } from "../http/pagination";
-import { ADMIN_BODY_LIMIT, idSchema, isoTimeSchema, param, readJson, validate } from "../http/validation";
+import {
+	ADMIN_BODY_LIMIT,
+	currencySchema,
+	idSchema,
+	isoTimeSchema,
+	param,
+	readJson,
+	validate,
+} from "../http/validation";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
 
@@ -37,10 +45,7 @@ export const eventBody = z
 		endsAt: isoTimeSchema,
 		holdSeconds: z.number().int().min(30).max(86_400).default(900),
 		perBuyerLimit: z.number().int().min(1).max(100).default(1),
-		currency: z
-			.string()
-			.regex(/^[A-Z]{3}$/, "must be an ISO-4217 code such as CNY")
-			.default("CNY"),
+		currency: currencySchema.default("CNY"),
 	})
 	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
 		path: ["endsAt"],
@@ -69,9 +74,10 @@ const buyerSchema = z.strictObject({
 		.string()
 		.regex(/^\+?[0-9][0-9 -]{4,19}$/, "must be a phone number")
 		.optional(),
+	// API.md: at least 8 characters (a generated one carries 43 bits: lib/crypto.ts).
 	accessCode: z
 		.string()
-		.regex(/^[A-Za-z0-9]{4,32}$/, "must be 4–32 letters or digits")
+		.regex(/^[A-Za-z0-9]{8,32}$/, "must be 8–32 letters or digits")
 		.optional(),
 });
 
@@ -147,15 +153,28 @@ export const adminEvents = new Hono<AppEnv>()
 		const eventId = c.get("event").id;
 		const { buyers } = await readJson(c, buyersBody, ADMIN_BODY_LIMIT);
 		const now = new Date().toISOString();
-		const withCodes = buyers.map((b) => ({ ...b, accessCode: b.accessCode ?? randomAccessCode() }));
+		// A buyer already registered and sent without a code keeps the one it was handed (answer: null);
+		// a new buyer without one gets a generated code, shown here once.
+		const kept = await existingBuyerIds(
+			c.env,
+			eventId,
+			buyers.filter((b) => b.accessCode === undefined).map((b) => b.id),
+		);
+		const withCodes = buyers.map((b) => ({
+			...b,
+			accessCode: b.accessCode ?? (kept.has(b.id) ? null : randomAccessCode()),
+		}));
+		const contact = (b: (typeof withCodes)[number]) => ({
+			eventId,
+			id: b.id,
+			name: b.name ?? null,
+			phone: b.phone ?? null,
+			createdAt: now,
+		});
 		const rows = await Promise.all(
 			withCodes.map(async (b) => ({
-				eventId,
-				id: b.id,
-				name: b.name ?? null,
-				phone: b.phone ?? null,
-				accessCodeHash: await hashAccessCode(c.env, eventId, b.id, b.accessCode),
-				createdAt: now,
+				...contact(b),
+				accessCodeHash: b.accessCode === null ? null : await hashAccessCode(c.env, eventId, b.id, b.accessCode),
 			})),
 		);
 		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") throw termsFrozen("buyers");

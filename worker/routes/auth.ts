@@ -1,17 +1,21 @@
 // Buyer login and logout. One live session per buyer and event: a new login revokes the old one.
+//
+// Guessing is limited per address and per (address, buyer) across isolates (the LOGIN_* Rate Limiting
+// bindings), never per buyer alone: a buyer-wide lockout is a weapon anyone can aim at a victim (issue
+// 10), and no one else's guesses ever refuse the right code sent from the buyer's own address. A wrong
+// code and an unknown buyer id take the same path — one D1 read, one HMAC, no object — so the status,
+// code, message, Retry-After and time of their answers are the same (docs/THREATS.md).
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { findAccessCodeHash } from "../../db/buyers";
 import { buyerQuotaOf } from "../../durable-objects/addresses";
-import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_ALLOWED } from "../../durable-objects/buyer-quota";
-import { TokenBuckets } from "../../lib/token-bucket";
 import type { AppEnv } from "../http/app-env";
 import { bearerToken, SESSION_COOKIE } from "../http/credentials";
 import { ApiError } from "../http/errors";
-import { BUYER_BODY_LIMIT, idSchema, readJson } from "../http/validation";
+import { BUYER_BODY_LIMIT, idSchema, readJson, requireJsonBody } from "../http/validation";
 import { noteLogin } from "../middleware/buyer-session";
-import { addressRateLimit } from "../middleware/rate-limit";
+import { addressRateLimit, clientAddress } from "../middleware/rate-limit";
 import { existingEvent } from "../middleware/require-event";
 import { accessCodeMatches } from "../tokens/access-codes";
 import { issueSessionToken, signingKeyFor, verifySessionToken } from "../tokens/session-token";
@@ -22,37 +26,43 @@ export const loginBody = z.strictObject({
 	accessCode: z.string().min(1).max(64),
 });
 
-const unknownBuyerGuesses = new TokenBuckets();
+/** The period of both login limiters (wrangler.toml), so the Retry-After of every login 429. */
+export const LOGIN_LIMIT_PERIOD_SECONDS = 60;
 
 function badCredentials(): ApiError {
 	return new ApiError("bad_credentials", "The buyer id or access code is wrong.");
 }
 
-function tooManyAttempts(retryAfter: number): ApiError {
-	return new ApiError("rate_limited", "Too many wrong access codes for this buyer; try again later.", { retryAfter });
-}
-
-function unknownBuyerAttempt(key: string): ApiError {
-	const taken = unknownBuyerGuesses.take(key, {
-		burst: LOGIN_FAILURES_ALLOWED,
-		ratePerSecond: LOGIN_FAILURES_ALLOWED / (LOGIN_FAILURE_WINDOW_MS / 1000),
-	});
-	return taken.ok ? badCredentials() : tooManyAttempts(taken.retryAfterSeconds);
+/**
+ * Counts this attempt per address and per (address, event, buyer) and refuses it when either is spent.
+ * Every attempt counts, before the code is looked at, so a refusal says nothing about the code or the
+ * buyer, and the limiters are asked the same way whether the buyer exists or not.
+ */
+async function limitLoginAttempts(env: Env, address: string, eventId: string, buyerId: string): Promise<void> {
+	const [perAddress, perPair] = await Promise.all([
+		env.LOGIN_ADDRESS_LIMITER.limit({ key: address }),
+		env.LOGIN_GUESS_LIMITER.limit({ key: `${address}|${eventId}|${buyerId}` }),
+	]);
+	if (!perAddress.success || !perPair.success) {
+		throw new ApiError("rate_limited", "Too many login attempts from this address; try again later.", {
+			retryAfter: LOGIN_LIMIT_PERIOD_SECONDS,
+		});
+	}
 }
 
 export const auth = new Hono<AppEnv>()
 	.post("/login", addressRateLimit(), async (c) => {
+		// JSON only: a hostile page can make a browser POST text/plain cross-site without a preflight.
+		requireJsonBody(c);
 		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
+		await limitLoginAttempts(c.env, clientAddress(c), eventId, buyerId);
 		await existingEvent(c.env, eventId);
 		const hash = await findAccessCodeHash(c.env, eventId, buyerId);
 		const matches = await accessCodeMatches(c.env, eventId, buyerId, accessCode, hash ?? undefined);
+		// Known or not, a wrong code ends here: no object is asked or created for a failed attempt.
+		if (!matches) throw badCredentials();
 		const ttlMs = Number(c.env.SESSION_TTL_SECONDS) * 1000;
-		// Unknown buyers have no object; their guesses are limited here, at the same rate.
-		if (hash === null) throw unknownBuyerAttempt(`${eventId}:${buyerId}`);
-		const outcome = await buyerQuotaOf(c.env, eventId, buyerId).login(eventId, buyerId, ttlMs, matches);
-		if (outcome.kind === "locked") throw tooManyAttempts(outcome.retryAfterSeconds);
-		if (outcome.kind === "bad_credentials") throw badCredentials();
-		const { sessionId, expiresAt } = outcome;
+		const { sessionId, expiresAt } = await buyerQuotaOf(c.env, eventId, buyerId).login(eventId, buyerId, ttlMs);
 		noteLogin({ eventId, buyerId, sessionId, expiresAt });
 		const secret = c.env.SESSION_SECRET;
 		const sessionToken = await issueSessionToken(secret, { eventId, buyerId, sessionId, expiresAt });

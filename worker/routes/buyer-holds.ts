@@ -9,13 +9,14 @@ import { ApiError, refusalError } from "../http/errors";
 import { BUYER_BODY_LIMIT, param } from "../http/validation";
 import { buyerSession } from "../middleware/buyer-session";
 import { addressRateLimit } from "../middleware/rate-limit";
-import { signedRequest } from "../middleware/signed-request";
+import { signedRequest, spendNonce } from "../middleware/signed-request";
 
 export const buyerHolds = new Hono<AppEnv>().post(
 	"/:holdId/cancel",
 	addressRateLimit(),
 	buyerSession(),
 	signedRequest({ bodyLimit: BUYER_BODY_LIMIT }),
+	spendNonce(),
 	async (c) => {
 		const holdId = param(c, "holdId");
 		const { eventId, buyerId, sessionId } = c.get("session");

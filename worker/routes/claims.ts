@@ -17,7 +17,7 @@ import { buyerSession } from "../middleware/buyer-session";
 import { addressRateLimit } from "../middleware/rate-limit";
 import { requireOpenEvent } from "../middleware/require-open-event";
 import { requirePurchaseToken } from "../middleware/require-purchase-token";
-import { signedRequest } from "../middleware/signed-request";
+import { signedRequest, spendNonce } from "../middleware/signed-request";
 import { issuePurchaseToken } from "../tokens/purchase-token";
 
 export const claims = new Hono<AppEnv>()
@@ -39,6 +39,7 @@ export const claims = new Hono<AppEnv>()
 		claimTarget(),
 		soldOutGate(),
 		addressRateLimit(),
+		spendNonce(),
 		async (c) => {
 			const { event, listing, session } = c.var;
 			const result = await claimListing(c.env, {

@@ -37,7 +37,11 @@ export const live = new Hono<AppEnv>().get(
 		if (!(await buyerQuotaOf(c.env, eventId, session.buyerId).isSessionCurrent(session.sessionId))) {
 			throw sessionRevoked();
 		}
-		return forward(c.env, eventId, { [HUB_HEADERS.role]: "buyer", [HUB_HEADERS.buyerId]: session.buyerId });
+		return forward(c.env, eventId, {
+			[HUB_HEADERS.role]: "buyer",
+			[HUB_HEADERS.buyerId]: session.buyerId,
+			[HUB_HEADERS.sessionId]: session.sessionId,
+		});
 	},
 );
 

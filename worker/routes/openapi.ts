@@ -98,7 +98,12 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: buyersBody,
-		responses: { 200: "{buyers: [{id, accessCode}]}", 400: E[400], 404: E[404], 413: E[413] },
+		responses: {
+			200: "{buyers: [{id, accessCode: string | null}]} (null: registered before, code kept)",
+			400: E[400],
+			404: E[404],
+			413: E[413],
+		},
 	},
 	{
 		method: "post",
