@@ -27,6 +27,22 @@ describe("TtlCache", () => {
 		expect((await cache.get("k", load, 1)).n).toBe(2);
 	});
 
+	it("at expiry one caller reloads while the others get the previous value at once (no herd, nothing shared)", async () => {
+		const cache = new TtlCache<number>(100);
+		let loads = 0;
+		await cache.get("k", async () => ++loads, 0);
+		let release: (v: number) => void = () => undefined;
+		const refresher = cache.get("k", () => new Promise<number>((r) => (release = r)), 100);
+		// While that reload is out, the crowd is served the value it replaces, and loads nothing.
+		for (let t = 101; t < 150; t++) expect(await cache.get("k", async () => ++loads, t)).toBe(1);
+		expect(loads).toBe(1);
+		release(2);
+		expect(await refresher).toBe(2);
+		expect(await cache.get("k", async () => ++loads, 150)).toBe(2);
+		// Past its grace (one more TTL) a value is never served: the caller loads for itself.
+		expect(await cache.get("k", async () => 9, 400)).toBe(9);
+	});
+
 	it("does not keep a failed load", async () => {
 		const cache = new TtlCache<number>(1_000);
 		await expect(cache.get("k", () => Promise.reject(new Error("boom")), 0)).rejects.toThrow("boom");
@@ -75,6 +91,7 @@ describe("TtlCache", () => {
 
 	it("refuses a negative TTL or an empty capacity at setup", () => {
 		expect(() => new TtlCache(-1)).toThrow();
+		expect(() => new TtlCache(1, 1, undefined, -1)).toThrow();
 		expect(() => new TtlCache(1, 0)).toThrow();
 	});
 });

@@ -3,9 +3,13 @@
 // Only settled plain values are ever shared between callers. A load in flight is never handed to a
 // second caller: in workerd a promise belongs to the request that started its I/O, and a request that
 // awaits another request's promise (or touches a Response or stream it made) can fail with "Cannot
-// perform I/O on behalf of a different request" or hang when that request goes away (issue 10). A
-// crowd at a cold isolate may therefore load a key a few times at once; after the first settles, every
-// caller is served from memory.
+// perform I/O on behalf of a different request" or hang when that request goes away (issue 10).
+//
+// No herd at expiry either: an entry past its TTL is still served for a grace period (`staleMs`, by
+// default one more TTL) while exactly one caller reloads it; everyone else gets the previous value at
+// once, and nobody waits for anybody's promise. Without this, every request in flight when a hot key
+// expired (the event, the catalogue, every second at the opening) would run its own load. Only a cold
+// key, or one stale past its grace, makes concurrent callers load it each for themselves.
 //
 // Misses (a value `isMiss` recognises, e.g. null for an unknown event) are remembered too, briefly and
 // in their own bounded list: random ids cost one load per id per miss TTL, and however many of them
@@ -21,6 +25,8 @@ export interface MissPolicy<V> {
 interface Entry<V> {
 	value: V;
 	expiresAt: number;
+	/** When a caller started reloading this entry (one at a time); unset when nobody is. */
+	refreshingSince?: number;
 }
 
 /** A Map used as an LRU list: insertion order is recency order, the first key the least recent. */
@@ -35,11 +41,11 @@ class Lru<V> {
 		return this.entries.size;
 	}
 
-	get(key: string, now: number): Entry<V> | undefined {
+	/** The entry, fresh or not (the caller decides), made the most recent. */
+	get(key: string): Entry<V> | undefined {
 		const entry = this.entries.get(key);
 		if (!entry) return undefined;
 		this.entries.delete(key);
-		if (entry.expiresAt <= now) return undefined;
 		this.entries.set(key, entry);
 		return entry;
 	}
@@ -65,12 +71,18 @@ export class TtlCache<V> {
 	/** Bumped by every delete: a load that started before an invalidation must not store its older value. */
 	private epoch = 0;
 
+	/** How long past its TTL an entry may still be served while one caller reloads it. */
+	private readonly staleMs: number;
+
 	constructor(
 		private readonly ttlMs: number,
 		maxEntries = 1_000,
 		private readonly missPolicy?: MissPolicy<V>,
+		staleMs = ttlMs,
 	) {
 		if (ttlMs < 0) throw new Error("TtlCache: ttlMs must be >= 0");
+		if (staleMs < 0) throw new Error("TtlCache: staleMs must be >= 0");
+		this.staleMs = staleMs;
 		if (missPolicy && missPolicy.ttlMs < 0) throw new Error("TtlCache: missPolicy.ttlMs must be >= 0");
 		this.hits = new Lru(maxEntries);
 		this.misses = missPolicy ? new Lru(missPolicy.maxEntries) : null;
@@ -78,12 +90,22 @@ export class TtlCache<V> {
 
 	/** The value of `key`, from memory when it is fresh, else from `load` (whose value is then kept). */
 	async get(key: string, load: () => Promise<V>, now = Date.now()): Promise<V> {
-		const cached = this.hits.get(key, now) ?? this.misses?.get(key, now);
-		if (cached) return cached.value;
+		const cached = this.hits.get(key) ?? this.misses?.get(key);
+		if (cached && now < cached.expiresAt) return cached.value;
+		const servable = cached !== undefined && now < cached.expiresAt + this.staleMs;
+		if (servable) {
+			const refreshing = cached.refreshingSince !== undefined && now - cached.refreshingSince < this.staleMs;
+			if (refreshing) return cached.value;
+			cached.refreshingSince = now;
+		}
 		const epoch = this.epoch;
-		const value = await load();
-		if (epoch === this.epoch) this.store(key, value, now);
-		return value;
+		try {
+			const value = await load();
+			if (epoch === this.epoch) this.store(key, value, now);
+			return value;
+		} finally {
+			if (cached) cached.refreshingSince = undefined;
+		}
 	}
 
 	/** How many entries each list holds (tests and diagnostics). */

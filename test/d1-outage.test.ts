@@ -19,7 +19,7 @@ import type { ListingInventory } from "../durable-objects/listing-inventory";
 import type { HoldRecord } from "../lib/hold-record";
 import { consumeDeadLetters } from "../queue-consumers/dead-letters";
 import { consumeOrders } from "../queue-consumers/orders";
-import { claim, login, orders, seedEvent, uniqueId } from "./helpers";
+import { capturingQueue, claim, login, orders, seedEvent, uniqueId } from "./helpers";
 
 /** A D1 binding that fails every statement while `down` is set: an outage of any length. */
 function outage(): { binding: D1Database; down: boolean } {
@@ -36,20 +36,6 @@ function outage(): { binding: D1Database; down: boolean } {
 		},
 	});
 	return state;
-}
-
-/** A queue binding that keeps what it is sent, so the test decides when (and whether) it is consumed. */
-function capturingQueue(): { queue: Queue; sent: HoldRecord[] } {
-	const sent: HoldRecord[] = [];
-	const queue = {
-		send: async (body: HoldRecord) => {
-			sent.push(body);
-		},
-		sendBatch: async (messages: Iterable<MessageSendRequest<HoldRecord>>) => {
-			for (const m of messages) sent.push(m.body);
-		},
-	} as unknown as Queue;
-	return { queue, sent };
 }
 
 function batchOf<T>(queue: string, bodies: T[], attempts: number) {
@@ -91,7 +77,7 @@ async function nextResend(inventory: DurableObjectStub<ListingInventory>): Promi
 describe("D1 down for hours (finding b)", () => {
 	it("the inventory re-sends every version until D1 has it; nothing is lost, nothing doubled", async () => {
 		const ev = await seedEvent({ listings: 3, buyers: 3 });
-		const capture = capturingQueue();
+		const capture = capturingQueue<HoldRecord>();
 		const inventories = ev.listingIds.map((l) => listingInventoryOf(env, ev.eventId, l));
 		for (const inventory of inventories) {
 			await inventory.snapshot();
@@ -154,7 +140,7 @@ describe("D1 down for hours (finding b)", () => {
 
 	it("a sent row waits minutes, backing off to a cap, before it is sent again", async () => {
 		const ev = await seedEvent({ listings: 1, buyers: 1 });
-		const capture = capturingQueue();
+		const capture = capturingQueue<HoldRecord>();
 		const inventory = listingInventoryOf(env, ev.eventId, "L1");
 		await inventory.snapshot();
 		await runInDurableObject(inventory, (instance: ListingInventory) => {

@@ -251,3 +251,17 @@ export function holdRecord(overrides: Partial<HoldRecord> = {}): HoldRecord {
 		...overrides,
 	};
 }
+
+/** A queue binding that keeps what it is sent, so a test decides when (and whether) it is consumed. */
+export function capturingQueue<T>(): { queue: Queue; sent: T[] } {
+	const sent: T[] = [];
+	const queue = {
+		send: async (body: T) => {
+			sent.push(body);
+		},
+		sendBatch: async (messages: Iterable<MessageSendRequest<T>>) => {
+			for (const m of messages) sent.push(m.body);
+		},
+	} as unknown as Queue;
+	return { queue, sent };
+}

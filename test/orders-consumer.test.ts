@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { NotificationMessage } from "../lib/hold-record";
 import { consumeOrders } from "../queue-consumers/orders";
 import worker from "../worker/index";
-import { admin, holdRecord, uniqueId } from "./helpers";
+import { admin, capturingQueue, holdRecord, uniqueId } from "./helpers";
 
 async function deliver(bodies: unknown[]) {
 	const batch = createMessageBatch(
@@ -75,15 +75,7 @@ describe("orders consumer", () => {
 	it("a stale held arriving after expired enqueues no granted notice (finding f)", async () => {
 		const h = holdRecord({ expiresAt: Date.now() + 60_000 });
 		const expired = { ...h, status: "expired" as const, expiresAt: null, version: 2, updatedAt: h.updatedAt + 1 };
-		const notices: NotificationMessage[] = [];
-		const capture = {
-			send: async (body: NotificationMessage) => {
-				notices.push(body);
-			},
-			sendBatch: async (messages: Iterable<MessageSendRequest<NotificationMessage>>) => {
-				for (const m of messages) notices.push(m.body);
-			},
-		} as unknown as Queue;
+		const { queue: capture, sent: notices } = capturingQueue<NotificationMessage>();
 		const e: Env = { ...env, NOTIFICATIONS_QUEUE: capture };
 		for (const body of [expired, h, h]) {
 			const batch = createMessageBatch("kaipan-orders", [

@@ -25,7 +25,14 @@ const eventCache = new TtlCache<EventRow | null>(EVENT_TTL_SECONDS * 1000, 1_000
 });
 const catalogueCache = new TtlCache<ListingRow[]>(EVENT_TTL_SECONDS * 1000);
 const catalogueIndex = new WeakMap<ListingRow[], Map<string, ListingRow>>();
-const availabilityCache = new TtlCache<{ listings: PublicListing[]; asOf: string }>(LISTINGS_TTL_MS);
+/** A short grace: API.md lets the listing board lag the inventory by 2 s, and the queue takes ~1 s of it. */
+const AVAILABILITY_GRACE_MS = 200;
+const availabilityCache = new TtlCache<{ listings: PublicListing[]; asOf: string }>(
+	LISTINGS_TTL_MS,
+	1_000,
+	undefined,
+	AVAILABILITY_GRACE_MS,
+);
 
 export function loadEvent(env: Env, eventId: string): Promise<EventRow | null> {
 	return edgeCached(eventCache, `event:${eventId}`, EVENT_TTL_SECONDS, () => findEvent(env, eventId), isMissingEvent);
