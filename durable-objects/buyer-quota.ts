@@ -100,11 +100,10 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 }
 
 /**
- * Rows that count against the limit at a time bound as the query's one parameter: pending and confirmed
- * ones, and held ones before their expiry.
+ * Rows that count against the limit: pending, held and confirmed. A `held` row past its expiresAt still
+ * counts until its inventory object has said how it ended (settleLapsed asks it before every check).
  */
-const COUNTED_AT =
-	"(status IN ('pending', 'confirmed') OR (status = 'held' AND (expires_at IS NULL OR expires_at > ?)))";
+const COUNTED = "status IN ('pending', 'held', 'confirmed')";
 const CLAIM_WINDOW_MS = 10_000;
 /**
  * How long a claim waits for the inventory before this object answers `overloaded` and takes the
@@ -309,11 +308,11 @@ export class BuyerQuota extends DurableObject<Env> {
 		// so settle them first, back-off or not.
 		if (this.hasLostPending()) await this.reconcile("all");
 		const { eventId, buyerId } = this.identity();
+		await this.settleLapsed(eventId);
 		const same = one<ReservationRow>(
 			this.sql,
-			`SELECT * FROM reservations WHERE listing_id = ? AND ${COUNTED_AT} ORDER BY status LIMIT 1`,
+			`SELECT * FROM reservations WHERE listing_id = ? AND ${COUNTED} ORDER BY status LIMIT 1`,
 			listingId,
-			Date.now(),
 		);
 		if (same && same.status !== "pending") {
 			return { kind: "held", hold: toBuyerHold(same, Date.now()), created: false, soldOutTo: null };
@@ -329,7 +328,7 @@ export class BuyerQuota extends DurableObject<Env> {
 			return { kind: "overloaded" };
 		}
 		if (!rules) return { kind: "not_found" };
-		if (this.countedHolds(Date.now()) >= rules.perBuyerLimit) {
+		if (this.countedHolds() >= rules.perBuyerLimit) {
 			await this.rearm();
 			return { kind: "limit_reached", perBuyerLimit: rules.perBuyerLimit };
 		}
@@ -344,8 +343,9 @@ export class BuyerQuota extends DurableObject<Env> {
 			now + options.leaseMs,
 			now,
 		);
-		await wakeBy(this.ctx.storage, now + options.leaseMs);
+		// In flight from the moment the row exists: nothing may take it for a lost call meanwhile.
 		this.inFlight.set(holdId, now);
+		await wakeBy(this.ctx.storage, now + options.leaseMs);
 
 		const answered = (async () => {
 			if (this.hooks) await this.hooks.pause("before_inventory", holdId);
@@ -427,6 +427,29 @@ export class BuyerQuota extends DurableObject<Env> {
 		return since !== undefined && now - since < IN_FLIGHT_MAX_MS;
 	}
 
+	/**
+	 * `held` rows whose expiresAt has passed here stop counting against the limit — but only once their
+	 * inventory object says how they ended: staff may have confirmed one just before its time, and the
+	 * news of that may still be on its way here (the outbox). So each lapsed row is asked of its object
+	 * (which expires it there first if it is due) and the answer applied; a row whose object cannot be
+	 * asked stays counted, as `held` (under-serving the buyer for a moment, never over the limit).
+	 */
+	private async settleLapsed(eventId: string): Promise<void> {
+		const lapsed = all<ReservationRow>(
+			this.sql,
+			"SELECT * FROM reservations WHERE status = 'held' AND expires_at IS NOT NULL AND expires_at <= ?",
+			Date.now(),
+		);
+		for (const row of lapsed) {
+			try {
+				const hold = await listingInventoryOf(this.env, eventId, row.listing_id).currentHold(row.hold_id);
+				if (hold) this.apply(hold);
+			} catch (err) {
+				console.warn("lapsed hold not checked; it stays counted", { holdId: row.hold_id, error: String(err) });
+			}
+		}
+	}
+
 	/** Pending rows this instance is not waiting for: their call was lost with an earlier instance. */
 	private hasLostPending(): boolean {
 		const pending = all<{ hold_id: string }>(this.sql, "SELECT hold_id FROM reservations WHERE status = 'pending'");
@@ -474,8 +497,8 @@ export class BuyerQuota extends DurableObject<Env> {
 		return row?.session_id === sessionId && (row.expires_at ?? 0) > Date.now();
 	}
 
-	private countedHolds(now: number): number {
-		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM reservations WHERE ${COUNTED_AT}`, now).one().n;
+	private countedHolds(): number {
+		return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM reservations WHERE ${COUNTED}`).one().n;
 	}
 
 	private dropPending(holdId: string): void {

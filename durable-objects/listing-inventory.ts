@@ -231,6 +231,22 @@ export class ListingInventory extends DurableObject<Env> {
 		return this.terms ? this.soldOutTo(Date.now()) : null;
 	}
 
+	/**
+	 * One hold as it stands now, its time taken into account: holds past their expiresAt are expired
+	 * first (with their outbox rows, exactly once). The buyer object asks this of a hold its own copy
+	 * shows as lapsed, since only this object knows whether staff confirmed it just before its time.
+	 */
+	async currentHold(holdId: string): Promise<HoldRecord | null> {
+		const now = Date.now();
+		const expired = this.ctx.storage.transactionSync(() => this.expireDue(now));
+		if (expired > 0) {
+			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
+			this.flushSoon();
+		}
+		const row = this.findRow(holdId);
+		return row ? this.toRecord(row) : null;
+	}
+
 	/** Read-only: one hold as it stands (a hold past its time shows as `held` until something expires it). */
 	async holdOf(holdId: string): Promise<HoldRecord | null> {
 		const row = this.findRow(holdId);

@@ -41,6 +41,11 @@ async function eventEdit(eventId: string, changes: { startsAt?: string; holdSeco
 	return { name, startsAt, endsAt, holdSeconds, perBuyerLimit, currency, ...changes };
 }
 
+async function waitForStatus(read: () => Promise<{ status: string }>, status: string): Promise<void> {
+	for (let i = 0; i < 200 && (await read()).status !== status; i++) await new Promise((r) => setTimeout(r, 10));
+	expect((await read()).status).toBe(status);
+}
+
 describe("(d) the terms have one authority, frozen at the first claim", () => {
 	it("an edit that reaches D1 just before the first claim is exactly what the inventory uses", async () => {
 		const ev = await seedEvent({ listings: 2, buyers: 1, holdSeconds: 900 });
@@ -222,5 +227,30 @@ describe("(g) a hold past its expiresAt is not active, even before its alarm has
 				expect.objectContaining({ listingId: "L2", status: "held" }),
 			]),
 		);
+	});
+
+	it("a confirm just before the hold's time, not yet known to the buyer object, still counts (review)", async () => {
+		const ev = await seedEvent({ listings: 2, buyers: 1, perBuyerLimit: 1 });
+		const b1 = await login(ev.eventId, "B1");
+		const { holdId } = await (await claim(b1, "L1")).json<{ holdId: string }>();
+		expect((await listingInventoryOf(env, ev.eventId, "L1").confirm(holdId)).kind).toBe("ok");
+		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
+		const rowOf = () =>
+			runInDurableObject(buyer, (_: BuyerQuota, state) =>
+				state.storage.sql.exec<{ status: string }>("SELECT status FROM reservations WHERE hold_id = ?", holdId).one(),
+			);
+		// The confirm's news has reached the buyer object; roll its copy back to what it was a moment
+		// before (held, version 1) and let the hold's time pass there: the news is still on its way.
+		await waitForStatus(rowOf, "confirmed");
+		await runInDurableObject(buyer, (_: BuyerQuota, state) => {
+			state.storage.sql.exec(
+				"UPDATE reservations SET status = 'held', version = 1, expires_at = ? WHERE hold_id = ?",
+				Date.now() - 1,
+				holdId,
+			);
+		});
+		// The buyer's next claim asks L1's object how the lapsed hold ended: confirmed, so it counts.
+		expect(await errorCode(await claim(b1, "L2"))).toBe("limit_reached");
+		expect((await rowOf()).status).toBe("confirmed");
 	});
 });
