@@ -16,6 +16,7 @@ import { type BuyerRules, freezeBuyerRules } from "../db/terms";
 import { randomId } from "../lib/crypto";
 import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
+import { withinTime } from "../lib/within-time";
 import { dashboardHubOf, listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
 import { wakeBy } from "./storage/alarm";
@@ -526,14 +527,6 @@ export class BuyerQuota extends DurableObject<Env> {
 
 function toBuyerHoldFromRecord(hold: HoldRecord): BuyerHold {
 	return { holdId: hold.holdId, listingId: hold.listingId, status: hold.status, expiresAt: hold.expiresAt };
-}
-
-function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-	});
-	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A hold as the buyer sees it at `now`: one past its expiry is expired, even before its inventory says so. */

@@ -7,6 +7,7 @@
 
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import type { BuyerHold, ClaimOptions, SignedAttempt } from "../../durable-objects/buyer-quota";
+import { withinTime } from "../../lib/within-time";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
 
@@ -28,14 +29,6 @@ export interface ClaimResult {
  * all. Either way the claim may still land afterwards; the buyer object settles it when it does.
  */
 export const CLAIM_TIMEOUT_MS = 3_000;
-
-function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-	});
-	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
 	const { eventId, listingId, attempt, leaseMs, frozenRules } = req;
