@@ -1,9 +1,17 @@
 // Operator authentication: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
 import { createMiddleware } from "hono/factory";
 import { timingSafeEqualText } from "../../lib/crypto";
+import type { StaffIdentity } from "../../lib/staff-roles";
 import type { AppEnv } from "../http/app-env";
 import { bearerToken } from "../http/credentials";
 import { ApiError } from "../http/errors";
+
+declare module "hono" {
+	interface ContextVariableMap {
+		/** Set by adminAuth: who is acting (the ledger's actor) and with which role. */
+		staff: StaffIdentity;
+	}
+}
 
 export function adminAuth() {
 	return createMiddleware<AppEnv>(async function adminAuth(c, next) {
@@ -14,6 +22,7 @@ export function adminAuth() {
 		if (!(await timingSafeEqualText(token, expected))) {
 			throw new ApiError("forbidden", "This token may not use operator routes.");
 		}
+		c.set("staff", { actor: "admin", name: "ADMIN_TOKEN", role: "operator" });
 		await next();
 	});
 }
