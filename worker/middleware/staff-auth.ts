@@ -15,8 +15,8 @@ import { type AdminRouteRoles, adminRouteKey, requiredRole } from "../http/admin
 import type { AppEnv } from "../http/app-env";
 import { bearerToken } from "../http/credentials";
 import { ApiError } from "../http/errors";
-import { hashStaffToken, looksLikeStaffToken } from "../tokens/staff-token";
 import { verifySessionToken } from "../tokens/session-token";
+import { hashStaffToken, looksLikeStaffToken } from "../tokens/staff-token";
 
 declare module "hono" {
 	interface ContextVariableMap {
