@@ -335,6 +335,18 @@ describe("the route-role table", () => {
 		expect((await probe.request("/api/admin/things/1", { method: "POST", headers }, env)).status).toBe(403);
 	});
 
+	it("is what the OpenAPI document says: 401, 403 and 503 and the table's role on every admin operation", async () => {
+		type Op = { "x-kaipan-role"?: string; responses: Record<string, unknown> };
+		const doc = await (await call("/api/openapi.json")).json<{ paths: Record<string, Record<string, Op>> }>();
+		const table: Record<string, StaffRole> = ADMIN_ROUTE_ROLES;
+		for (const key of registeredAdminRoutes()) {
+			const [method = "", pattern = ""] = key.split(" ");
+			const op = doc.paths[pattern.replace(/:(\w+)/g, "{$1}")]?.[method.toLowerCase()];
+			expect([key, op?.["x-kaipan-role"]]).toEqual([key, table[key]]);
+			expect([key, Object.keys(op?.responses ?? {})]).toEqual([key, expect.arrayContaining(["401", "403", "503"])]);
+		}
+	});
+
 	it("refuses options it cannot enforce when the app is built", () => {
 		expect(() => staffAuth({ routeRoles: { "/api/admin/events": "viewer" } })).toThrow(/METHOD/);
 		expect(() => staffAuth({ routeRoles: { "GET /api/events/:eventId": "viewer" } })).toThrow(/METHOD/);
