@@ -49,6 +49,8 @@ export type AdminRouteRoles = Readonly<Record<string, StaffRole>>;
  * with its method), as registered, including a sub-router's mount path. An admin path that no route
  * matches ends on a middleware pattern (`ALL /api/admin/*`), which no row names: operator-only, so a
  * viewer learns nothing from probing for routes. A HEAD request matched a GET route and is keyed GET.
+ * So register admin middleware before the routes (or on the route itself): an `app.use` added after
+ * them would be the last match and make every route it covers operator-only (the matrix test fails).
  */
 export function adminRouteKey(c: Context): string {
 	const method = matchedRoutes(c).at(-1)?.method ?? c.req.method;
