@@ -247,6 +247,11 @@ describe("(7) one unit, one name; the buyer's own hold is theirs on the grid", (
 		await expect.poll(() => theirs.getAttribute("aria-label")).toMatch(/^1号楼 1503.*已被抢/);
 		expect(await theirs.textContent()).not.toMatch(/我的/);
 		expect(await mine.getAttribute("class")).not.toBe(await theirs.getAttribute("class"));
+		// Coming back later (a reload, another visit): my holds still by name, not by id.
+		await page.reload();
+		await page.locator("#grid button.unit").first().waitFor();
+		await expect.poll(() => page.locator("#holds").textContent()).toContain("1号楼 1502");
+		expect(await page.locator("body").textContent()).not.toContain("1-15-02");
 		expect(problems).toEqual([]);
 	});
 });

@@ -377,6 +377,8 @@ async function loadListings(): Promise<void> {
 	serverAnswered();
 	if (grid.all().length === 0) {
 		grid.render(listings.map((l) => ({ ...l, status: initialStatus(l) })));
+		// The holds were listed before the catalogue gave their units a name.
+		holdsChanged();
 		return;
 	}
 	// Polling (live feed down): the public list knows availability, not held vs sold.
