@@ -1,6 +1,7 @@
 // `npm run screenshots`: the three pages at desktop and phone width, in docs/screenshots/, taken from
 // a real opening: a fresh dev server (its own throw-away state), the demo catalogue, buyers claiming
-// through the client module, staff confirming some holds. Nothing here is drawn by hand.
+// through the client module, staff confirming some holds, and a phone buyer winning one unit and losing
+// another to a rival who pressed at the same moment. Nothing here is drawn by hand.
 import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { KaipanApiError, KaipanClient } from "../client/kaipan-client";

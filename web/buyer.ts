@@ -39,6 +39,8 @@ interface Notice {
 	topic: "network" | "login" | "session" | "holds" | "other";
 	kind: "info" | "error";
 	text: () => string;
+	/** The unit it is about: the claim panel takes over when that unit is selected or held again. */
+	listingId?: string;
 }
 
 const eventId = new URLSearchParams(location.search).get("event") ?? "demo";
@@ -209,6 +211,12 @@ function clearNotice(...topics: Notice["topic"][]): void {
 /** Any answer from the server: a network problem, if one was shown, is over. */
 function serverAnswered(): void {
 	clearNotice("network");
+	for (const [id, refusal] of refusals) if (refusal.error.code === "network") refusals.delete(id);
+}
+
+/** The top message about a unit goes once the claim panel speaks of that unit. */
+function clearNoticeAbout(listingId: string): void {
+	if (notice?.listingId === listingId) notify(null);
 }
 
 /** The buyer page's own words for a few codes; the rest as every page says them. */
@@ -447,6 +455,8 @@ function cellText(unit: GridUnit): CellText {
 
 function select(unit: GridUnit): void {
 	selected = unit;
+	clearNoticeAbout(unit.id);
+	clearNotice("other");
 	renderSelected();
 	// Straight to the claim button when it can be pressed; otherwise focus stays in the grid.
 	const button = $button("#claim");
@@ -596,6 +606,7 @@ async function claim(): Promise<void> {
 		const hold = await client.claim(unit.id);
 		serverAnswered();
 		holds = [hold, ...holds.filter((other) => other.holdId !== hold.holdId)];
+		clearNoticeAbout(unit.id);
 		holdsChanged();
 		await loadHolds().catch(() => undefined);
 	} catch (err) {
@@ -641,6 +652,7 @@ function holdEnded(hold: Hold): void {
 		notify({
 			topic: "holds",
 			kind: "info",
+			listingId: hold.listingId,
 			text: () =>
 				status === "confirmed"
 					? t("claimConfirmed", { unit: labelOf(hold.listingId) })
@@ -719,6 +731,7 @@ async function cancelHold(hold: Hold): Promise<void> {
 	try {
 		await client.cancel(hold.holdId);
 		serverAnswered();
+		clearNotice("other");
 		await loadHolds();
 	} catch (err) {
 		handleError(err);
