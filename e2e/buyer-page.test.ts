@@ -63,6 +63,7 @@ describe("(2) a phone buyer sees whether the claim worked, where they are lookin
 		await expect.poll(() => shownInView(page, /剩余 \d\d:\d\d:\d\d/)).toBe(true);
 		const button = page.locator("#claim");
 		expect(await button.textContent()).not.toMatch(/秒后再试/);
+		await expect.poll(() => button.textContent()).toBe("已为您锁定");
 		await sleep(300);
 		expect(await button.textContent()).not.toMatch(/秒后再试/);
 		expect(problems).toEqual([]);

@@ -104,6 +104,7 @@ try {
 	await wonUnit.click();
 	await won.locator("#claim").click();
 	await won.locator("#claim-result[data-kind=won]").waitFor();
+	await won.locator('#claim[data-state="mine"]').filter({ hasText: "已为您锁定" }).waitFor();
 	await shoot(won, "buyer-claim-won-mobile", "viewport");
 	await won.context().close();
 

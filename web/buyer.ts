@@ -602,29 +602,34 @@ async function claim(): Promise<void> {
 	claimBusy = true;
 	refusals.delete(unit.id);
 	renderClaim();
+	let hold: Hold | null = null;
+	let refused: ErrorLike | null = null;
 	try {
-		const hold = await client.claim(unit.id);
+		hold = await client.claim(unit.id);
+	} catch (err) {
+		refused = toErrorLike(err);
+	}
+	// The answer is in: the button stops saying "sending" before anything else is asked.
+	claimBusy = false;
+	cooldownUntil = Date.now() + Math.max(CLAIM_COOLDOWN_MS, (refused?.retryAfter ?? 0) * 1000);
+	if (hold) {
 		serverAnswered();
-		holds = [hold, ...holds.filter((other) => other.holdId !== hold.holdId)];
+		const won = hold;
+		holds = [won, ...holds.filter((other) => other.holdId !== won.holdId)];
 		clearNoticeAbout(unit.id);
 		holdsChanged();
-		await loadHolds().catch(() => undefined);
-	} catch (err) {
-		const e = toErrorLike(err);
-		if (e.code === "session_revoked" || e.code === "unauthenticated") {
-			claimBusy = false;
-			sessionEnded(e);
-			return;
-		}
-		if (e.code !== "network") serverAnswered();
-		if (e.code === "sold_out") grid.update(unit.id, 0, unit.status === "sold" ? "sold" : "held");
-		refusals.set(unit.id, { error: e });
-		cooldownUntil = Date.now() + Math.max(CLAIM_COOLDOWN_MS, (e.retryAfter ?? 0) * 1000);
-	} finally {
-		claimBusy = false;
-		cooldownUntil = Math.max(cooldownUntil, Date.now() + CLAIM_COOLDOWN_MS);
-		renderSelected();
+		void loadHolds().catch(() => undefined);
+		return;
 	}
+	if (!refused) return;
+	if (refused.code === "session_revoked" || refused.code === "unauthenticated") {
+		sessionEnded(refused);
+		return;
+	}
+	if (refused.code !== "network") serverAnswered();
+	if (refused.code === "sold_out") grid.update(unit.id, 0, unit.status === "sold" ? "sold" : "held");
+	refusals.set(unit.id, { error: refused });
+	renderSelected();
 }
 
 // --- my holds ------------------------------------------------------------------------------------------
