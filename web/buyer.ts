@@ -136,7 +136,11 @@ async function refreshEvent(): Promise<void> {
 		eventMissing = false;
 		$("#event-name").textContent = event.name;
 		document.title = `${event.name} · Kaipan`;
-		if (!wasKnown) layout();
+		if (!wasKnown) {
+			layout();
+			// The first answer came late (the network was down at load): a kept session goes on.
+			if (client.session && !entered) void enter();
+		}
 	} catch (err) {
 		const e = toErrorLike(err);
 		if (e.code === "not_found") {
