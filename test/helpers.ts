@@ -31,9 +31,12 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
  */
 export async function fetchWorker(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
 	const request = new Request(input, init);
-	const test = expect.getState().currentTestName;
-	const response = await exports.default.fetch(request);
-	await checkAnswer(request, response, test);
+	return checked(request, await exports.default.fetch(request));
+}
+
+/** An answer got some other way (the app with another env), checked against the document like call()'s. */
+export async function checked(request: Pick<Request, "method" | "url">, response: Response): Promise<Response> {
+	await checkAnswer(request, response, expect.getState().currentTestName);
 	return response;
 }
 

@@ -69,6 +69,8 @@ const BASE = new URL("https://kaipan.test/api/openapi.json");
 const BODYLESS = new Set([101, 204, 205, 304]);
 
 let spec: Promise<Spec> | null = null;
+/** Response schemas already registered in the lookup (each is walked once, not on every answer). */
+const registered = new WeakSet<Schema>();
 const violations: Violation[] = [];
 
 /** The document as the worker serves it, read once per test file (each file has its own module graph). */
@@ -179,7 +181,10 @@ async function checkBody(
 	} catch {
 		return [`the body is not JSON: ${text.slice(0, 80)}`];
 	}
-	dereference(schema, lookup, BASE, `${pointer}/content/${escapePointer(key)}/schema`);
+	if (!registered.has(schema)) {
+		dereference(schema, lookup, BASE, `${pointer}/content/${escapePointer(key)}/schema`);
+		registered.add(schema);
+	}
 	const result = validate(body, schema, "2020-12", lookup, false);
 	return result.valid
 		? []
