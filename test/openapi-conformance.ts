@@ -209,7 +209,10 @@ export function takeViolations(): Violation[] {
 	return violations.splice(0, violations.length);
 }
 
-export function describeViolations(found: Violation[]): string {
-	const lines = found.map((v) => `  ${v.method} ${v.path} → ${v.status}: ${v.problem}`);
+export function describeViolations(found: Violation[], currentTest?: string): string {
+	const lines = found.map((v) => {
+		const elsewhere = v.test && v.test !== currentTest ? ` (got in "${v.test}")` : "";
+		return `  ${v.method} ${v.path} → ${v.status}: ${v.problem}${elsewhere}`;
+	});
 	return `${found.length} answer(s) the OpenAPI document (worker/routes/openapi.ts) does not describe:\n${lines.join("\n")}`;
 }

@@ -1,6 +1,6 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterAll, afterEach } from "vitest";
+import { afterAll, afterEach, expect } from "vitest";
 import { describeViolations, takeViolations } from "./openapi-conformance";
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -9,7 +9,7 @@ await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 // one got outside any test (a beforeAll) fails the file.
 function failOnViolations(): void {
 	const found = takeViolations();
-	if (found.length > 0) throw new Error(describeViolations(found));
+	if (found.length > 0) throw new Error(describeViolations(found, expect.getState().currentTestName));
 }
 afterEach(failOnViolations);
 afterAll(failOnViolations);

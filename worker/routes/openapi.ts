@@ -33,6 +33,10 @@ interface Operation {
 	responses: Record<number, string>;
 	/** The body of each success status (openapi-bodies.ts); a success without one answers no body. */
 	answers?: Partial<Record<number, JsonSchema>>;
+	/** A success answered in another media type than application/json (e.g. text/csv), schema or not. */
+	mediaTypes?: Partial<Record<number, string>>;
+	/** Query parameters: name → description (all optional). */
+	query?: Record<string, string>;
 	/** Answered before the API-wide middleware of worker/app.ts (no address bucket, no deployment check). */
 	bare?: true;
 }
@@ -206,6 +210,7 @@ const OPERATIONS: Operation[] = [
 		summary: "Orders from D1 in the order D1 received them, paged by cursor (?cursor=&limit=)",
 		tag: "operator",
 		auth: "admin",
+		query: { cursor: "nextCursor of the previous page", limit: "rows per page (1–1,000, default 100)" },
 		responses: {
 			200: "{orders, nextCursor}",
 			400: "invalid_request: a cursor or limit that is not valid",
@@ -259,6 +264,7 @@ const OPERATIONS: Operation[] = [
 		summary: "The notification outbox, newest first (?cursor=&limit=)",
 		tag: "operator",
 		auth: "admin",
+		query: { cursor: "nextCursor of the previous page", limit: "rows per page (1–500, default 100)" },
 		responses: {
 			200: "{notifications, nextCursor}",
 			400: "invalid_request: a cursor or limit that is not valid",
@@ -290,6 +296,7 @@ const OPERATIONS: Operation[] = [
 		summary: "Messages parked after exhausting their retries (?limit=)",
 		tag: "operator",
 		auth: "admin",
+		query: { limit: "at most this many (1–1,000, default 100)" },
 		responses: { 200: "{deadLetters}", 400: "invalid_request: a limit that is not valid" },
 		answers: { 200: ANSWERS.deadLetters },
 	},
@@ -402,6 +409,7 @@ const OPERATIONS: Operation[] = [
 		summary: "Live updates (Upgrade: websocket); staff with ?ticket=, buyers with their session",
 		tag: "live",
 		auth: "none",
+		query: { ticket: "staff: a live ticket from POST /api/admin/events/{eventId}/live-ticket" },
 		responses: {
 			101: "switching protocols",
 			400: "invalid_request: no Upgrade: websocket",
@@ -452,7 +460,7 @@ function operation(op: Operation) {
 		summary: op.summary,
 		tags: [op.tag],
 		security: SECURITY[op.auth],
-		parameters: [...params, ...signedHeaders(op.auth)],
+		parameters: [...params, ...queryParameters(op), ...signedHeaders(op.auth)],
 		...(op.body
 			? {
 					requestBody: {
@@ -463,6 +471,16 @@ function operation(op: Operation) {
 			: {}),
 		responses: responses(op),
 	};
+}
+
+function queryParameters(op: Operation) {
+	return Object.entries(op.query ?? {}).map(([name, description]) => ({
+		name,
+		in: "query",
+		required: false,
+		description,
+		schema: { type: "string" },
+	}));
 }
 
 /** The route's own answers and those of its kind, one description per status ("a; b" where both say). */
@@ -489,7 +507,9 @@ function responses(op: Operation) {
 				];
 			}
 			const body = op.answers?.[status];
-			return [status, { description, ...(body ? { content: { "application/json": { schema: body } } } : {}) }];
+			const mediaType = op.mediaTypes?.[status];
+			const content = body || mediaType ? { [mediaType ?? "application/json"]: body ? { schema: body } : {} } : null;
+			return [status, { description, ...(content ? { content } : {}) }];
 		}),
 	);
 }
