@@ -60,6 +60,8 @@ export interface Violation {
 	path: string;
 	status: number;
 	problem: string;
+	/** The documented operation ("PUT /api/admin/events/{eventId}"), or the request's method and path. */
+	operation: string;
 	/** The test that got the answer, when there was one. */
 	test: string | undefined;
 }
@@ -146,7 +148,14 @@ export async function checkAnswer(
 		problems.push(...(await checkBody(method, response, documented, pointer, lookup)));
 	}
 	for (const problem of problems) {
-		violations.push({ method, path: url.pathname + url.search, status: response.status, problem, test });
+		violations.push({
+			method,
+			path: url.pathname + url.search,
+			status: response.status,
+			problem,
+			operation: where,
+			test,
+		});
 	}
 }
 
@@ -209,10 +218,19 @@ export function takeViolations(): Violation[] {
 	return violations.splice(0, violations.length);
 }
 
+/** One line per kind of violation (operation, status, problem), with how often a test met it. */
 export function describeViolations(found: Violation[], currentTest?: string): string {
-	const lines = found.map((v) => {
+	const kinds = new Map<string, { first: Violation; times: number }>();
+	for (const v of found) {
+		const key = `${v.operation} ${v.status} ${v.problem.replace(/; body: .*$/s, "")}`;
+		const kind = kinds.get(key);
+		if (kind) kind.times += 1;
+		else kinds.set(key, { first: v, times: 1 });
+	}
+	const lines = [...kinds.values()].map(({ first: v, times }) => {
+		const more = times > 1 ? ` (×${times})` : "";
 		const elsewhere = v.test && v.test !== currentTest ? ` (got in "${v.test}")` : "";
-		return `  ${v.method} ${v.path} → ${v.status}: ${v.problem}${elsewhere}`;
+		return `  ${v.method} ${v.path} → ${v.status}${more}: ${v.problem}${elsewhere}`;
 	});
 	return `${found.length} answer(s) the OpenAPI document (worker/routes/openapi.ts) does not describe:\n${lines.join("\n")}`;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../worker/app";
 import { describedRoutes } from "../worker/routes/openapi";
 import { call } from "./helpers";
-import { checkAnswer, takeViolations } from "./openapi-conformance";
+import { checkAnswer, describeViolations, takeViolations } from "./openapi-conformance";
 
 describe("GET /api/openapi.json", () => {
 	it("is an OpenAPI 3.1 document with the request schemas the routes validate with", async () => {
@@ -84,6 +84,20 @@ describe("the conformance check of every answer", () => {
 		expect(await problems(request("GET", "/api/me/holds"), limited)).toEqual([
 			"header Retry-After is required and missing",
 		]);
+	});
+
+	it("reports each kind of violation once, with method, path, status and how often", async () => {
+		for (const id of ["e1", "e2"]) {
+			await checkAnswer(
+				request("GET", `/api/events/${id}`),
+				jsonAnswer(409, { error: { code: "sold_out", message: "x" } }),
+				undefined,
+			);
+		}
+		const report = describeViolations(takeViolations());
+		expect(report).toContain("2 answer(s)");
+		expect(report).toContain("GET /api/events/e1 → 409 (×2): GET /api/events/{eventId} does not list status 409");
+		expect(report).not.toContain("/api/events/e2");
 	});
 
 	it("allows an undocumented route only the app's 404", async () => {
