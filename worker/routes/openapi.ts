@@ -8,7 +8,7 @@ import { type ContractErrorStatus, ERROR_STATUS } from "../../client/error-codes
 import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
-import { buyersBody, eventBody, listingsBody, statusBody } from "./admin-events";
+import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
 
@@ -28,7 +28,7 @@ interface Operation {
 
 /** What an error status adds to the codes it lists (API.md's prose beside its table). */
 const NOTES: Partial<Record<ContractErrorStatus, string>> = {
-	423: " (body adds status and, if scheduled, opensAt)",
+	423: " (event_not_open: body adds status and, if scheduled, opensAt; not_your_turn: body adds entryAt)",
 	429: " (Retry-After)",
 	503: " (Retry-After)",
 };
@@ -107,6 +107,7 @@ const OPERATIONS: Operation[] = [
 			200: "{buyers: [{id, accessCode: string | null}]} (null: registered before, code kept)",
 			400: E[400],
 			404: E[404],
+			409: "event_locked (a hold exists, or the lottery draw is committed: the list is frozen)",
 			413: E[413],
 		},
 	},
@@ -117,7 +118,42 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: statusBody,
-		responses: { 200: "{event}", 400: E[400], 404: E[404] },
+		responses: {
+			200: "{event}",
+			400: E[400],
+			404: E[404],
+			409: "draw_pending (a lottery event opens only after its draw is revealed)",
+		},
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/draw/commit",
+		summary: "Lottery: commit to a seed (SHA-256); freezes the buyer list, mode and batches",
+		tag: "operator",
+		auth: "admin",
+		body: commitBody,
+		responses: {
+			200: "{draw}",
+			400: E[400],
+			404: E[404],
+			409: "event_locked (a race event, already committed, or opened / past startsAt)",
+			413: E[413],
+		},
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/draw/reveal",
+		summary: "Lottery: reveal the seed (and a beacon); computes and stores the order",
+		tag: "operator",
+		auth: "admin",
+		body: revealBody,
+		responses: {
+			200: "{draw}",
+			400: "invalid_request (field seed: it does not hash to the committed seedHash)",
+			404: E[404],
+			409: "event_locked (not committed, or already revealed)",
+			413: E[413],
+		},
 	},
 	{
 		method: "get",
@@ -253,6 +289,17 @@ const OPERATIONS: Operation[] = [
 		responses: { 200: "{listings, asOf}", 404: E[404] },
 	},
 	{
+		method: "get",
+		path: "/api/events/{eventId}/draw",
+		summary: "The lottery draw, for anyone to check (npm run verify-draw)",
+		tag: "buyer",
+		auth: "none",
+		responses: {
+			200: "{draw: {status, seedHash, buyersHash, buyerCount, committedAt, seed, beacon, drawnAt, order}}",
+			404: E[404],
+		},
+	},
+	{
 		method: "post",
 		path: "/api/auth/login",
 		summary: "Log in with an access code (revokes earlier sessions)",
@@ -310,6 +357,14 @@ const OPERATIONS: Operation[] = [
 		tag: "buyer",
 		auth: "session",
 		responses: { 200: "{eventId, holds}", 401: E[401], 429: E[429] },
+	},
+	{
+		method: "get",
+		path: "/api/me/turn",
+		summary: "The buyer's turn: {mode, position, batch, entryAt} (0-based; null position/batch in a race)",
+		tag: "buyer",
+		auth: "session",
+		responses: { 200: "{mode, position, batch, entryAt}", 401: E[401], 404: E[404], 429: E[429] },
 	},
 	{
 		method: "post",
