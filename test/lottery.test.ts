@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { dbOf, schema } from "../db/client";
 import { buyerQuotaOf } from "../durable-objects/addresses";
 import { buyersHash, drawOrder, seedHashOf } from "../lib/draw";
-import { verifyDraw } from "../scripts/verify-draw.mts";
+import { verifyDraw } from "../scripts/verify-draw.mjs";
 import { invalidateEvent } from "../worker/hot-reads/catalogue";
 import { admin, bearer, call, claim, errorCode, login, purchaseToken, sessionIdOf, uniqueId } from "./helpers";
 
