@@ -229,7 +229,6 @@ export const adminEvents = new Hono<AppEnv>()
 		const event = await existingEvent(c.env, eventId, FRESH);
 		await frozenBuyers(c.env, event);
 		await invalidateEvent(eventId);
-		// TODO(ledger): draw_committed, once the ledger is on main.
 		return c.json({ draw: await drawView(c.env, await existingEvent(c.env, eventId, FRESH)) });
 	})
 	.post("/:eventId/draw/reveal", requireEvent(FRESH), async (c) => {
