@@ -47,6 +47,9 @@ const publicEventFields = {
 	currency: { type: "string", pattern: "^[A-Z]{3}$" },
 	holdSeconds: int,
 	perBuyerLimit: int,
+	mode: { enum: ["race", "lottery"] },
+	batchSize: int,
+	batchSeconds: int,
 };
 
 const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time) });
@@ -59,6 +62,7 @@ export const BODY_SCHEMAS = {
 		statusMode: { enum: ["auto", "open", "paused", "closed"] },
 		openedAt: orNull(time),
 		termsFrozenAt: orNull(time),
+		drawStatus: { enum: ["none", "committed", "drawn"] },
 		createdAt: time,
 		updatedAt: time,
 	}),
@@ -163,6 +167,25 @@ export const ANSWERS = {
 	staffCreated: object({ staffId: text, name: text, role: staffRole, token: text }),
 	staffList: object({
 		staff: list(object({ staffId: text, name: text, role: staffRole, createdAt: time, revokedAt: orNull(time) })),
+	}),
+	draw: object({
+		draw: object({
+			status: { enum: ["none", "committed", "drawn"] },
+			seedHash: orNull(text),
+			buyersHash: orNull(text),
+			buyerCount: orNull(count),
+			committedAt: orNull(time),
+			seed: orNull(text),
+			beacon: orNull(text),
+			drawnAt: orNull(time),
+			order: orNull(list(id)),
+		}),
+	}),
+	turn: object({
+		mode: { enum: ["race", "lottery"] },
+		position: orNull(count),
+		batch: orNull(count),
+		entryAt: orNull(time),
 	}),
 	whoami: object({ actor: text, name: text, role: staffRole }),
 	replayed: object({ replayed: count, remaining: { anyOf: [{ const: 0 }, { const: "more: call again" }] } }),

@@ -16,7 +16,7 @@ import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
-import { buyersBody, eventBody, listingsBody, statusBody } from "./admin-events";
+import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
 import { ANSWERS, BODY_SCHEMAS, ID_PATTERN, type JsonSchema } from "./openapi-bodies";
@@ -49,7 +49,7 @@ interface Operation {
 
 /** What an error status adds to the codes it lists (API.md's prose beside its table). */
 const NOTES: Partial<Record<ContractErrorStatus, string>> = {
-	423: " (body adds status and, if scheduled, opensAt; not_your_turn adds entryAt)",
+	423: " (event_not_open: body adds status and, if scheduled, opensAt; not_your_turn: body adds entryAt)",
 	429: " (Retry-After)",
 	503: " (Retry-After)",
 };
@@ -197,7 +197,7 @@ const OPERATIONS: Operation[] = [
 		responses: {
 			200: "{buyers: [{id, accessCode: string | null}]} (null: registered before, code kept)",
 			404: "not_found: no such event",
-			409: "event_locked: a hold exists, the buyers are frozen",
+			409: "event_locked (a hold exists, or the lottery draw is committed: the list is frozen)",
 		},
 		answers: { 200: ANSWERS.buyers },
 	},
@@ -208,8 +208,41 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: statusBody,
-		responses: { 200: "{event}", 404: "not_found: no such event" },
+		responses: {
+			200: "{event}",
+			404: "not_found: no such event",
+			409: "draw_pending (a lottery event opens only after its draw is revealed)",
+		},
 		answers: { 200: ANSWERS.adminEvent },
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/draw/commit",
+		summary: "Lottery: commit to a seed (SHA-256); freezes the buyer list, mode and batches",
+		tag: "operator",
+		auth: "admin",
+		body: commitBody,
+		responses: {
+			200: "{draw}",
+			404: "not_found: no such event",
+			409: "event_locked (a race event, already committed, or opened / past startsAt)",
+		},
+		answers: { 200: ANSWERS.draw },
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/draw/reveal",
+		summary: "Lottery: reveal the seed (and a beacon); computes and stores the order",
+		tag: "operator",
+		auth: "admin",
+		body: revealBody,
+		responses: {
+			200: "{draw}",
+			400: "invalid_request (field seed: it does not hash to the committed seedHash)",
+			404: "not_found: no such event",
+			409: "event_locked (not committed, or already revealed)",
+		},
+		answers: { 200: ANSWERS.draw },
 	},
 	{
 		method: "get",
@@ -371,6 +404,18 @@ const OPERATIONS: Operation[] = [
 		answers: { 200: ANSWERS.listings },
 	},
 	{
+		method: "get",
+		path: "/api/events/{eventId}/draw",
+		summary: "The lottery draw, for anyone to check (npm run verify-draw)",
+		tag: "buyer",
+		auth: "none",
+		responses: {
+			200: "{draw: {status, seedHash, buyersHash, buyerCount, committedAt, seed, beacon, drawnAt, order}}",
+			404: "not_found: no such event",
+		},
+		answers: { 200: ANSWERS.draw },
+	},
+	{
 		method: "post",
 		path: "/api/auth/login",
 		summary: "Log in with an access code (revokes earlier sessions)",
@@ -431,6 +476,15 @@ const OPERATIONS: Operation[] = [
 		auth: "session",
 		responses: { 200: "{eventId, holds}" },
 		answers: { 200: ANSWERS.myHolds },
+	},
+	{
+		method: "get",
+		path: "/api/me/turn",
+		summary: "The buyer's turn: {mode, position, batch, entryAt} (0-based; null position/batch in a race)",
+		tag: "buyer",
+		auth: "session",
+		responses: { 200: "{mode, position, batch, entryAt}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.turn },
 	},
 	{
 		method: "post",
