@@ -16,6 +16,7 @@ import { type BuyerRules, freezeBuyerRules } from "../db/terms";
 import { randomId } from "../lib/crypto";
 import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
+import type { Actor } from "../lib/staff-roles";
 import { withinTime } from "../lib/within-time";
 import { dashboardHubOf, listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
@@ -63,6 +64,11 @@ export interface ClaimOptions {
 	 * buyer's first claim needs no D1 round trip. Without it the first claim reads D1 (and freezes).
 	 */
 	frozenRules?: BuyerRules;
+	/**
+	 * Who the ledger names for the grant: the buyer (`buyer:<buyerId>`, the default) or, for a claim
+	 * the system makes on the buyer's behalf (auto-claim), `system`.
+	 */
+	actor?: Actor;
 }
 
 /**
@@ -351,7 +357,7 @@ export class BuyerQuota extends DurableObject<Env> {
 		const answered = (async () => {
 			if (this.hooks) await this.hooks.pause("before_inventory", holdId);
 			const inventory = listingInventoryOf(this.env, eventId, listingId);
-			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId);
+			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId, options.actor);
 			if (this.hooks) await this.hooks.pause("before_settle", holdId);
 			return this.settle(holdId, outcome);
 		})();

@@ -95,7 +95,7 @@ describe("D1 down for hours (finding b)", () => {
 		const released = holds[1];
 		if (!released) throw new Error("no second hold");
 		const inventoryOfReleased = listingInventoryOf(env, ev.eventId, released.listingId);
-		expect((await inventoryOfReleased.release(released.holdId)).kind).toBe("ok");
+		expect((await inventoryOfReleased.release(released.holdId, "admin")).kind).toBe("ok");
 		await vi.waitFor(() => expect(capture.sent).toHaveLength(4), { timeout: 5_000, interval: 20 });
 
 		const d1 = outage();

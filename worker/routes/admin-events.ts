@@ -5,6 +5,10 @@
 // catalogue and its frozen fields are closed to edits; and once any claim froze the event's terms in
 // D1 (db/terms.ts), every write of listings, buyers or frozen fields is refused by D1 itself, in the
 // statement that would have made it — the lock that a claim racing the edit cannot slip past.
+//
+// Every write is recorded in the event's ledger after its D1 write and before the answer
+// (worker/ledger/operator-actions.ts): imports by their counts and a SHA-256 of their content, never
+// an access code or its hash (every staff role reads the ledger).
 import { Hono } from "hono";
 import { z } from "zod";
 import { existingBuyerIds, upsertBuyers } from "../../db/buyers";
@@ -20,6 +24,7 @@ import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
 import { isLocked } from "../../lib/event-rules";
+import { contentSha256 } from "../../lib/ledger-chain";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
@@ -33,6 +38,7 @@ import {
 	readJson,
 	validate,
 } from "../http/validation";
+import { recordOperatorAction } from "../ledger/operator-actions";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
 
@@ -129,6 +135,12 @@ export const adminEvents = new Hono<AppEnv>()
 			});
 		}
 		await invalidateEvent(eventId);
+		if (existing) {
+			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
+			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
+		} else {
+			await recordOperatorAction(c, eventId, "event_created", next);
+		}
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
 	.get("/:eventId", requireEvent(FRESH), async (c) => {
@@ -147,6 +159,12 @@ export const adminEvents = new Hono<AppEnv>()
 		}
 		if ((await upsertListings(c.env, eventId, listings)).kind === "event_locked") throw termsFrozen("listings");
 		await invalidateEvent(eventId);
+		// The content as accepted (defaults applied): what the objects will read from D1.
+		await recordOperatorAction(c, eventId, "listings_imported", {
+			count: listings.length,
+			units: listings.reduce((sum, l) => sum + l.stock, 0),
+			contentSha256: contentSha256(listings),
+		});
 		return c.json({ upserted: listings.length });
 	})
 	.put("/:eventId/buyers", requireEvent(FRESH), async (c) => {
@@ -178,6 +196,15 @@ export const adminEvents = new Hono<AppEnv>()
 			})),
 		);
 		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") throw termsFrozen("buyers");
+		// Counts and a hash of who was registered, without any access code: the ledger is readable by
+		// every staff role, and even a code's hash would let one of them test guesses offline.
+		await recordOperatorAction(c, eventId, "buyers_imported", {
+			count: buyers.length,
+			codesSupplied: buyers.filter((b) => b.accessCode !== undefined).length,
+			codesGenerated: buyers.filter((b) => b.accessCode === undefined && !kept.has(b.id)).length,
+			codesKept: buyers.filter((b) => b.accessCode === undefined && kept.has(b.id)).length,
+			contentSha256: contentSha256(buyers.map((b) => ({ id: b.id, name: b.name ?? null, phone: b.phone ?? null }))),
+		});
 		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
 	})
 	.post("/:eventId/status", requireEvent(FRESH), async (c) => {
@@ -186,7 +213,14 @@ export const adminEvents = new Hono<AppEnv>()
 		const now = new Date().toISOString();
 		await setEventStatus(c.env, eventId, status, now);
 		await invalidateEvent(eventId);
-		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
+		const event = await existingEvent(c.env, eventId, FRESH);
+		const view = adminView(event);
+		await recordOperatorAction(c, eventId, "event_status", {
+			status,
+			effectiveStatus: view.status,
+			openedAt: event.openedAt,
+		});
+		return c.json({ event: view });
 	})
 	.get("/:eventId/orders", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
