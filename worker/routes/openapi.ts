@@ -21,6 +21,10 @@ interface Operation {
 	responses: Record<number, string>;
 }
 
+/** An admin write whose D1 change was made but whose ledger entry could not be appended (docs/LEDGER.md). */
+const LEDGER_503 =
+	"overloaded (Retry-After): the change was made but not yet recorded in the ledger; send the same request again";
+
 /** What an error status adds to the codes it lists (API.md's prose beside its table). */
 const NOTES: Partial<Record<ContractErrorStatus, string>> = {
 	423: " (body adds status and, if scheduled, opensAt)",
@@ -72,7 +76,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: eventBody,
-		responses: { 200: "{event}", 400: E[400], 409: "event_locked" },
+		responses: { 200: "{event}", 400: E[400], 409: "event_locked", 503: LEDGER_503 },
 	},
 	{
 		method: "get",
@@ -89,7 +93,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: listingsBody,
-		responses: { 200: "{upserted}", 400: E[400], 404: E[404], 409: "event_locked", 413: E[413] },
+		responses: { 200: "{upserted}", 400: E[400], 404: E[404], 409: "event_locked", 413: E[413], 503: LEDGER_503 },
 	},
 	{
 		method: "put",
@@ -103,6 +107,7 @@ const OPERATIONS: Operation[] = [
 			400: E[400],
 			404: E[404],
 			413: E[413],
+			503: LEDGER_503,
 		},
 	},
 	{
@@ -112,7 +117,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: statusBody,
-		responses: { 200: "{event}", 400: E[400], 404: E[404] },
+		responses: { 200: "{event}", 400: E[400], 404: E[404], 503: LEDGER_503 },
 	},
 	{
 		method: "get",
@@ -148,7 +153,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: switchesSchema.partial(),
-		responses: { 200: "{flags}", 400: E[400], 404: E[404] },
+		responses: { 200: "{flags}", 400: E[400], 404: E[404], 503: LEDGER_503 },
 	},
 	{
 		method: "post",
@@ -165,6 +170,45 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		responses: { 200: "{notifications, nextCursor}", 400: E[400], 404: E[404] },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/ledger",
+		summary: "The event's ledger in seq order, paged by cursor (?cursor=&limit=, limit ≤ 1,000, default 100)",
+		tag: "ledger",
+		auth: "admin",
+		responses: {
+			200: "{entries: [{seq, at, kind, actor, data, prev, hash}], nextCursor}",
+			400: "invalid_request (a cursor this route did not make, a limit outside 1–1,000)",
+			401: "unauthenticated",
+			403: "forbidden",
+			404: E[404],
+			429: E[429],
+			503: E[503],
+		},
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/ledger/export",
+		summary: "The whole ledger as JSON Lines (application/x-ndjson, one entry per line, an attachment), streamed",
+		tag: "ledger",
+		auth: "admin",
+		responses: {
+			200: "one entry per line, seq 1 to the head",
+			401: "unauthenticated",
+			403: "forbidden",
+			404: E[404],
+			429: E[429],
+			503: E[503],
+		},
+	},
+	{
+		method: "get",
+		path: "/api/events/{eventId}/ledger/head",
+		summary: "The ledger's head, for a notary or a screen: {seq, hash, at} (seq 0, 64 zeros, null before any entry)",
+		tag: "ledger",
+		auth: "none",
+		responses: { 200: "{seq, hash, at}", 404: E[404], 429: E[429], 503: E[503] },
 	},
 	{
 		method: "post",
