@@ -189,6 +189,12 @@ export class ListingInventory extends DurableObject<Env> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		migrate(ctx.storage, LISTING_INVENTORY_SCHEMA);
+		// Ledger rows that no flush of this instance will send (the backfill of migration 3, or rows left
+		// by an instance that was evicted while the ledger was down) go with the alarm: make sure one is
+		// set, before any request comes in.
+		if (one(this.sql, "SELECT 1 AS pending FROM outbox WHERE target = 'ledger' LIMIT 1")) {
+			void ctx.blockConcurrencyWhile(() => wakeBy(ctx.storage, Date.now() + OUTBOX_RETRY_MS));
+		}
 		const row = one<{ event_id: string; listing_id: string; stock: number; price_cents: number; hold_seconds: number }>(
 			this.sql,
 			"SELECT * FROM terms WHERE id = 1",

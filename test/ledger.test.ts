@@ -378,8 +378,15 @@ describe("holds in the ledger", () => {
 			state.storage.sql.exec("UPDATE schema_version SET version = 2");
 		});
 		await evictDurableObject(inventory);
-		// The constructor runs migration 3 once; the alarm delivers what it wrote.
+		// The constructor runs migration 3 once and sets the alarm, which delivers what it wrote.
+		await runInDurableObject(inventory, async (_: ListingInventory, state) => {
+			await state.storage.deleteAlarm();
+		});
+		await evictDurableObject(inventory);
 		expect(await pendingLedgerRows(ev.eventId, "L1")).toBe(2);
+		expect(
+			await runInDurableObject(inventory, (_: ListingInventory, state) => state.storage.getAlarm()),
+		).not.toBeNull();
 		await resendNow(ev.eventId, "L1");
 		const entries = (await entriesOf(ev.eventId)).filter((e) => e.kind.startsWith("hold_"));
 		expect(entries.map((e) => [e.kind, e.actor, e.data.holdId, e.data.version, e.data.backfilled])).toEqual([
