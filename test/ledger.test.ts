@@ -198,6 +198,28 @@ describe("reading the ledger", () => {
 		expect(await head.json()).toEqual({ seq: 4, hash: last?.hash, at: last?.at });
 	});
 
+	it("a ledger longer than a page exports whole, in order, and still verifies", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 0, open: false });
+		const ledger = eventLedgerOf(env, ev.eventId);
+		for (let batch = 0; batch < 3; batch++) {
+			const inputs = Array.from({ length: 700 }, (_, i) => ({
+				key: `test:${batch}:${i}`,
+				kind: "switches_changed" as const,
+				actor: "system" as const,
+				data: { batch, i },
+			}));
+			expect(await ledger.append(inputs)).toMatchObject({ appended: 700, duplicates: 0 });
+		}
+		const entries = await entriesOf(ev.eventId);
+		expect(entries).toHaveLength(2 + 2_100);
+		expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 2_102 }, (_, i) => i + 1));
+		expect((await verifyLedgerExport(await exportText(ev.eventId))).ok).toBe(true);
+		const first = await admin("GET", `/api/admin/events/${ev.eventId}/ledger?limit=1000`);
+		const page = await first.json<{ entries: LedgerEntry[]; nextCursor: string | null }>();
+		expect(page.entries).toHaveLength(1_000);
+		expect(page.nextCursor).not.toBeNull();
+	});
+
 	it("an event without entries has head seq 0, 64 zeros, at null", async () => {
 		// An event written to D1 directly, as one from before the ledger: no entry for it.
 		const eventId = uniqueId("ev");
