@@ -16,6 +16,7 @@ import { type BuyerRules, freezeBuyerRules } from "../db/terms";
 import { randomId } from "../lib/crypto";
 import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
+import type { Actor } from "../lib/staff-roles";
 import { withinTime } from "../lib/within-time";
 import { dashboardHubOf, listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
@@ -71,6 +72,11 @@ export interface ClaimOptions {
 	 * clock when the claim's turn in its queue comes, so no claim runs before it (guarantee 8).
 	 */
 	notBefore?: number;
+	/**
+	 * Who the ledger names for the grant: the buyer (`buyer:<buyerId>`, the default) or, for a claim
+	 * the system makes on the buyer's behalf (auto-claim), `system`.
+	 */
+	actor?: Actor;
 }
 
 /**
@@ -362,7 +368,7 @@ export class BuyerQuota extends DurableObject<Env> {
 		const answered = (async () => {
 			if (this.hooks) await this.hooks.pause("before_inventory", holdId);
 			const inventory = listingInventoryOf(this.env, eventId, listingId);
-			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId);
+			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId, options.actor);
 			if (this.hooks) await this.hooks.pause("before_settle", holdId);
 			return this.settle(holdId, outcome);
 		})();

@@ -5,6 +5,10 @@
 // catalogue and its frozen fields are closed to edits; and once any claim froze the event's terms in
 // D1 (db/terms.ts), every write of listings, buyers or frozen fields is refused by D1 itself, in the
 // statement that would have made it — the lock that a claim racing the edit cannot slip past.
+//
+// Every write is recorded in the event's ledger after its D1 write and before the answer
+// (worker/ledger/operator-actions.ts): imports by their counts and a SHA-256 of their content, never
+// an access code or its hash (every staff role reads the ledger).
 import { Hono } from "hono";
 import { z } from "zod";
 import { existingBuyerIds, upsertBuyers } from "../../db/buyers";
@@ -22,6 +26,7 @@ import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
 import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
 import { isLocked } from "../../lib/event-rules";
+import { contentSha256 } from "../../lib/ledger-chain";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
@@ -35,6 +40,7 @@ import {
 	readJson,
 	validate,
 } from "../http/validation";
+import { recordOperatorAction } from "../ledger/operator-actions";
 import { drawView, frozenBuyers } from "../lottery/draw-view";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
@@ -153,6 +159,12 @@ export const adminEvents = new Hono<AppEnv>()
 			});
 		}
 		await invalidateEvent(eventId);
+		if (existing) {
+			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
+			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
+		} else {
+			await recordOperatorAction(c, eventId, "event_created", next);
+		}
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
 	.get("/:eventId", requireEvent(FRESH), async (c) => {
@@ -171,6 +183,12 @@ export const adminEvents = new Hono<AppEnv>()
 		}
 		if ((await upsertListings(c.env, eventId, listings)).kind === "event_locked") throw termsFrozen("listings");
 		await invalidateEvent(eventId);
+		// The content as accepted (defaults applied): what the objects will read from D1.
+		await recordOperatorAction(c, eventId, "listings_imported", {
+			count: listings.length,
+			units: listings.reduce((sum, l) => sum + l.stock, 0),
+			contentSha256: contentSha256(listings),
+		});
 		return c.json({ upserted: listings.length });
 	})
 	.put("/:eventId/buyers", requireEvent(FRESH), async (c) => {
@@ -208,6 +226,15 @@ export const adminEvents = new Hono<AppEnv>()
 			}
 			throw termsFrozen("buyers");
 		}
+		// Counts and a hash of who was registered, without any access code: the ledger is readable by
+		// every staff role, and even a code's hash would let one of them test guesses offline.
+		await recordOperatorAction(c, eventId, "buyers_imported", {
+			count: buyers.length,
+			codesSupplied: buyers.filter((b) => b.accessCode !== undefined).length,
+			codesGenerated: buyers.filter((b) => b.accessCode === undefined && !kept.has(b.id)).length,
+			codesKept: buyers.filter((b) => b.accessCode === undefined && kept.has(b.id)).length,
+			contentSha256: contentSha256(buyers.map((b) => ({ id: b.id, name: b.name ?? null, phone: b.phone ?? null }))),
+		});
 		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
 	})
 	.post("/:eventId/status", requireEvent(FRESH), async (c) => {
@@ -218,7 +245,14 @@ export const adminEvents = new Hono<AppEnv>()
 			throw new ApiError("draw_pending", "A lottery event opens only after its draw is revealed.");
 		}
 		await invalidateEvent(eventId);
-		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
+		const event = await existingEvent(c.env, eventId, FRESH);
+		const view = adminView(event);
+		await recordOperatorAction(c, eventId, "event_status", {
+			status,
+			effectiveStatus: view.status,
+			openedAt: event.openedAt,
+		});
+		return c.json({ event: view });
 	})
 	.post("/:eventId/draw/commit", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
@@ -229,7 +263,14 @@ export const adminEvents = new Hono<AppEnv>()
 		const event = await existingEvent(c.env, eventId, FRESH);
 		await frozenBuyers(c.env, event);
 		await invalidateEvent(eventId);
-		return c.json({ draw: await drawView(c.env, await existingEvent(c.env, eventId, FRESH)) });
+		const draw = await drawView(c.env, await existingEvent(c.env, eventId, FRESH));
+		await recordOperatorAction(c, eventId, "draw_committed", {
+			seedHash: draw.seedHash,
+			buyersHash: draw.buyersHash,
+			buyerCount: draw.buyerCount,
+			committedAt: draw.committedAt,
+		});
+		return c.json({ draw });
 	})
 	.post("/:eventId/draw/reveal", requireEvent(FRESH), async (c) => {
 		const event = c.get("event");
@@ -251,7 +292,15 @@ export const adminEvents = new Hono<AppEnv>()
 		);
 		if (revealed.kind === "event_locked") throw new ApiError("event_locked", revealed.reason);
 		await invalidateEvent(event.id);
-		return c.json({ draw: await drawView(c.env, await existingEvent(c.env, event.id, FRESH)) });
+		const draw = await drawView(c.env, await existingEvent(c.env, event.id, FRESH));
+		// The order itself is public (GET /api/events/:id/draw) and follows from these: its hash is enough here.
+		await recordOperatorAction(c, event.id, "draw_revealed", {
+			seed: draw.seed,
+			beacon: draw.beacon,
+			drawnAt: draw.drawnAt,
+			orderSha256: contentSha256(draw.order ?? []),
+		});
+		return c.json({ draw });
 	})
 	.get("/:eventId/orders", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;

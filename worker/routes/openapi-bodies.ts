@@ -13,6 +13,7 @@ const text: JsonSchema = { type: "string" };
 const int: JsonSchema = { type: "integer" };
 const count: JsonSchema = { type: "integer", minimum: 0 };
 const time: JsonSchema = { type: "string", format: "date-time" };
+const sha256Hex: JsonSchema = { type: "string", pattern: "^[0-9a-f]{64}$" };
 const staffRole: JsonSchema = { enum: ["viewer", "sales", "operator"] };
 
 function orNull(schema: JsonSchema): JsonSchema {
@@ -187,6 +188,21 @@ export const ANSWERS = {
 		batch: orNull(count),
 		entryAt: orNull(time),
 	}),
+	ledgerPage: object({
+		entries: list(
+			object({
+				seq: { type: "integer", minimum: 1 },
+				at: time,
+				kind: { type: "string", pattern: "^[a-z][a-z_]*$" },
+				actor: { type: "string", pattern: "^(admin|system|staff:.+|buyer:.+)$" },
+				data: { type: "object" },
+				prev: sha256Hex,
+				hash: sha256Hex,
+			}),
+		),
+		nextCursor: orNull(text),
+	}),
+	ledgerHead: object({ seq: count, hash: sha256Hex, at: orNull(time) }),
 	whoami: object({ actor: text, name: text, role: staffRole }),
 	replayed: object({ replayed: count, remaining: { anyOf: [{ const: 0 }, { const: "more: call again" }] } }),
 	publicEvent: object({ event: ref("PublicEvent"), serverTime: time }),

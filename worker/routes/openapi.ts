@@ -47,6 +47,10 @@ interface Operation {
 	bare?: true;
 }
 
+/** An admin write whose D1 change was made but whose ledger entry could not be appended (docs/LEDGER.md). */
+const LEDGER_503 =
+	"overloaded (Retry-After): the change was made but not yet recorded in the ledger; send the same request again";
+
 /** What an error status adds to the codes it lists (API.md's prose beside its table). */
 const NOTES: Partial<Record<ContractErrorStatus, string>> = {
 	423: " (event_not_open: body adds status and, if scheduled, opensAt; not_your_turn: body adds entryAt)",
@@ -165,7 +169,11 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: eventBody,
-		responses: { 200: "{event}", 409: "event_locked (error.fields: the fields that can no longer change)" },
+		responses: {
+			200: "{event}",
+			409: "event_locked (error.fields: the fields that can no longer change)",
+			503: LEDGER_503,
+		},
 		answers: { 200: ANSWERS.adminEvent },
 	},
 	{
@@ -184,7 +192,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: listingsBody,
-		responses: { 200: "{upserted}", 404: "not_found: no such event", 409: "event_locked" },
+		responses: { 200: "{upserted}", 404: "not_found: no such event", 409: "event_locked", 503: LEDGER_503 },
 		answers: { 200: ANSWERS.upserted },
 	},
 	{
@@ -198,6 +206,7 @@ const OPERATIONS: Operation[] = [
 			200: "{buyers: [{id, accessCode: string | null}]} (null: registered before, code kept)",
 			404: "not_found: no such event",
 			409: "event_locked (a hold exists, or the lottery draw is committed: the list is frozen)",
+			503: LEDGER_503,
 		},
 		answers: { 200: ANSWERS.buyers },
 	},
@@ -212,6 +221,7 @@ const OPERATIONS: Operation[] = [
 			200: "{event}",
 			404: "not_found: no such event",
 			409: "draw_pending (a lottery event opens only after its draw is revealed)",
+			503: LEDGER_503,
 		},
 		answers: { 200: ANSWERS.adminEvent },
 	},
@@ -226,6 +236,7 @@ const OPERATIONS: Operation[] = [
 			200: "{draw}",
 			404: "not_found: no such event",
 			409: "event_locked (a race event, already committed, or opened / past startsAt)",
+			503: LEDGER_503,
 		},
 		answers: { 200: ANSWERS.draw },
 	},
@@ -241,6 +252,7 @@ const OPERATIONS: Operation[] = [
 			400: "invalid_request (field seed: it does not hash to the committed seedHash)",
 			404: "not_found: no such event",
 			409: "event_locked (not committed, or already revealed)",
+			503: LEDGER_503,
 		},
 		answers: { 200: ANSWERS.draw },
 	},
@@ -286,7 +298,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: switchesSchema.partial(),
-		responses: { 200: "{flags}", 404: "not_found: no such event" },
+		responses: { 200: "{flags}", 404: "not_found: no such event", 503: LEDGER_503 },
 		answers: { 200: ANSWERS.flags },
 	},
 	{
@@ -311,6 +323,41 @@ const OPERATIONS: Operation[] = [
 			404: "not_found: no such event",
 		},
 		answers: { 200: ANSWERS.notifications },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/ledger",
+		summary: "The event's ledger in seq order, paged by cursor (?cursor=&limit=, limit ≤ 1,000, default 100)",
+		tag: "ledger",
+		auth: "admin",
+		responses: {
+			200: "{entries: [{seq, at, kind, actor, data, prev, hash}], nextCursor}",
+			400: "invalid_request (a cursor this route did not make, a limit outside 1–1,000)",
+			404: "not_found: no such event",
+		},
+		query: { cursor: "from the previous page's nextCursor", limit: "1–1,000 (default 100)" },
+		answers: { 200: ANSWERS.ledgerPage },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/ledger/export",
+		summary: "The whole ledger as JSON Lines (application/x-ndjson, one entry per line, an attachment), streamed",
+		tag: "ledger",
+		auth: "admin",
+		responses: {
+			200: "one entry per line, seq 1 to the head",
+			404: "not_found: no such event",
+		},
+		mediaTypes: { 200: "application/x-ndjson" },
+	},
+	{
+		method: "get",
+		path: "/api/events/{eventId}/ledger/head",
+		summary: "The ledger's head, for a notary or a screen: {seq, hash, at} (seq 0, 64 zeros, null before any entry)",
+		tag: "ledger",
+		auth: "none",
+		responses: { 200: "{seq, hash, at}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.ledgerHead },
 	},
 	{
 		method: "post",
