@@ -242,6 +242,25 @@ describe("reveal", () => {
 		expect(verifyDraw({ draw: { ...draw, order: swapped } }).outcome).toBe("failed");
 	});
 
+	it("records the commit and the reveal in the event's ledger, under the operator who made them", async () => {
+		const ev = await lotteryEvent();
+		const seedHash = await seedHashOf(SEED);
+		await commit(ev.eventId, seedHash);
+		await commit(ev.eventId, seedHash); // refused (409): a refusal records nothing
+		await reveal(ev.eventId, SEED, BEACON);
+		const { draw } = await publicDraw(ev.eventId);
+		const page = await (await admin("GET", `/api/admin/events/${ev.eventId}/ledger?limit=1000`)).json<{
+			entries: { kind: string; actor: string; data: Record<string, unknown> }[];
+		}>();
+		const drawEntries = page.entries.filter((e) => e.kind.startsWith("draw_"));
+		expect(drawEntries.map((e) => [e.kind, e.actor])).toEqual([
+			["draw_committed", "admin"],
+			["draw_revealed", "admin"],
+		]);
+		expect(drawEntries[0]?.data).toMatchObject({ seedHash, buyersHash: draw.buyersHash, buyerCount: 5 });
+		expect(drawEntries[1]?.data).toMatchObject({ seed: SEED, beacon: BEACON, drawnAt: draw.drawnAt });
+	});
+
 	it("is made once: of concurrent reveals exactly one lands", async () => {
 		const ev = await lotteryEvent();
 		await commit(ev.eventId, await seedHashOf(SEED));
