@@ -10,6 +10,7 @@ import { buyerQuotaOf } from "../durable-objects/addresses";
 import { buyersHash, drawOrder, seedHashOf } from "../lib/draw";
 import { verifyDraw } from "../scripts/verify-draw.mjs";
 import { invalidateEvent } from "../worker/hot-reads/catalogue";
+import type { DrawView } from "../worker/lottery/draw-view";
 import { admin, bearer, call, claim, errorCode, login, purchaseToken, sessionIdOf, uniqueId } from "./helpers";
 
 const SEED = "notary seed 2026-11-25 公证处";
@@ -72,19 +73,7 @@ const commit = (eventId: string, seedHash: string) =>
 	admin("POST", `/api/admin/events/${eventId}/draw/commit`, { seedHash });
 const reveal = (eventId: string, seed: string, beacon?: string) =>
 	admin("POST", `/api/admin/events/${eventId}/draw/reveal`, { seed, ...(beacon === undefined ? {} : { beacon }) });
-const publicDraw = async (eventId: string) => (await call(`/api/events/${eventId}/draw`)).json<{ draw: DrawBody }>();
-
-interface DrawBody {
-	status: string;
-	seedHash: string | null;
-	buyersHash: string | null;
-	buyerCount: number | null;
-	committedAt: string | null;
-	seed: string | null;
-	beacon: string | null;
-	drawnAt: string | null;
-	order: string[] | null;
-}
+const publicDraw = async (eventId: string) => (await call(`/api/events/${eventId}/draw`)).json<{ draw: DrawView }>();
 
 /** A lottery event committed, revealed and opened by the operator: its order. */
 async function drawnAndOpen(o: LotteryOptions = {}) {
@@ -149,7 +138,7 @@ describe("commit", () => {
 		const seedHash = await seedHashOf(SEED);
 		const res = await commit(ev.eventId, seedHash);
 		expect(res.status).toBe(200);
-		const { draw } = await res.json<{ draw: DrawBody }>();
+		const { draw } = await res.json<{ draw: DrawView }>();
 		expect(draw).toMatchObject({
 			status: "committed",
 			seedHash,
@@ -225,7 +214,7 @@ describe("reveal", () => {
 		await commit(ev.eventId, seedHash);
 		const res = await reveal(ev.eventId, SEED, BEACON);
 		expect(res.status).toBe(200);
-		const { draw } = await res.json<{ draw: DrawBody }>();
+		const { draw } = await res.json<{ draw: DrawView }>();
 		expect(draw.status).toBe("drawn");
 		expect(draw.seed).toBe(SEED);
 		expect(draw.beacon).toBe(BEACON);
@@ -313,7 +302,7 @@ describe("opening a lottery event", () => {
 		const status = async () =>
 			(await (await call(`/api/events/${ev.eventId}`)).json<{ event: { status: string } }>()).event.status;
 		expect(await status()).toBe("scheduled");
-		const { draw } = await (await reveal(ev.eventId, SEED)).json<{ draw: DrawBody }>();
+		const { draw } = await (await reveal(ev.eventId, SEED)).json<{ draw: DrawView }>();
 		expect(await status()).toBe("open");
 		const second = await login(ev.eventId, draw.order?.[1] as string);
 		const turn = await (await call("/api/me/turn", { headers: bearer(second) })).json();
