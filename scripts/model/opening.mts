@@ -1,0 +1,1220 @@
+// The opening minute as a discrete-event model of Kaipan's request paths (README "Follow one claim",
+// docs/PROTOCOL.md). Each request walks the same steps as the code:
+//   purchase token  edge → buyer object (is the session current?)
+//   claim           edge: checks, then the isolate's sold-out flag (worker/hot-reads/sold-out-flags.ts:
+//                   409 from memory, or a read-only peek renews a flag past its TTL) → buyer object
+//                   (one claim of a buyer at a time; nonce, limit, the buyer's rules from D1 until the
+//                   edge's copy of the event shows the terms frozen, a pending row) → listing object
+//                   (its terms from D1 on first use; grant or sold_out) → buyer object settles → edge
+//                   marks the unit sold out in this isolate; a buyer object that waits 2.5 s answers
+//                   503 overloaded (Retry-After 1) and settles the late answer when it comes
+//   after a grant   the listing drains its outbox: the hub (fast path), the orders queue, the ledger
+//                   (one append per change: new in this release); the orders consumer (batches of 100
+//                   or 1 s) writes D1, tells the hub again, queues notifications, acknowledges
+//   listing board   the isolate's availability copy of D1 (0.5 s, one reload at a time)
+//   background      each isolate reports claim counts to the hub every 0.5 s; each location reloads
+//                   the event and the catalogue from D1 every second; the hub broadcasts changed
+//                   listings to every socket every 75 ms
+// Every piece of work runs on the thread of the object that does it (Exec): many on Cloudflare, one
+// under Miniflare here. The buyers behave as scripts/bench/crowd.mts's crowd does.
+import { mulberry32, zipfSampler } from "../bench/random.mts";
+import { type Exec, Pool, type PoolStats, SharedPool, SharedThread } from "./exec.mts";
+import type { Costs, Platform } from "./params.mts";
+import { Latencies, PerSecond, Sim } from "./sim.mts";
+
+/** Fixes the model can turn on (SCALE.md "Fixes the model calls for"), each off by default. */
+export interface Fixes {
+	/** Buyer sockets spread over this many hub shards fed by one root hub (0: one hub holds them all). */
+	shardedHub: number;
+	/** Every isolate learns a unit sold out within `pushLatencyMs` of the grant, without asking. */
+	pushSoldOut: boolean;
+	pushLatencyMs: number;
+	/** The ledger fed in batches by the orders consumer instead of one append per change. */
+	batchLedger: boolean;
+	/** An isolate sends one claim per unit at a time; claims arriving meanwhile wait for its answer. */
+	singleFlight: boolean;
+	/** Terms frozen and listing objects created before the opening (no D1 read per first claim). */
+	freezeAtOpen: boolean;
+	/** Claim counts reported per location every 2 s instead of per isolate every 0.5 s. */
+	countsPerColo: boolean;
+	/** The board's availability copy shared per location (Cache API) instead of per isolate. */
+	boardPerColo: boolean;
+}
+
+export const NO_FIXES: Fixes = {
+	shardedHub: 0,
+	pushSoldOut: false,
+	pushLatencyMs: 250,
+	batchLedger: false,
+	singleFlight: false,
+	freezeAtOpen: false,
+	countsPerColo: false,
+	boardPerColo: false,
+};
+
+export type Driver =
+	/** The bench: `connections` requests in flight, buyers queue for a slot in order (crowd.mts). */
+	| { kind: "closed"; connections: number; deadlineMs: number }
+	/**
+	 * People: each buyer's first click comes `fastShare` within `fastMs` of the opening, the rest
+	 * spread exponentially with mean `slowMeanMs`; `thinkMs` between a refusal and the next click.
+	 */
+	| {
+			kind: "open";
+			fastShare: number;
+			fastMs: number;
+			slowMeanMs: number;
+			thinkMs: [number, number];
+			horizonMs: number;
+	  };
+
+export interface Crowd {
+	buyers: number;
+	units: number;
+	/** Zipf exponent over the units, best first. */
+	skew: number;
+	multiTabShare: number;
+	seed: number;
+	driver: Driver;
+	/** Tries per unit on 429/503 (crowd.mts: 6); 1 means a buyer never retries. */
+	maxTriesPerUnit: number;
+	/** Lottery events: `batchSize` buyers enter every `batchSeconds` (API.md "Lottery-ordered events"). */
+	lottery: { batchSize: number; batchSeconds: number } | null;
+	/** Share of buyers with a live page (a socket on the hub). */
+	liveShare: number;
+	/** The event ledger (one object per event, every hold change appended): new in this release. */
+	ledger: boolean;
+}
+
+export interface Scenario {
+	name: string;
+	platform: Platform;
+	costs: Costs;
+	crowd: Crowd;
+	fixes: Fixes;
+}
+
+type Code = "won" | "sold_out" | "limit_reached" | "overloaded" | "ok";
+export type Kind = "token" | "claim" | "board" | "health";
+
+const FLAG_TTL_MS = 5_000;
+const FLAG_STALE_MS = 1_000;
+const INVENTORY_WAIT_MS = 2_500;
+const BROADCAST_DELAY_MS = 75;
+const AVAILABILITY_TTL_MS = 500;
+const AVAILABILITY_GRACE_MS = 200;
+const BOARD_LOOKS = 2;
+const TRIES_PER_LOOK = 3;
+/** How long after the first freeze an isolate's copy of the event shows the terms frozen (≤ 2 TTLs). */
+const EVENT_COPY_LAG_MAX_MS = 2_000;
+/** An object idle this long hibernates; its next request runs its constructor again. */
+const HIBERNATE_AFTER_MS = 10_000;
+
+/** Rows written and read per operation, for the bill (each write statement's rows and index rows). */
+const ROWS = {
+	buyerClaim: 6,
+	buyerSettle: 2,
+	listingGrant: 5,
+	listingFlush: 2,
+	listingAck: 1,
+	listingCreate: 3,
+	hubApplyPerChange: 3,
+	hubRecord: 3,
+	ledgerPerEntry: 2,
+	d1OrderPerRow: 3,
+	d1NotificationPerRow: 2,
+} as const;
+
+interface Flag {
+	until: number;
+	renewing: boolean;
+}
+
+interface Availability {
+	snapshotAt: number;
+	loadedAt: number;
+	reloading: boolean;
+}
+
+export interface ObjectReport {
+	name: string;
+	requests: number;
+	peakPerS: number;
+	peakSecond: number;
+	busyPeakMsPerS: number;
+	maxWaitMs: number;
+	busyMs: number;
+}
+
+export interface OpeningResult {
+	name: string;
+	platform: Platform["name"];
+	isolates: number;
+	buyers: number;
+	units: number;
+	durationS: number;
+	events: number;
+	requests: number;
+	throughput: number;
+	latency: Record<Kind | "all", { p50: number; p99: number; max: number; mean: number; count: number }>;
+	outcomes: Record<string, number>;
+	buyerOutcomes: Record<string, number>;
+	grants: number;
+	lastGrantS: number;
+	retries: number;
+	/** Claims refused by a flag / by the buyer object / that reached the listing; flag renewals; D1 rules reads. */
+	paths: { flag: number; buyer: number; listing: number; peeks: number; d1Rules: number };
+	stallSeconds: number;
+	coldStarts: number;
+	hottestListing: { unit: number; peakPerS: number; firstSecond: number; maxWaitMs: number };
+	objects: Record<"isolates" | "buyers" | "listings" | "hub" | "ledger" | "d1" | "consumer", ObjectReport>;
+	thread: ObjectReport | null;
+	queueMsgs: { peakPerS: number; total: number };
+	d1Queries: { peakPerS: number; total: number; byKind: Record<string, number> };
+	hub: {
+		sockets: number;
+		shards: number;
+		socketsPerShard: number;
+		framesTotal: number;
+		busiestShardPeakMsPerS: number;
+	};
+	bill: {
+		workerRequests: number;
+		workerCpuMs: number;
+		doRequests: number;
+		doActiveSeconds: number;
+		doRowsWritten: number;
+		doRowsRead: number;
+		queueOperations: number;
+		d1RowsRead: number;
+		d1RowsWritten: number;
+	};
+}
+
+function report(stats: PoolStats): ObjectReport {
+	return {
+		name: stats.name,
+		requests: stats.jobs,
+		peakPerS: stats.arrivals.peak,
+		peakSecond: stats.arrivals.peakSecond,
+		busyPeakMsPerS: stats.busy.peak,
+		maxWaitMs: stats.maxWaitMs,
+		busyMs: stats.busyMs,
+	};
+}
+
+/** One buyer, as crowd.mts scripts it. */
+class Agent {
+	token = false;
+	result: "won" | "sold_out" | "limit_reached" | "gave_up" = "sold_out";
+	constructor(
+		readonly id: number,
+		readonly choices: number[],
+		readonly multiTab: boolean,
+	) {}
+}
+
+export function runOpening(scenario: Scenario): OpeningResult {
+	return { ...new Opening(scenario).run(), name: scenario.name };
+}
+
+/** A bench phase of prepared requests (see Opening.runList). */
+export function runPhase(
+	scenario: Scenario,
+	list: readonly { kind: Kind; buyer: number; unit: number }[],
+	connections: number,
+	sold: number[] = [],
+): OpeningResult {
+	return { ...new Opening(scenario).runList(list, connections, sold), name: scenario.name };
+}
+
+class Opening {
+	private readonly sim = new Sim();
+	private readonly rng: () => number;
+	private readonly p: Platform;
+	private readonly c: Costs;
+	private readonly crowd: Crowd;
+	private readonly fx: Fixes;
+	// Where work runs.
+	private readonly thread: SharedThread | null;
+	private readonly isolates: Exec;
+	private readonly buyerObjects: Exec;
+	private readonly listings: Exec & { times: Map<number, number[]> };
+	private readonly hub: Exec;
+	private readonly ledger: Exec;
+	private readonly d1: Exec;
+	private readonly consumers: Exec;
+	// Buyers.
+	private agents: Agent[] = [];
+	private active = 0;
+	private readonly holds: Uint8Array;
+	private readonly pending: Uint8Array;
+	private readonly rulesKnown: Uint8Array;
+	private readonly claimBusy: Uint8Array;
+	private readonly claimQueue = new Map<number, (() => void)[]>();
+	/** When each buyer / listing object last had a request (cold starts after HIBERNATE_AFTER_MS). */
+	private readonly buyerTouched: Float64Array;
+	private readonly listingTouched: Float64Array;
+	private coldStarts = 0;
+	// Listings.
+	private readonly reserved: Uint8Array;
+	private readonly sold: Uint8Array;
+	private readonly soldAt: Float64Array;
+	private readonly holder: Int32Array;
+	private readonly termsReady: Uint8Array;
+	private readonly termsWaiters = new Map<number, (() => void)[]>();
+	private readonly d1At: Float64Array;
+	private d1Recorded: { t: number; unit: number }[] = [];
+	// Isolates.
+	private readonly flags: Map<number, Flag>[];
+	private readonly inFlight: Map<number, ((code: Code) => void)[]>[];
+	private readonly counted: Int32Array;
+	private readonly availability: (Availability | null)[];
+	private readonly eventLag: Float64Array;
+	private frozenAt = Number.POSITIVE_INFINITY;
+	private readonly colosActive: Float64Array;
+	// Pipeline.
+	private queue: number[] = [];
+	private queueTimer = false;
+	private consumersRunning = 0;
+	private consumerSlot = 0;
+	private notifQueue = 0;
+	private notifTimer = false;
+	private readonly hubPending: Set<number>[];
+	private readonly hubTimer: boolean[];
+	private readonly sockets: number;
+	private readonly shards: number;
+	// Measurements.
+	private readonly lat: Record<Kind, Latencies> = {
+		token: new Latencies(),
+		claim: new Latencies(),
+		board: new Latencies(),
+		health: new Latencies(),
+	};
+	private readonly outcomes = new Map<string, number>();
+	private readonly buyerOutcomes = new Map<string, number>();
+	private readonly queueMsgs = new PerSecond();
+	private readonly d1Queries = new PerSecond();
+	private readonly d1ByKind = new Map<string, number>();
+	private grants = 0;
+	/** Claims by how far they went: refused by a flag, refused by the buyer object, reached the listing. */
+	private readonly paths = { flag: 0, buyer: 0, listing: 0, peeks: 0, d1Rules: 0 };
+	private lastGrantAt = 0;
+	private retries = 0;
+	private requestsStarted = 0;
+	private lastAnswerAt = 0;
+	private framesTotal = 0;
+	private readonly bill = {
+		workerRequests: 0,
+		workerCpuMs: 0,
+		doRequests: 0,
+		doActiveMs: 0,
+		doRowsWritten: 0,
+		doRowsRead: 0,
+		queueOperations: 0,
+		d1RowsRead: 0,
+		d1RowsWritten: 0,
+	};
+	// Closed-loop driver.
+	private permits = 0;
+	private waiting: ((release: () => void) => void)[] = [];
+	private waitingHead = 0;
+	private deadline = Number.POSITIVE_INFINITY;
+	private openListCache = new Map<number, number[]>();
+
+	constructor(scenario: Scenario) {
+		this.p = scenario.platform;
+		this.c = scenario.costs;
+		this.crowd = scenario.crowd;
+		this.fx = scenario.fixes;
+		this.rng = mulberry32(this.crowd.seed);
+		const B = this.crowd.buyers;
+		const U = this.crowd.units;
+		const N = this.p.isolates;
+		if (this.p.name === "local") {
+			const t = new SharedThread(this.sim);
+			this.thread = t;
+			this.isolates = new SharedPool(this.sim, t, "isolates");
+			this.buyerObjects = new SharedPool(this.sim, t, "buyer objects");
+			this.listings = new SharedPool(this.sim, t, "listing objects", true, true);
+			this.hub = new SharedPool(this.sim, t, "hub", true);
+			this.ledger = new SharedPool(this.sim, t, "ledger");
+			this.d1 = new SharedPool(this.sim, t, "D1");
+			this.consumers = new SharedPool(this.sim, t, "orders consumer");
+		} else {
+			this.thread = null;
+			this.isolates = new Pool(this.sim, "isolates");
+			this.buyerObjects = new Pool(this.sim, "buyer objects");
+			this.listings = new Pool(this.sim, "listing objects", true, true);
+			this.hub = new Pool(this.sim, "hub", true);
+			this.ledger = new Pool(this.sim, "ledger");
+			this.d1 = new Pool(this.sim, "D1");
+			this.consumers = new Pool(this.sim, "orders consumer");
+		}
+		this.buyerTouched = new Float64Array(B).fill(Number.NEGATIVE_INFINITY);
+		this.listingTouched = new Float64Array(U).fill(Number.NEGATIVE_INFINITY);
+		this.holds = new Uint8Array(B);
+		this.pending = new Uint8Array(B);
+		this.rulesKnown = new Uint8Array(B);
+		this.claimBusy = new Uint8Array(B);
+		this.reserved = new Uint8Array(U);
+		this.sold = new Uint8Array(U);
+		this.soldAt = new Float64Array(U).fill(Number.POSITIVE_INFINITY);
+		this.holder = new Int32Array(U).fill(-1);
+		this.termsReady = new Uint8Array(U);
+		this.d1At = new Float64Array(U).fill(Number.POSITIVE_INFINITY);
+		this.flags = Array.from({ length: N }, () => new Map<number, Flag>());
+		this.inFlight = Array.from({ length: N }, () => new Map<number, ((code: Code) => void)[]>());
+		this.counted = new Int32Array(this.fx.countsPerColo ? this.p.colos : N);
+		this.availability = Array.from({ length: this.fx.boardPerColo ? this.p.colos : N }, () => null);
+		this.eventLag = Float64Array.from({ length: N }, () => this.rng() * EVENT_COPY_LAG_MAX_MS);
+		this.colosActive = new Float64Array(this.p.colos).fill(Number.NEGATIVE_INFINITY);
+		this.sockets = Math.round(B * this.crowd.liveShare);
+		this.shards = this.fx.shardedHub > 0 ? this.fx.shardedHub : 1;
+		this.hubPending = Array.from({ length: this.shards + 1 }, () => new Set<number>());
+		this.hubTimer = Array.from({ length: this.shards + 1 }, () => false);
+		if (this.fx.freezeAtOpen) {
+			this.termsReady.fill(1);
+			this.frozenAt = Number.NEGATIVE_INFINITY;
+		}
+	}
+
+	/**
+	 * A bench phase of prepared requests (phases 1–3): `connections` in flight, each next request sent
+	 * as one is answered. `sold` units are taken (and flagged in every isolate) before it starts; the
+	 * event's terms are frozen (the edge event's setup claim did that).
+	 */
+	runList(
+		list: readonly { kind: Kind; buyer: number; unit: number }[],
+		connections: number,
+		sold: number[],
+	): OpeningResult {
+		this.frozenAt = Number.NEGATIVE_INFINITY;
+		for (const u of sold) {
+			this.termsReady[u] = 1;
+			this.reserved[u] = 1;
+			this.sold[u] = 1;
+			this.soldAt[u] = 0;
+			this.holder[u] = this.crowd.buyers - 1;
+			for (let iso = 0; iso < this.p.isolates; iso++) this.markSoldOut(iso, u);
+		}
+		this.active = 1;
+		let next = 0;
+		const lane = () => {
+			if (next >= list.length) {
+				if (--lanes === 0) this.active = 0;
+				return;
+			}
+			const r = list[next++] as { kind: Kind; buyer: number; unit: number };
+			this.request(r.kind, r.buyer, () => lane(), r.unit);
+		};
+		let lanes = Math.min(connections, list.length);
+		for (let i = 0; i < lanes; i++) lane();
+		this.startBackground();
+		this.sim.run();
+		return this.result();
+	}
+
+	run(): OpeningResult {
+		this.createAgents();
+		const driver = this.crowd.driver;
+		if (driver.kind === "closed") {
+			this.permits = driver.connections;
+			this.deadline = driver.deadlineMs;
+		}
+		for (const a of this.agents) this.startAgent(a);
+		this.startBackground();
+		const horizon = driver.kind === "open" ? driver.horizonMs : Number.POSITIVE_INFINITY;
+		this.sim.run(horizon);
+		return this.result();
+	}
+
+	// --- buyers ----------------------------------------------------------------------------------
+
+	private createAgents(): void {
+		const pick = zipfSampler(this.crowd.units, this.crowd.skew, this.rng);
+		for (let id = 0; id < this.crowd.buyers; id++) {
+			const wants = new Set<number>();
+			const howMany = 1 + Math.floor(this.rng() * 3);
+			for (let i = 0; i < howMany * 4 && wants.size < howMany; i++) wants.add(pick());
+			const choices = [...wants];
+			const multiTab = choices.length >= 2 && this.rng() < this.crowd.multiTabShare;
+			this.agents.push(new Agent(id, choices, multiTab));
+		}
+	}
+
+	/** When buyer `id` may first act: the opening, or its lottery batch's entry; plus its reaction. */
+	private arrivalOf(id: number): number {
+		const d = this.crowd.driver;
+		if (d.kind === "closed") return 0;
+		const entry = this.crowd.lottery
+			? Math.floor(id / this.crowd.lottery.batchSize) * this.crowd.lottery.batchSeconds * 1000
+			: 0;
+		const reaction =
+			this.rng() < d.fastShare ? this.rng() * d.fastMs : d.fastMs - d.slowMeanMs * Math.log(1 - this.rng());
+		return entry + reaction;
+	}
+
+	private think(): number {
+		const d = this.crowd.driver;
+		return d.kind === "open" ? d.thinkMs[0] + this.rng() * (d.thinkMs[1] - d.thinkMs[0]) : 0;
+	}
+
+	/** Runs `action` when the buyer may act: a free connection (bench) or after `delayMs` (people). */
+	private act(delayMs: number, action: (release: () => void) => void): void {
+		if (this.crowd.driver.kind === "closed") {
+			if (this.permits > 0) {
+				this.permits -= 1;
+				action(() => this.release());
+			} else {
+				this.waiting.push(action);
+			}
+			return;
+		}
+		this.sim.after(delayMs, () => action(() => undefined));
+	}
+
+	private release(): void {
+		if (this.waitingHead < this.waiting.length) {
+			const next = this.waiting[this.waitingHead] as (release: () => void) => void;
+			this.waiting[this.waitingHead] = () => undefined;
+			this.waitingHead += 1;
+			if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
+				this.waiting = this.waiting.slice(this.waitingHead);
+				this.waitingHead = 0;
+			}
+			next(() => this.release());
+		} else {
+			this.permits += 1;
+		}
+	}
+
+	private startAgent(a: Agent): void {
+		this.active += 1;
+		const first = this.arrivalOf(a.id);
+		const begin = () => {
+			if (a.multiTab) {
+				let left = 2;
+				const results: string[] = [];
+				const both = (r: string) => {
+					results.push(r);
+					if (--left > 0) return;
+					a.result = results.includes("won") ? "won" : results.includes("limit_reached") ? "limit_reached" : "sold_out";
+					this.nextChoice(a, 2);
+				};
+				this.attempt(a, a.choices[0] as number, 1, 0, both);
+				this.attempt(a, a.choices[1] as number, 1, 0, both);
+			} else {
+				this.nextChoice(a, 0);
+			}
+		};
+		if (this.crowd.driver.kind === "closed") begin();
+		else this.sim.at(first, begin);
+	}
+
+	private nextChoice(a: Agent, index: number): void {
+		if (a.result !== "sold_out") {
+			this.finish(a);
+			return;
+		}
+		if (index >= a.choices.length) {
+			this.boardLook(a, 0);
+			return;
+		}
+		this.attempt(a, a.choices[index] as number, 1, index === 0 ? 0 : this.think(), (r) => {
+			a.result = r;
+			this.nextChoice(a, index + 1);
+		});
+	}
+
+	private boardLook(a: Agent, look: number): void {
+		if (a.result !== "sold_out" || look >= BOARD_LOOKS || this.sim.now > this.deadline) {
+			this.finish(a);
+			return;
+		}
+		this.act(this.think(), (release) => {
+			this.request("board", a.id, (_code, open) => {
+				release();
+				if (!open || open.length === 0) {
+					this.finish(a);
+					return;
+				}
+				let t = 0;
+				const tryOne = () => {
+					if (a.result !== "sold_out") {
+						this.finish(a);
+						return;
+					}
+					if (t >= TRIES_PER_LOOK) {
+						this.boardLook(a, look + 1);
+						return;
+					}
+					t += 1;
+					const unit = open[Math.floor(this.rng() * open.length)] as number;
+					this.attempt(a, unit, 1, this.think(), (r) => {
+						a.result = r;
+						tryOne();
+					});
+				};
+				tryOne();
+			});
+		});
+	}
+
+	private attempt(a: Agent, unit: number, tryNo: number, delayMs: number, done: (r: Agent["result"]) => void): void {
+		if (this.sim.now > this.deadline) {
+			done("gave_up");
+			return;
+		}
+		this.act(delayMs, (release) => {
+			const claim = () =>
+				this.request(
+					"claim",
+					a.id,
+					(code) => {
+						release();
+						if (code === "won") {
+							done("won");
+							return;
+						}
+						if (code === "sold_out" || code === "limit_reached") {
+							done(code);
+							return;
+						}
+						if (tryNo >= this.crowd.maxTriesPerUnit) {
+							done("gave_up");
+							return;
+						}
+						this.retries += 1;
+						// crowd.mts: Retry-After (1 s) with full jitter, then the same unit again.
+						const wait = Math.min(10_000, 1000 * (0.5 + this.rng()));
+						this.sim.after(wait, () => this.attempt(a, unit, tryNo + 1, 0, done));
+					},
+					unit,
+				);
+			if (a.token) return claim();
+			this.request("token", a.id, () => {
+				a.token = true;
+				claim();
+			});
+		});
+	}
+
+	private finish(a: Agent): void {
+		const label = a.result === "sold_out" ? "went home empty-handed" : a.result === "won" ? "holds a unit" : a.result;
+		this.buyerOutcomes.set(label, (this.buyerOutcomes.get(label) ?? 0) + 1);
+		this.active -= 1;
+	}
+
+	// --- requests --------------------------------------------------------------------------------
+
+	/** Sends one HTTP request of buyer `b`; `answer` gets its outcome (and the board's open units). */
+	private request(kind: Kind, b: number, answer: (code: Code, open?: number[]) => void, unit = -1): void {
+		const sent = this.sim.now;
+		this.requestsStarted += 1;
+		this.bill.workerRequests += 1;
+		const half = this.p.clientRttMs / 2;
+		const iso = Math.floor(this.rng() * this.p.isolates);
+		this.colosActive[iso % this.p.colos] = this.sim.now;
+		const respond = (code: Code, open?: number[]) => {
+			this.later(half, () => {
+				const ms = this.sim.now - sent;
+				this.lat[kind].add(ms);
+				this.lastAnswerAt = this.sim.now;
+				const key =
+					code === "ok" ? "200" : code === "won" ? "201" : code === "overloaded" ? "503 overloaded" : `409 ${code}`;
+				this.outcomes.set(key, (this.outcomes.get(key) ?? 0) + 1);
+				answer(code, open);
+			});
+		};
+		this.later(half, () => {
+			// A new request: its steps run by its own start time, not its sender's (SharedThread).
+			const thread = this.thread;
+			const saved = thread ? thread.current : null;
+			if (thread) thread.current = null;
+			if (kind === "token") this.token(iso, b, respond);
+			else if (kind === "board") this.board(iso, respond);
+			else if (kind === "health") this.edge(iso, this.c.edgeHealth ?? 0, () => respond("ok"));
+			else this.claim(iso, b, unit, respond);
+			if (thread) thread.current = saved;
+		});
+	}
+
+	private later(ms: number, fn: () => void): void {
+		if (ms <= 0) fn();
+		else this.sim.after(ms, fn);
+	}
+
+	/** An RPC hop to an object or back (half a round trip). */
+	private hop(fn: () => void): void {
+		this.later(this.p.objectRttMs / 2, fn);
+	}
+
+	/** A buyer object's job, plus its cold start when it has been idle long enough to hibernate. */
+	private onBuyer(b: number, cost: number, done?: () => void): void {
+		const now = this.sim.now;
+		if (now - (this.buyerTouched[b] as number) >= HIBERNATE_AFTER_MS) {
+			cost += this.c.coldStart;
+			this.coldStarts += 1;
+		}
+		this.buyerTouched[b] = now;
+		this.bill.doActiveMs += cost;
+		this.buyerObjects.submit(b, cost, done);
+	}
+
+	/** A listing object's job (created objects only), plus its cold start after idling. */
+	private onListing(unit: number, cost: number, done?: () => void): void {
+		const now = this.sim.now;
+		const last = this.listingTouched[unit] as number;
+		if (last > Number.NEGATIVE_INFINITY && now - last >= HIBERNATE_AFTER_MS) {
+			cost += this.c.coldStart;
+			this.coldStarts += 1;
+		}
+		this.listingTouched[unit] = now;
+		this.bill.doActiveMs += cost;
+		this.listings.submit(unit, cost, done);
+	}
+
+	private edge(iso: number, cost: number, fn: () => void): void {
+		this.bill.workerCpuMs += cost;
+		this.isolates.submit(iso, cost, fn);
+	}
+
+	private token(iso: number, b: number, respond: (code: Code) => void): void {
+		this.edge(iso, this.c.edgeToken, () =>
+			this.hop(() => {
+				this.bill.doRequests += 1;
+				this.onBuyer(b, this.c.buyerToken, () => this.hop(() => respond("ok")));
+			}),
+		);
+	}
+
+	private claim(iso: number, b: number, unit: number, respond: (code: Code) => void): void {
+		this.edge(iso, this.c.edgeRefuse, () => {
+			if (this.refusedByFlag(iso, unit, b)) {
+				this.paths.flag += 1;
+				this.countClaim(iso);
+				return respond("sold_out");
+			}
+			if (this.fx.singleFlight) {
+				const waiters = this.inFlight[iso]?.get(unit);
+				if (waiters) {
+					waiters.push((code) => {
+						this.countClaim(iso);
+						respond(code === "won" ? "sold_out" : code);
+					});
+					return;
+				}
+				this.inFlight[iso]?.set(unit, []);
+			}
+			this.edge(iso, this.c.edgeForward, () =>
+				this.hop(() =>
+					this.buyerClaim(iso, b, unit, (code) =>
+						this.hop(() => {
+							if (code === "won" || code === "sold_out") this.markSoldOut(iso, unit);
+							this.countClaim(iso);
+							if (this.fx.singleFlight) {
+								const waiters = this.inFlight[iso]?.get(unit) ?? [];
+								this.inFlight[iso]?.delete(unit);
+								for (const w of waiters) w(code);
+							}
+							respond(code);
+						}),
+					),
+				),
+			);
+		});
+	}
+
+	/** BuyerQuota.claim: the buyer's claims one at a time. */
+	private buyerClaim(iso: number, b: number, unit: number, answer: (code: Code) => void): void {
+		this.bill.doRequests += 1;
+		const arrived = this.sim.now;
+		const run = () => {
+			this.claimBusy[b] = 1;
+			const finish = (code: Code) => {
+				// Billed while the call is out too (awaiting another object keeps it in memory).
+				this.bill.doActiveMs += Math.max(0, this.sim.now - arrived - this.c.buyerClaim);
+				this.claimBusy[b] = 0;
+				const queue = this.claimQueue.get(b);
+				const next = queue?.shift();
+				if (queue && queue.length === 0) this.claimQueue.delete(b);
+				answer(code);
+				if (next) next();
+			};
+			this.bill.doRowsWritten += ROWS.buyerClaim;
+			this.onBuyer(b, this.c.buyerClaim, () => {
+				if ((this.holds[b] as number) + (this.pending[b] as number) >= 1) {
+					this.paths.buyer += 1;
+					return finish("limit_reached");
+				}
+				const go = () => this.callInventory(b, unit, finish);
+				if (this.rulesKnown[b]) {
+					go();
+					return;
+				}
+				this.rulesKnown[b] = 1;
+				// frozenRules travel with the claim once this isolate's copy of the event shows them frozen.
+				if (this.sim.now >= this.frozenAt + (this.eventLag[iso] as number)) {
+					go();
+					return;
+				}
+				this.paths.d1Rules += 1;
+				this.d1Query("terms freeze (buyer)", this.c.d1TermsFreeze, 1, 0, () => {
+					this.frozenAt = Math.min(this.frozenAt, this.sim.now);
+					go();
+				});
+			});
+		};
+		if (this.claimBusy[b]) {
+			const queue = this.claimQueue.get(b) ?? [];
+			queue.push(run);
+			this.claimQueue.set(b, queue);
+		} else {
+			run();
+		}
+	}
+
+	/** The pending row, the inventory call, and its settle — or 503 after INVENTORY_WAIT_MS. */
+	private callInventory(b: number, unit: number, finish: (code: Code) => void): void {
+		this.pending[b] = (this.pending[b] as number) + 1;
+		let answered = false;
+		this.sim.after(INVENTORY_WAIT_MS, () => {
+			if (answered) return;
+			answered = true;
+			finish("overloaded");
+		});
+		this.hop(() =>
+			this.listingClaim(unit, b, (code) =>
+				this.hop(() => {
+					this.bill.doRowsWritten += ROWS.buyerSettle;
+					this.onBuyer(b, this.c.buyerSettle, () => {
+						this.pending[b] = (this.pending[b] as number) - 1;
+						if (code === "won") this.holds[b] = 1;
+						if (answered) return;
+						answered = true;
+						finish(code);
+					});
+				}),
+			),
+		);
+	}
+
+	/** ListingInventory.claim. Jobs on one object run in order, so the first claim submitted wins. */
+	private listingClaim(unit: number, b: number, answer: (code: Code) => void): void {
+		this.bill.doRequests += 1;
+		this.paths.listing += 1;
+		this.decide(unit, b, answer);
+	}
+
+	private decide(unit: number, b: number, answer: (code: Code) => void): void {
+		if (!this.termsReady[unit]) {
+			const waiters = this.termsWaiters.get(unit);
+			if (waiters) {
+				waiters.push(() => this.decide(unit, b, answer));
+				return;
+			}
+			// First use: the object's database, then one D1 read (and freeze) of its terms; claims that
+			// arrive meanwhile wait for the same read (ListingInventory.loadTerms).
+			this.termsWaiters.set(unit, []);
+			this.bill.doRowsWritten += ROWS.listingCreate;
+			this.onListing(unit, this.c.listingCreate, () =>
+				this.d1Query("terms freeze (listing)", this.c.d1TermsFreeze, 2, 0, () => {
+					this.frozenAt = Math.min(this.frozenAt, this.sim.now);
+					this.termsReady[unit] = 1;
+					const waiters = this.termsWaiters.get(unit) ?? [];
+					this.termsWaiters.delete(unit);
+					this.decide(unit, b, answer);
+					for (const w of waiters) w();
+				}),
+			);
+			return;
+		}
+		if (!this.reserved[unit]) {
+			this.reserved[unit] = 1;
+			this.bill.doRowsWritten += ROWS.listingGrant;
+			this.onListing(unit, this.c.listingGrant, () => {
+				this.sold[unit] = 1;
+				this.soldAt[unit] = this.sim.now;
+				this.holder[unit] = b;
+				this.grants += 1;
+				this.lastGrantAt = this.sim.now;
+				this.flush(unit);
+				answer("won");
+			});
+		} else {
+			this.bill.doRowsRead += 2;
+			this.onListing(unit, this.c.listingReject, () => answer("sold_out"));
+		}
+	}
+
+	/** The listing's outbox after a grant: hub (fast path), orders queue, ledger. */
+	private flush(unit: number): void {
+		this.bill.doRowsWritten += ROWS.listingFlush;
+		this.onListing(unit, this.c.listingFlush, () => {
+			this.hop(() => this.hubApply(unit));
+			this.enqueueOrder(unit);
+			if (this.crowd.ledger && !this.fx.batchLedger) {
+				this.hop(() => {
+					this.bill.doRequests += 1;
+					this.bill.doRowsWritten += ROWS.ledgerPerEntry;
+					this.bill.doActiveMs += this.c.ledgerAppend;
+					this.ledger.submit(0, this.c.ledgerAppend);
+				});
+			}
+		});
+	}
+
+	// --- sold-out flags (worker/hot-reads/sold-out-flags.ts) --------------------------------------
+
+	private refusedByFlag(iso: number, unit: number, b: number): boolean {
+		const now = this.sim.now;
+		if (this.holder[unit] === b) return false;
+		if (this.fx.pushSoldOut && this.sold[unit] && now >= (this.soldAt[unit] as number) + this.fx.pushLatencyMs) {
+			return true;
+		}
+		const flags = this.flags[iso] as Map<number, Flag>;
+		const flag = flags.get(unit);
+		if (!flag) return false;
+		if (now >= flag.until + FLAG_STALE_MS) {
+			flags.delete(unit);
+			return false;
+		}
+		if (now >= flag.until && !flag.renewing) {
+			flag.renewing = true;
+			this.renew(iso, unit);
+		}
+		return true;
+	}
+
+	private markSoldOut(iso: number, unit: number): void {
+		(this.flags[iso] as Map<number, Flag>).set(unit, { until: this.sim.now + FLAG_TTL_MS, renewing: false });
+	}
+
+	/** The read-only peek that renews a flag past its TTL (in the background of the claim). */
+	private renew(iso: number, unit: number): void {
+		this.paths.peeks += 1;
+		this.hop(() => {
+			this.bill.doRequests += 1;
+			this.onListing(unit, this.c.listingPeek, () =>
+				this.hop(() => {
+					if (this.sold[unit]) this.markSoldOut(iso, unit);
+					else (this.flags[iso] as Map<number, Flag>).delete(unit);
+				}),
+			);
+		});
+	}
+
+	// --- claim counts → hub (worker/claim/claim-counter.ts) --------------------------------------
+
+	private countClaim(iso: number): void {
+		const slot = this.fx.countsPerColo ? iso % this.p.colos : iso;
+		const before = this.counted[slot] as number;
+		this.counted[slot] = before + 1;
+		if (before > 0) return;
+		const window = this.fx.countsPerColo ? 2_000 : this.p.claimReportMs;
+		this.sim.after(window, () => {
+			this.counted[slot] = 0;
+			this.hop(() => {
+				this.bill.doRequests += 1;
+				this.bill.doRowsWritten += ROWS.hubRecord;
+				this.bill.doActiveMs += this.c.hubRecord;
+				this.hub.submit(0, this.c.hubRecord);
+			});
+		});
+	}
+
+	// --- the hub (durable-objects/dashboard-hub.ts) ----------------------------------------------
+
+	private hubApply(unit: number): void {
+		this.bill.doRequests += 1;
+		this.bill.doRowsWritten += ROWS.hubApplyPerChange;
+		this.bill.doActiveMs += this.c.hubApply;
+		this.hub.submit(0, this.c.hubApply, () => {
+			const pending = this.hubPending[0] as Set<number>;
+			pending.add(unit);
+			if (this.hubTimer[0]) return;
+			this.hubTimer[0] = true;
+			this.sim.after(BROADCAST_DELAY_MS, () => this.broadcast(0));
+		});
+	}
+
+	/** Every changed listing to every socket of hub `h` (0: the root, which holds them all unsharded). */
+	private broadcast(h: number): void {
+		this.hubTimer[h] = false;
+		const pending = this.hubPending[h] as Set<number>;
+		const changed = pending.size;
+		pending.clear();
+		if (changed === 0) return;
+		if (this.shards > 1 && h === 0) {
+			// The root forwards the batch to each shard (one RPC each); the shards fan out.
+			this.hub.submit(0, this.c.hubApply * 0.1 * this.shards);
+			for (let s = 1; s <= this.shards; s++) {
+				this.hop(() => {
+					this.bill.doRequests += 1;
+					this.bill.doActiveMs += this.c.hubApply;
+					this.hub.submit(s, this.c.hubApply, () => {
+						const sp = this.hubPending[s] as Set<number>;
+						for (let i = 0; i < changed; i++) sp.add(i);
+						if (this.hubTimer[s]) return;
+						this.hubTimer[s] = true;
+						this.sim.after(0, () => this.broadcast(s));
+					});
+				});
+			}
+			return;
+		}
+		const socketsHere = this.shards > 1 ? Math.ceil(this.sockets / this.shards) : this.sockets;
+		const frames = changed * socketsHere;
+		if (frames === 0) return;
+		this.framesTotal += frames;
+		const cost = frames * this.c.hubSendPerSocketFrame;
+		this.bill.doActiveMs += cost;
+		this.hub.submit(h, cost);
+	}
+
+	// --- orders queue → consumer → D1 (queue-consumers/orders.ts) --------------------------------
+
+	private enqueueOrder(unit: number): void {
+		this.queueMsgs.add(this.sim.now);
+		this.bill.queueOperations += 3;
+		this.queue.push(unit);
+		if (this.queue.length >= this.p.queueBatchSize) this.deliver();
+		else if (!this.queueTimer) {
+			this.queueTimer = true;
+			this.sim.after(this.p.queueBatchTimeoutMs, () => {
+				this.queueTimer = false;
+				this.deliver();
+			});
+		}
+	}
+
+	private deliver(): void {
+		while (this.queue.length > 0 && this.consumersRunning < this.p.consumerConcurrency) {
+			const batch = this.queue.splice(0, this.p.queueBatchSize);
+			this.consumersRunning += 1;
+			this.bill.workerRequests += 1;
+			const slot = this.consumerSlot++ % this.p.consumerConcurrency;
+			const cpu = batch.length * this.c.consumerPerMsg;
+			this.bill.workerCpuMs += cpu;
+			this.consumers.submit(slot, cpu, () =>
+				this.d1Query(
+					"orders upsert",
+					this.c.d1WriteBase + batch.length * this.c.d1WritePerRow,
+					batch.length,
+					batch.length * ROWS.d1OrderPerRow,
+					() => {
+						for (const unit of batch) {
+							this.d1At[unit] = this.sim.now;
+							this.d1Recorded.push({ t: this.sim.now, unit });
+						}
+						this.openListCache.clear();
+						for (const unit of batch) this.hop(() => this.hubApply(unit));
+						this.notifications(batch.length);
+						if (this.crowd.ledger && this.fx.batchLedger) {
+							this.bill.doRequests += 1;
+							this.bill.doRowsWritten += ROWS.ledgerPerEntry * batch.length;
+							const cost = this.c.ledgerAppend + 0.05 * batch.length;
+							this.bill.doActiveMs += cost;
+							this.hop(() => this.ledger.submit(0, cost));
+						}
+						for (const unit of new Set(batch)) {
+							this.hop(() => {
+								this.bill.doRequests += 1;
+								this.bill.doRowsWritten += ROWS.listingAck;
+								this.onListing(unit, this.c.listingAck);
+							});
+						}
+						this.consumersRunning -= 1;
+						if (this.queue.length >= this.p.queueBatchSize) this.deliver();
+					},
+				),
+			);
+		}
+	}
+
+	private notifications(n: number): void {
+		this.queueMsgs.add(this.sim.now, n);
+		this.bill.queueOperations += 3 * n;
+		if (this.p.name === "local") {
+			// Lumped: phase 3's grant cost beyond the steps the model names (queue, consumer, D1 rows).
+			this.consumers.submit(0, n * this.c.notificationsPerGrant);
+			return;
+		}
+		this.notifQueue += n;
+		const drain = () => {
+			const batch = Math.min(this.notifQueue, this.p.notificationsBatchSize);
+			if (batch === 0) return;
+			this.notifQueue -= batch;
+			this.bill.workerRequests += 1;
+			this.d1Query(
+				"notifications",
+				this.c.d1WriteBase + batch * this.c.d1WritePerRow,
+				batch,
+				batch * ROWS.d1NotificationPerRow,
+			);
+		};
+		if (this.notifQueue >= this.p.notificationsBatchSize) drain();
+		else if (!this.notifTimer) {
+			this.notifTimer = true;
+			this.sim.after(this.p.notificationsBatchTimeoutMs, () => {
+				this.notifTimer = false;
+				drain();
+			});
+		}
+	}
+
+	private d1Query(kind: string, cost: number, rowsRead: number, rowsWritten: number, done?: () => void): void {
+		this.hop(() => {
+			this.d1Queries.add(this.sim.now);
+			this.d1ByKind.set(kind, (this.d1ByKind.get(kind) ?? 0) + 1);
+			this.bill.d1RowsRead += rowsRead;
+			this.bill.d1RowsWritten += rowsWritten;
+			this.d1.submit(0, cost, done ? () => this.hop(done) : undefined);
+		});
+	}
+
+	// --- the listing board (worker/hot-reads/catalogue.ts) ---------------------------------------
+
+	private board(iso: number, respond: (code: Code, open?: number[]) => void): void {
+		this.edge(iso, this.c.edgeBoard, () => {
+			const key = this.fx.boardPerColo ? iso % this.p.colos : iso;
+			const copy = this.availability[key] ?? null;
+			const now = this.sim.now;
+			const answer = (a: Availability) => respond("ok", this.openAt(a.snapshotAt));
+			if (copy && now < copy.loadedAt + AVAILABILITY_TTL_MS) {
+				answer(copy);
+				return;
+			}
+			if (copy && now < copy.loadedAt + AVAILABILITY_TTL_MS + AVAILABILITY_GRACE_MS && copy.reloading) {
+				return answer(copy);
+			}
+			if (copy && !copy.reloading && now < copy.loadedAt + AVAILABILITY_TTL_MS + AVAILABILITY_GRACE_MS) {
+				copy.reloading = true;
+				this.reloadAvailability(key);
+				return answer(copy);
+			}
+			// No copy (or one too old to serve): this request loads its own.
+			this.reloadAvailability(key, (a) => answer(a));
+		});
+	}
+
+	private reloadAvailability(key: number, then?: (a: Availability) => void): void {
+		const rows = this.crowd.units + this.grants;
+		this.d1Query("availability", this.c.d1ReadBase + rows * this.c.d1ReadPerRow, rows, 0, () => {
+			const a: Availability = { snapshotAt: this.sim.now, loadedAt: this.sim.now, reloading: false };
+			this.availability[key] = a;
+			then?.(a);
+		});
+	}
+
+	/** Units D1 did not yet show taken at `t`, cached per 100 ms of snapshot time. */
+	private openAt(t: number): number[] {
+		const q = Math.floor(t / 100);
+		const cached = this.openListCache.get(q);
+		if (cached) return cached;
+		const open: number[] = [];
+		for (let u = 0; u < this.crowd.units; u++) if ((this.d1At[u] as number) > q * 100) open.push(u);
+		if (this.openListCache.size > 2000) this.openListCache.clear();
+		this.openListCache.set(q, open);
+		return open;
+	}
+
+	// --- background ------------------------------------------------------------------------------
+
+	private startBackground(): void {
+		// Each location with traffic reloads the event and the catalogue once a second (Cache API, 1 s).
+		const tick = () => {
+			if (this.active === 0) return;
+			const now = this.sim.now;
+			for (let colo = 0; colo < this.p.colos; colo++) {
+				if ((this.colosActive[colo] as number) < now - 1000) continue;
+				this.d1Query("event", this.c.d1ReadBase, 1, 0);
+				this.d1Query("catalogue", this.c.d1ReadBase + this.crowd.units * this.c.d1ReadPerRow, this.crowd.units, 0);
+			}
+			this.sim.after(1000, tick);
+		};
+		this.sim.after(1000, tick);
+		const stall = this.p.stall;
+		if (stall && this.thread) this.thread.setStalls(stall.ms, stall.fraction);
+	}
+
+	// --- the result ------------------------------------------------------------------------------
+
+	private result(): OpeningResult {
+		const all = new Latencies().merge(this.lat.token, this.lat.claim, this.lat.board, this.lat.health);
+		const summary = (l: Latencies) => ({ ...l.summary(), count: l.count });
+		const durationS = this.lastAnswerAt / 1000;
+		const requests = all.count;
+		const listingStats = this.listings.stats;
+		const hot = listingStats.hottest();
+		const hotTimes = this.listings.times.get(hot.id) ?? [];
+		const hubStats = this.hub.stats;
+		return {
+			name: "",
+			platform: this.p.name,
+			isolates: this.p.isolates,
+			buyers: this.crowd.buyers,
+			units: this.crowd.units,
+			durationS,
+			events: this.sim.events,
+			requests,
+			throughput: durationS > 0 ? requests / durationS : 0,
+			latency: {
+				all: summary(all),
+				token: summary(this.lat.token),
+				claim: summary(this.lat.claim),
+				board: summary(this.lat.board),
+				health: summary(this.lat.health),
+			},
+			outcomes: Object.fromEntries(this.outcomes),
+			buyerOutcomes: Object.fromEntries(this.buyerOutcomes),
+			grants: this.grants,
+			lastGrantS: this.lastGrantAt / 1000,
+			retries: this.retries,
+			paths: { ...this.paths },
+			stallSeconds: (this.thread?.stallMs ?? 0) / 1000,
+			coldStarts: this.coldStarts,
+			hottestListing: {
+				unit: hot.id,
+				peakPerS: hot.peak,
+				firstSecond: listingStats.firstSecondOf(hot.id, hotTimes),
+				maxWaitMs: listingStats.maxWaitMs,
+			},
+			objects: {
+				isolates: report(this.isolates.stats),
+				buyers: report(this.buyerObjects.stats),
+				listings: report(listingStats),
+				hub: report(hubStats),
+				ledger: report(this.ledger.stats),
+				d1: report(this.d1.stats),
+				consumer: report(this.consumers.stats),
+			},
+			thread: this.thread ? report(this.thread.stats) : null,
+			queueMsgs: { peakPerS: this.queueMsgs.peak, total: this.queueMsgs.total },
+			d1Queries: {
+				peakPerS: this.d1Queries.peak,
+				total: this.d1Queries.total,
+				byKind: Object.fromEntries(this.d1ByKind),
+			},
+			hub: {
+				sockets: this.sockets,
+				shards: this.shards,
+				socketsPerShard: Math.ceil(this.sockets / this.shards),
+				framesTotal: this.framesTotal,
+				busiestShardPeakMsPerS: hubStats.busiestObjectMsPerS(),
+			},
+			bill: {
+				workerRequests: this.bill.workerRequests,
+				workerCpuMs: this.bill.workerCpuMs,
+				doRequests: this.bill.doRequests,
+				doActiveSeconds: this.bill.doActiveMs / 1000,
+				doRowsWritten: this.bill.doRowsWritten,
+				doRowsRead: this.bill.doRowsRead,
+				queueOperations: this.bill.queueOperations,
+				d1RowsRead: this.bill.d1RowsRead,
+				d1RowsWritten: this.bill.d1RowsWritten,
+			},
+		};
+	}
+}
