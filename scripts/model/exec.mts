@@ -5,8 +5,13 @@
 import { PerSecond, type Sim } from "./sim.mts";
 
 export interface Exec {
-	/** Runs a job of `costMs` on the thread of object `id`; `done` when it has finished. */
-	submit(id: number, costMs: number, done?: () => void): void;
+	/**
+	 * Runs a job of `costMs` on the thread of object `id`, arriving `delay` ms from now (a network hop;
+	 * hops of one kind take the same time, so jobs still reach each object in the order sent); `done`
+	 * runs `returnDelay` ms after the job has finished (the answer's hop back). Returns when the job
+	 * will finish, when that is known now (Infinity where it is not: the shared thread).
+	 */
+	submit(id: number, costMs: number, done?: () => void, delay?: number, returnDelay?: number): number;
 	/** How long a job arriving now at object `id` would wait. */
 	backlogMs(id: number): number;
 	readonly stats: PoolStats;
@@ -25,11 +30,10 @@ export class PoolStats {
 	readonly perObjectBusy: Map<number, PerSecond> | null;
 	/** First arrival per object (for "the hottest listing object in its first second"). */
 	readonly firstArrival: Map<number, number> | null;
+	readonly name: string;
 
-	constructor(
-		readonly name: string,
-		trackEach: boolean,
-	) {
+	constructor(name: string, trackEach: boolean) {
+		this.name = name;
 		this.perObject = trackEach ? new Map() : null;
 		this.perObjectBusy = trackEach ? new Map() : null;
 		this.firstArrival = trackEach ? new Map() : null;
@@ -91,26 +95,27 @@ export class PoolStats {
 
 /** One thread per object id (Durable Objects, isolates, the D1 database). */
 export class Pool implements Exec {
-	private readonly busyUntil = new Map<number, number>();
+	/** When each object's thread is next free; objects are numbered 0 … size − 1. */
+	private readonly busyUntil: Float64Array;
+	private readonly sim: Sim;
+	private readonly keepTimes: boolean;
 	readonly stats: PoolStats;
-	/** Arrival times per object, kept only for the objects named in `keepTimesOf`. */
+	/** Arrival times per object, kept only when `keepTimes` (the listings: their first second). */
 	readonly times = new Map<number, number[]>();
 
-	constructor(
-		private readonly sim: Sim,
-		name: string,
-		trackEach = false,
-		private readonly keepTimes = false,
-	) {
+	constructor(sim: Sim, name: string, size: number, trackEach = false, keepTimes = false) {
+		this.sim = sim;
+		this.busyUntil = new Float64Array(size);
+		this.keepTimes = keepTimes;
 		this.stats = new PoolStats(name, trackEach);
 	}
 
-	submit(id: number, costMs: number, done?: () => void): void {
-		const now = this.sim.now;
-		const free = this.busyUntil.get(id) ?? 0;
-		const start = Math.max(free, now);
+	submit(id: number, costMs: number, done?: () => void, delay = 0, returnDelay = 0): number {
+		const now = this.sim.now + delay;
+		const free = this.busyUntil[id] as number;
+		const start = free > now ? free : now;
 		const end = start + costMs;
-		this.busyUntil.set(id, end);
+		this.busyUntil[id] = end;
 		this.stats.record(now, id, start, costMs);
 		if (this.keepTimes) {
 			let list = this.times.get(id);
@@ -120,11 +125,12 @@ export class Pool implements Exec {
 			}
 			list.push(now);
 		}
-		if (done) this.sim.at(end, done);
+		if (done) this.sim.at(end + returnDelay, done);
+		return end;
 	}
 
 	backlogMs(id: number): number {
-		return Math.max(0, (this.busyUntil.get(id) ?? 0) - this.sim.now);
+		return Math.max(0, (this.busyUntil[id] as number) - this.sim.now);
 	}
 }
 
@@ -150,8 +156,11 @@ export class SharedThread {
 	private stall: { ms: number; everyWorkMs: number } | null = null;
 	private workSinceStall = 0;
 	stallMs = 0;
+	private readonly sim: Sim;
 
-	constructor(private readonly sim: Sim) {}
+	constructor(sim: Sim) {
+		this.sim = sim;
+	}
 
 	/** Pauses of `ms` taking `fraction` of the thread's time, one after each (ms × (1 − f) / f) of work. */
 	setStalls(ms: number, fraction: number): void {
@@ -262,18 +271,19 @@ export class SharedThread {
 export class SharedPool implements Exec {
 	readonly stats: PoolStats;
 	readonly times = new Map<number, number[]>();
+	private readonly sim: Sim;
+	private readonly thread: SharedThread;
+	private readonly keepTimes: boolean;
 
-	constructor(
-		private readonly sim: Sim,
-		private readonly thread: SharedThread,
-		name: string,
-		trackEach = false,
-		private readonly keepTimes = false,
-	) {
+	constructor(sim: Sim, thread: SharedThread, name: string, trackEach = false, keepTimes = false) {
+		this.sim = sim;
+		this.thread = thread;
+		this.keepTimes = keepTimes;
 		this.stats = new PoolStats(name, trackEach);
 	}
 
-	submit(id: number, costMs: number, done?: () => void): void {
+	/** The local platform has no network: `delay` and `returnDelay` are always 0 here. */
+	submit(id: number, costMs: number, done?: () => void): number {
 		const { start } = this.thread.submit(costMs, done);
 		this.stats.record(this.sim.now, id, Math.max(this.sim.now, start), costMs);
 		if (this.keepTimes) {
@@ -284,6 +294,7 @@ export class SharedPool implements Exec {
 			}
 			list.push(this.sim.now);
 		}
+		return Number.POSITIVE_INFINITY;
 	}
 
 	backlogMs(): number {

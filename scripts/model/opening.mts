@@ -39,6 +39,8 @@ export interface Fixes {
 	countsPerColo: boolean;
 	/** The board's availability copy shared per location (Cache API) instead of per isolate. */
 	boardPerColo: boolean;
+	/** Not a fix: the sold-out flags switched off, to show what they do. */
+	flagsOff: boolean;
 }
 
 export const NO_FIXES: Fixes = {
@@ -50,6 +52,7 @@ export const NO_FIXES: Fixes = {
 	freezeAtOpen: false,
 	countsPerColo: false,
 	boardPerColo: false,
+	flagsOff: false,
 };
 
 export type Driver =
@@ -146,6 +149,16 @@ export interface ObjectReport {
 	busyMs: number;
 }
 
+/** One limit: its published (or measured) value, the peak the run reached, and when it was first passed. */
+export interface LimitReport {
+	what: string;
+	limit: number;
+	unit: string;
+	peak: number;
+	/** The first second (from the opening) in which the peak measure exceeded the limit; null: never. */
+	firstOverS: number | null;
+}
+
 export interface OpeningResult {
 	name: string;
 	platform: Platform["name"];
@@ -178,6 +191,7 @@ export interface OpeningResult {
 		framesTotal: number;
 		busiestShardPeakMsPerS: number;
 	};
+	limits: LimitReport[];
 	bill: {
 		workerRequests: number;
 		workerCpuMs: number;
@@ -207,11 +221,14 @@ function report(stats: PoolStats): ObjectReport {
 class Agent {
 	token = false;
 	result: "won" | "sold_out" | "limit_reached" | "gave_up" = "sold_out";
-	constructor(
-		readonly id: number,
-		readonly choices: number[],
-		readonly multiTab: boolean,
-	) {}
+	readonly id: number;
+	readonly choices: number[];
+	readonly multiTab: boolean;
+	constructor(id: number, choices: number[], multiTab: boolean) {
+		this.id = id;
+		this.choices = choices;
+		this.multiTab = multiTab;
+	}
 }
 
 export function runOpening(scenario: Scenario): OpeningResult {
@@ -251,7 +268,7 @@ class Opening {
 	private readonly pending: Uint8Array;
 	private readonly rulesKnown: Uint8Array;
 	private readonly claimBusy: Uint8Array;
-	private readonly claimQueue = new Map<number, (() => void)[]>();
+	private readonly claimQueue = new Map<number, ((delay: number) => void)[]>();
 	/** When each buyer / listing object last had a request (cold starts after HIBERNATE_AFTER_MS). */
 	private readonly buyerTouched: Float64Array;
 	private readonly listingTouched: Float64Array;
@@ -281,6 +298,7 @@ class Opening {
 	private notifQueue = 0;
 	private notifTimer = false;
 	private readonly hubPending: Set<number>[];
+	private readonly hubSeen: Uint8Array;
 	private readonly hubTimer: boolean[];
 	private readonly sockets: number;
 	private readonly shards: number;
@@ -343,13 +361,13 @@ class Opening {
 			this.consumers = new SharedPool(this.sim, t, "orders consumer");
 		} else {
 			this.thread = null;
-			this.isolates = new Pool(this.sim, "isolates");
-			this.buyerObjects = new Pool(this.sim, "buyer objects");
-			this.listings = new Pool(this.sim, "listing objects", true, true);
-			this.hub = new Pool(this.sim, "hub", true);
-			this.ledger = new Pool(this.sim, "ledger");
-			this.d1 = new Pool(this.sim, "D1");
-			this.consumers = new Pool(this.sim, "orders consumer");
+			this.isolates = new Pool(this.sim, "isolates", N);
+			this.buyerObjects = new Pool(this.sim, "buyer objects", B);
+			this.listings = new Pool(this.sim, "listing objects", U, true, true);
+			this.hub = new Pool(this.sim, "hub", (this.fx.shardedHub > 0 ? this.fx.shardedHub : 1) + 1, true);
+			this.ledger = new Pool(this.sim, "ledger", 1);
+			this.d1 = new Pool(this.sim, "D1", 1);
+			this.consumers = new Pool(this.sim, "orders consumer", this.p.consumerConcurrency);
 		}
 		this.buyerTouched = new Float64Array(B).fill(Number.NEGATIVE_INFINITY);
 		this.listingTouched = new Float64Array(U).fill(Number.NEGATIVE_INFINITY);
@@ -371,6 +389,7 @@ class Opening {
 		this.colosActive = new Float64Array(this.p.colos).fill(Number.NEGATIVE_INFINITY);
 		this.sockets = Math.round(B * this.crowd.liveShare);
 		this.shards = this.fx.shardedHub > 0 ? this.fx.shardedHub : 1;
+		this.hubSeen = new Uint8Array(U);
 		this.hubPending = Array.from({ length: this.shards + 1 }, () => new Set<number>());
 		this.hubTimer = Array.from({ length: this.shards + 1 }, () => false);
 		if (this.fx.freezeAtOpen) {
@@ -607,6 +626,8 @@ class Opening {
 	}
 
 	// --- requests --------------------------------------------------------------------------------
+	// Network hops are folded into the arrival time of the job they lead to (Exec.submit's delay and
+	// returnDelay), so a hop costs no event of its own.
 
 	/** Sends one HTTP request of buyer `b`; `answer` gets its outcome (and the board's open units). */
 	private request(kind: Kind, b: number, answer: (code: Code, open?: number[]) => void, unit = -1): void {
@@ -627,17 +648,15 @@ class Opening {
 				answer(code, open);
 			});
 		};
-		this.later(half, () => {
-			// A new request: its steps run by its own start time, not its sender's (SharedThread).
-			const thread = this.thread;
-			const saved = thread ? thread.current : null;
-			if (thread) thread.current = null;
-			if (kind === "token") this.token(iso, b, respond);
-			else if (kind === "board") this.board(iso, respond);
-			else if (kind === "health") this.edge(iso, this.c.edgeHealth ?? 0, () => respond("ok"));
-			else this.claim(iso, b, unit, respond);
-			if (thread) thread.current = saved;
-		});
+		// A new request: its steps run by its own start time, not its sender's (SharedThread).
+		const thread = this.thread;
+		const saved = thread ? thread.current : null;
+		if (thread) thread.current = null;
+		if (kind === "token") this.token(iso, b, respond, half);
+		else if (kind === "board") this.board(iso, respond, half);
+		else if (kind === "health") this.edge(iso, this.c.edgeHealth ?? 0, () => respond("ok"), half);
+		else this.claim(iso, b, unit, respond, half);
+		if (thread) thread.current = saved;
 	}
 
 	private later(ms: number, fn: () => void): void {
@@ -645,92 +664,101 @@ class Opening {
 		else this.sim.after(ms, fn);
 	}
 
-	/** An RPC hop to an object or back (half a round trip). */
-	private hop(fn: () => void): void {
-		this.later(this.p.objectRttMs / 2, fn);
+	/** Half a round trip between the edge and an object, or between two objects. */
+	private get hopMs(): number {
+		return this.p.objectRttMs / 2;
 	}
 
 	/** A buyer object's job, plus its cold start when it has been idle long enough to hibernate. */
-	private onBuyer(b: number, cost: number, done?: () => void): void {
-		const now = this.sim.now;
-		if (now - (this.buyerTouched[b] as number) >= HIBERNATE_AFTER_MS) {
+	private onBuyer(b: number, cost: number, done?: () => void, delay = 0, returnDelay = 0): number {
+		const at = this.sim.now + delay;
+		if (at - (this.buyerTouched[b] as number) >= HIBERNATE_AFTER_MS) {
 			cost += this.c.coldStart;
 			this.coldStarts += 1;
 		}
-		this.buyerTouched[b] = now;
+		this.buyerTouched[b] = at;
 		this.bill.doActiveMs += cost;
-		this.buyerObjects.submit(b, cost, done);
+		return this.buyerObjects.submit(b, cost, done, delay, returnDelay);
 	}
 
 	/** A listing object's job (created objects only), plus its cold start after idling. */
-	private onListing(unit: number, cost: number, done?: () => void): void {
-		const now = this.sim.now;
+	private onListing(unit: number, cost: number, done?: () => void, delay = 0, returnDelay = 0): number {
+		const at = this.sim.now + delay;
 		const last = this.listingTouched[unit] as number;
-		if (last > Number.NEGATIVE_INFINITY && now - last >= HIBERNATE_AFTER_MS) {
+		if (last > Number.NEGATIVE_INFINITY && at - last >= HIBERNATE_AFTER_MS) {
 			cost += this.c.coldStart;
 			this.coldStarts += 1;
 		}
-		this.listingTouched[unit] = now;
+		this.listingTouched[unit] = at;
 		this.bill.doActiveMs += cost;
-		this.listings.submit(unit, cost, done);
+		return this.listings.submit(unit, cost, done, delay, returnDelay);
 	}
 
-	private edge(iso: number, cost: number, fn: () => void): void {
+	private edge(iso: number, cost: number, fn: () => void, delay = 0): void {
 		this.bill.workerCpuMs += cost;
-		this.isolates.submit(iso, cost, fn);
+		this.isolates.submit(iso, cost, fn, delay);
 	}
 
-	private token(iso: number, b: number, respond: (code: Code) => void): void {
-		this.edge(iso, this.c.edgeToken, () =>
-			this.hop(() => {
+	private token(iso: number, b: number, respond: (code: Code) => void, delay: number): void {
+		this.edge(
+			iso,
+			this.c.edgeToken,
+			() => {
 				this.bill.doRequests += 1;
-				this.onBuyer(b, this.c.buyerToken, () => this.hop(() => respond("ok")));
-			}),
+				this.onBuyer(b, this.c.buyerToken, () => respond("ok"), this.hopMs, this.hopMs);
+			},
+			delay,
 		);
 	}
 
-	private claim(iso: number, b: number, unit: number, respond: (code: Code) => void): void {
-		this.edge(iso, this.c.edgeRefuse, () => {
-			if (this.refusedByFlag(iso, unit, b)) {
-				this.paths.flag += 1;
-				this.countClaim(iso);
-				return respond("sold_out");
-			}
-			if (this.fx.singleFlight) {
-				const waiters = this.inFlight[iso]?.get(unit);
-				if (waiters) {
-					waiters.push((code) => {
-						this.countClaim(iso);
-						respond(code === "won" ? "sold_out" : code);
-					});
+	private claim(iso: number, b: number, unit: number, respond: (code: Code) => void, delay: number): void {
+		this.edge(
+			iso,
+			this.c.edgeRefuse,
+			() => {
+				if (this.refusedByFlag(iso, unit, b)) {
+					this.paths.flag += 1;
+					this.countClaim(iso);
+					respond("sold_out");
 					return;
 				}
-				this.inFlight[iso]?.set(unit, []);
-			}
-			this.edge(iso, this.c.edgeForward, () =>
-				this.hop(() =>
-					this.buyerClaim(iso, b, unit, (code) =>
-						this.hop(() => {
-							if (code === "won" || code === "sold_out") this.markSoldOut(iso, unit);
+				if (this.fx.singleFlight) {
+					const waiters = this.inFlight[iso]?.get(unit);
+					if (waiters) {
+						waiters.push((code) => {
 							this.countClaim(iso);
-							if (this.fx.singleFlight) {
-								const waiters = this.inFlight[iso]?.get(unit) ?? [];
-								this.inFlight[iso]?.delete(unit);
-								for (const w of waiters) w(code);
-							}
-							respond(code);
-						}),
-					),
-				),
-			);
-		});
+							respond(code === "won" ? "sold_out" : code);
+						});
+						return;
+					}
+					this.inFlight[iso]?.set(unit, []);
+				}
+				this.edge(iso, this.c.edgeForward, () =>
+					this.buyerClaim(iso, b, unit, (code) => {
+						// Back at the edge (the buyer object answered `hopMs` ago).
+						if (code === "won" || code === "sold_out") this.markSoldOut(iso, unit);
+						this.countClaim(iso);
+						if (this.fx.singleFlight) {
+							const waiters = this.inFlight[iso]?.get(unit) ?? [];
+							this.inFlight[iso]?.delete(unit);
+							for (const w of waiters) w(code);
+						}
+						respond(code);
+					}),
+				);
+			},
+			delay,
+		);
 	}
 
-	/** BuyerQuota.claim: the buyer's claims one at a time. */
+	/**
+	 * BuyerQuota.claim, called from the edge (one hop away): the buyer's claims one at a time. `answer`
+	 * runs back at the edge.
+	 */
 	private buyerClaim(iso: number, b: number, unit: number, answer: (code: Code) => void): void {
 		this.bill.doRequests += 1;
-		const arrived = this.sim.now;
-		const run = () => {
+		const arrived = this.sim.now + this.hopMs;
+		const run = (delay: number) => {
 			this.claimBusy[b] = 1;
 			const finish = (code: Code) => {
 				// Billed while the call is out too (awaiting another object keeps it in memory).
@@ -739,39 +767,45 @@ class Opening {
 				const queue = this.claimQueue.get(b);
 				const next = queue?.shift();
 				if (queue && queue.length === 0) this.claimQueue.delete(b);
-				answer(code);
-				if (next) next();
+				this.later(this.hopMs, () => answer(code));
+				if (next) next(0);
 			};
 			this.bill.doRowsWritten += ROWS.buyerClaim;
-			this.onBuyer(b, this.c.buyerClaim, () => {
-				if ((this.holds[b] as number) + (this.pending[b] as number) >= 1) {
-					this.paths.buyer += 1;
-					return finish("limit_reached");
-				}
-				const go = () => this.callInventory(b, unit, finish);
-				if (this.rulesKnown[b]) {
-					go();
-					return;
-				}
-				this.rulesKnown[b] = 1;
-				// frozenRules travel with the claim once this isolate's copy of the event shows them frozen.
-				if (this.sim.now >= this.frozenAt + (this.eventLag[iso] as number)) {
-					go();
-					return;
-				}
-				this.paths.d1Rules += 1;
-				this.d1Query("terms freeze (buyer)", this.c.d1TermsFreeze, 1, 0, () => {
-					this.frozenAt = Math.min(this.frozenAt, this.sim.now);
-					go();
-				});
-			});
+			this.onBuyer(
+				b,
+				this.c.buyerClaim,
+				() => {
+					if ((this.holds[b] as number) + (this.pending[b] as number) >= 1) {
+						this.paths.buyer += 1;
+						finish("limit_reached");
+						return;
+					}
+					const go = () => this.callInventory(b, unit, finish);
+					if (this.rulesKnown[b]) {
+						go();
+						return;
+					}
+					this.rulesKnown[b] = 1;
+					// frozenRules travel with the claim once this isolate's copy of the event shows them frozen.
+					if (this.sim.now >= this.frozenAt + (this.eventLag[iso] as number)) {
+						go();
+						return;
+					}
+					this.paths.d1Rules += 1;
+					this.d1Query("terms freeze (buyer)", this.c.d1TermsFreeze, 1, 0, () => {
+						this.frozenAt = Math.min(this.frozenAt, this.sim.now);
+						go();
+					});
+				},
+				delay,
+			);
 		};
 		if (this.claimBusy[b]) {
 			const queue = this.claimQueue.get(b) ?? [];
 			queue.push(run);
 			this.claimQueue.set(b, queue);
 		} else {
-			run();
+			run(this.hopMs);
 		}
 	}
 
@@ -779,88 +813,100 @@ class Opening {
 	private callInventory(b: number, unit: number, finish: (code: Code) => void): void {
 		this.pending[b] = (this.pending[b] as number) + 1;
 		let answered = false;
-		this.sim.after(INVENTORY_WAIT_MS, () => {
-			if (answered) return;
-			answered = true;
-			finish("overloaded");
+		const deadline = this.sim.now + INVENTORY_WAIT_MS;
+		const answerAt = this.listingClaim(unit, b, (code) => {
+			this.bill.doRowsWritten += ROWS.buyerSettle;
+			this.onBuyer(b, this.c.buyerSettle, () => {
+				this.pending[b] = (this.pending[b] as number) - 1;
+				if (code === "won") this.holds[b] = 1;
+				if (answered) return;
+				answered = true;
+				finish(code);
+			});
 		});
-		this.hop(() =>
-			this.listingClaim(unit, b, (code) =>
-				this.hop(() => {
-					this.bill.doRowsWritten += ROWS.buyerSettle;
-					this.onBuyer(b, this.c.buyerSettle, () => {
-						this.pending[b] = (this.pending[b] as number) - 1;
-						if (code === "won") this.holds[b] = 1;
-						if (answered) return;
-						answered = true;
-						finish(code);
-					});
-				}),
-			),
-		);
+		// A timer only when the answer may come too late (most come in time: no event spent on them).
+		if (answerAt + this.hopMs + this.c.buyerSettle > deadline) {
+			this.sim.at(deadline, () => {
+				if (answered) return;
+				answered = true;
+				finish("overloaded");
+			});
+		}
 	}
 
-	/** ListingInventory.claim. Jobs on one object run in order, so the first claim submitted wins. */
-	private listingClaim(unit: number, b: number, answer: (code: Code) => void): void {
+	/**
+	 * ListingInventory.claim, called from a buyer object one hop away; `answer` runs back there. Jobs
+	 * on one object run in order, so the first claim submitted wins. Returns when the answer will be
+	 * back when that is known now (Infinity while the terms are loading).
+	 */
+	private listingClaim(unit: number, b: number, answer: (code: Code) => void): number {
 		this.bill.doRequests += 1;
 		this.paths.listing += 1;
-		this.decide(unit, b, answer);
+		return this.decide(unit, b, answer, this.hopMs);
 	}
 
-	private decide(unit: number, b: number, answer: (code: Code) => void): void {
+	private decide(unit: number, b: number, answer: (code: Code) => void, delay: number): number {
+		const hop = this.hopMs;
 		if (!this.termsReady[unit]) {
 			const waiters = this.termsWaiters.get(unit);
 			if (waiters) {
-				waiters.push(() => this.decide(unit, b, answer));
-				return;
+				waiters.push(() => this.decide(unit, b, answer, 0));
+				return Number.POSITIVE_INFINITY;
 			}
 			// First use: the object's database, then one D1 read (and freeze) of its terms; claims that
 			// arrive meanwhile wait for the same read (ListingInventory.loadTerms).
 			this.termsWaiters.set(unit, []);
 			this.bill.doRowsWritten += ROWS.listingCreate;
-			this.onListing(unit, this.c.listingCreate, () =>
-				this.d1Query("terms freeze (listing)", this.c.d1TermsFreeze, 2, 0, () => {
-					this.frozenAt = Math.min(this.frozenAt, this.sim.now);
-					this.termsReady[unit] = 1;
-					const waiters = this.termsWaiters.get(unit) ?? [];
-					this.termsWaiters.delete(unit);
-					this.decide(unit, b, answer);
-					for (const w of waiters) w();
-				}),
+			this.onListing(
+				unit,
+				this.c.listingCreate,
+				() =>
+					this.d1Query("terms freeze (listing)", this.c.d1TermsFreeze, 2, 0, () => {
+						this.frozenAt = Math.min(this.frozenAt, this.sim.now);
+						this.termsReady[unit] = 1;
+						const waiters = this.termsWaiters.get(unit) ?? [];
+						this.termsWaiters.delete(unit);
+						this.decide(unit, b, answer, 0);
+						for (const w of waiters) w();
+					}),
+				delay,
 			);
-			return;
+			return Number.POSITIVE_INFINITY;
 		}
 		if (!this.reserved[unit]) {
 			this.reserved[unit] = 1;
 			this.bill.doRowsWritten += ROWS.listingGrant;
-			this.onListing(unit, this.c.listingGrant, () => {
-				this.sold[unit] = 1;
-				this.soldAt[unit] = this.sim.now;
-				this.holder[unit] = b;
-				this.grants += 1;
-				this.lastGrantAt = this.sim.now;
-				this.flush(unit);
-				answer("won");
-			});
-		} else {
-			this.bill.doRowsRead += 2;
-			this.onListing(unit, this.c.listingReject, () => answer("sold_out"));
+			const end = this.onListing(
+				unit,
+				this.c.listingGrant,
+				() => {
+					this.sold[unit] = 1;
+					this.soldAt[unit] = this.sim.now;
+					this.holder[unit] = b;
+					this.grants += 1;
+					this.lastGrantAt = this.sim.now;
+					this.flush(unit);
+					this.later(hop, () => answer("won"));
+				},
+				delay,
+			);
+			return end + hop;
 		}
+		this.bill.doRowsRead += 2;
+		return this.onListing(unit, this.c.listingReject, () => answer("sold_out"), delay, hop) + hop;
 	}
 
 	/** The listing's outbox after a grant: hub (fast path), orders queue, ledger. */
 	private flush(unit: number): void {
 		this.bill.doRowsWritten += ROWS.listingFlush;
 		this.onListing(unit, this.c.listingFlush, () => {
-			this.hop(() => this.hubApply(unit));
+			this.hubApply(unit);
 			this.enqueueOrder(unit);
 			if (this.crowd.ledger && !this.fx.batchLedger) {
-				this.hop(() => {
-					this.bill.doRequests += 1;
-					this.bill.doRowsWritten += ROWS.ledgerPerEntry;
-					this.bill.doActiveMs += this.c.ledgerAppend;
-					this.ledger.submit(0, this.c.ledgerAppend);
-				});
+				this.bill.doRequests += 1;
+				this.bill.doRowsWritten += ROWS.ledgerPerEntry;
+				this.bill.doActiveMs += this.c.ledgerAppend;
+				this.ledger.submit(0, this.c.ledgerAppend, undefined, this.hopMs);
 			}
 		});
 	}
@@ -868,6 +914,7 @@ class Opening {
 	// --- sold-out flags (worker/hot-reads/sold-out-flags.ts) --------------------------------------
 
 	private refusedByFlag(iso: number, unit: number, b: number): boolean {
+		if (this.fx.flagsOff) return false;
 		const now = this.sim.now;
 		if (this.holder[unit] === b) return false;
 		if (this.fx.pushSoldOut && this.sold[unit] && now >= (this.soldAt[unit] as number) + this.fx.pushLatencyMs) {
@@ -888,21 +935,30 @@ class Opening {
 	}
 
 	private markSoldOut(iso: number, unit: number): void {
-		(this.flags[iso] as Map<number, Flag>).set(unit, { until: this.sim.now + FLAG_TTL_MS, renewing: false });
+		const flags = this.flags[iso] as Map<number, Flag>;
+		const flag = flags.get(unit);
+		if (flag) {
+			flag.until = this.sim.now + FLAG_TTL_MS;
+			flag.renewing = false;
+		} else {
+			flags.set(unit, { until: this.sim.now + FLAG_TTL_MS, renewing: false });
+		}
 	}
 
 	/** The read-only peek that renews a flag past its TTL (in the background of the claim). */
 	private renew(iso: number, unit: number): void {
 		this.paths.peeks += 1;
-		this.hop(() => {
-			this.bill.doRequests += 1;
-			this.onListing(unit, this.c.listingPeek, () =>
-				this.hop(() => {
-					if (this.sold[unit]) this.markSoldOut(iso, unit);
-					else (this.flags[iso] as Map<number, Flag>).delete(unit);
-				}),
-			);
-		});
+		this.bill.doRequests += 1;
+		this.onListing(
+			unit,
+			this.c.listingPeek,
+			() => {
+				if (this.sold[unit]) this.markSoldOut(iso, unit);
+				else (this.flags[iso] as Map<number, Flag>).delete(unit);
+			},
+			this.hopMs,
+			this.hopMs,
+		);
 	}
 
 	// --- claim counts → hub (worker/claim/claim-counter.ts) --------------------------------------
@@ -915,28 +971,35 @@ class Opening {
 		const window = this.fx.countsPerColo ? 2_000 : this.p.claimReportMs;
 		this.sim.after(window, () => {
 			this.counted[slot] = 0;
-			this.hop(() => {
-				this.bill.doRequests += 1;
-				this.bill.doRowsWritten += ROWS.hubRecord;
-				this.bill.doActiveMs += this.c.hubRecord;
-				this.hub.submit(0, this.c.hubRecord);
-			});
+			this.bill.doRequests += 1;
+			this.bill.doRowsWritten += ROWS.hubRecord;
+			this.bill.doActiveMs += this.c.hubRecord;
+			this.hub.submit(0, this.c.hubRecord, undefined, this.hopMs);
 		});
 	}
 
 	// --- the hub (durable-objects/dashboard-hub.ts) ----------------------------------------------
 
+	/** DashboardHub.applyHolds (one hop away): a change it has not seen is broadcast within 75 ms. */
 	private hubApply(unit: number): void {
 		this.bill.doRequests += 1;
 		this.bill.doRowsWritten += ROWS.hubApplyPerChange;
 		this.bill.doActiveMs += this.c.hubApply;
-		this.hub.submit(0, this.c.hubApply, () => {
-			const pending = this.hubPending[0] as Set<number>;
-			pending.add(unit);
-			if (this.hubTimer[0]) return;
-			this.hubTimer[0] = true;
-			this.sim.after(BROADCAST_DELAY_MS, () => this.broadcast(0));
-		});
+		this.hub.submit(
+			0,
+			this.c.hubApply,
+			() => {
+				// The queue path brings the same version again: the hub keeps the higher one, sends nothing.
+				if (this.hubSeen[unit]) return;
+				this.hubSeen[unit] = 1;
+				const pending = this.hubPending[0] as Set<number>;
+				pending.add(unit);
+				if (this.hubTimer[0]) return;
+				this.hubTimer[0] = true;
+				this.sim.after(BROADCAST_DELAY_MS, () => this.broadcast(0));
+			},
+			this.hopMs,
+		);
 	}
 
 	/** Every changed listing to every socket of hub `h` (0: the root, which holds them all unsharded). */
@@ -950,17 +1013,20 @@ class Opening {
 			// The root forwards the batch to each shard (one RPC each); the shards fan out.
 			this.hub.submit(0, this.c.hubApply * 0.1 * this.shards);
 			for (let s = 1; s <= this.shards; s++) {
-				this.hop(() => {
-					this.bill.doRequests += 1;
-					this.bill.doActiveMs += this.c.hubApply;
-					this.hub.submit(s, this.c.hubApply, () => {
+				this.bill.doRequests += 1;
+				this.bill.doActiveMs += this.c.hubApply;
+				this.hub.submit(
+					s,
+					this.c.hubApply,
+					() => {
 						const sp = this.hubPending[s] as Set<number>;
 						for (let i = 0; i < changed; i++) sp.add(i);
 						if (this.hubTimer[s]) return;
 						this.hubTimer[s] = true;
 						this.sim.after(0, () => this.broadcast(s));
-					});
-				});
+					},
+					this.hopMs,
+				);
 			}
 			return;
 		}
@@ -980,13 +1046,17 @@ class Opening {
 		this.bill.queueOperations += 3;
 		this.queue.push(unit);
 		if (this.queue.length >= this.p.queueBatchSize) this.deliver();
-		else if (!this.queueTimer) {
-			this.queueTimer = true;
-			this.sim.after(this.p.queueBatchTimeoutMs, () => {
-				this.queueTimer = false;
-				this.deliver();
-			});
-		}
+		else this.armQueueTimer();
+	}
+
+	/** A partial batch goes when max_batch_timeout has passed. */
+	private armQueueTimer(): void {
+		if (this.queueTimer) return;
+		this.queueTimer = true;
+		this.sim.after(this.p.queueBatchTimeoutMs, () => {
+			this.queueTimer = false;
+			this.deliver();
+		});
 	}
 
 	private deliver(): void {
@@ -1009,24 +1079,23 @@ class Opening {
 							this.d1Recorded.push({ t: this.sim.now, unit });
 						}
 						this.openListCache.clear();
-						for (const unit of batch) this.hop(() => this.hubApply(unit));
+						for (const unit of batch) this.hubApply(unit);
 						this.notifications(batch.length);
 						if (this.crowd.ledger && this.fx.batchLedger) {
 							this.bill.doRequests += 1;
 							this.bill.doRowsWritten += ROWS.ledgerPerEntry * batch.length;
 							const cost = this.c.ledgerAppend + 0.05 * batch.length;
 							this.bill.doActiveMs += cost;
-							this.hop(() => this.ledger.submit(0, cost));
+							this.ledger.submit(0, cost, undefined, this.hopMs);
 						}
 						for (const unit of new Set(batch)) {
-							this.hop(() => {
-								this.bill.doRequests += 1;
-								this.bill.doRowsWritten += ROWS.listingAck;
-								this.onListing(unit, this.c.listingAck);
-							});
+							this.bill.doRequests += 1;
+							this.bill.doRowsWritten += ROWS.listingAck;
+							this.onListing(unit, this.c.listingAck, undefined, this.hopMs);
 						}
 						this.consumersRunning -= 1;
 						if (this.queue.length >= this.p.queueBatchSize) this.deliver();
+						else if (this.queue.length > 0) this.armQueueTimer();
 					},
 				),
 			);
@@ -1064,39 +1133,42 @@ class Opening {
 		}
 	}
 
+	/** One D1 query (or batch), one hop away; `done` runs back at the caller. */
 	private d1Query(kind: string, cost: number, rowsRead: number, rowsWritten: number, done?: () => void): void {
-		this.hop(() => {
-			this.d1Queries.add(this.sim.now);
-			this.d1ByKind.set(kind, (this.d1ByKind.get(kind) ?? 0) + 1);
-			this.bill.d1RowsRead += rowsRead;
-			this.bill.d1RowsWritten += rowsWritten;
-			this.d1.submit(0, cost, done ? () => this.hop(done) : undefined);
-		});
+		this.d1Queries.add(this.sim.now + this.hopMs);
+		this.d1ByKind.set(kind, (this.d1ByKind.get(kind) ?? 0) + 1);
+		this.bill.d1RowsRead += rowsRead;
+		this.bill.d1RowsWritten += rowsWritten;
+		this.d1.submit(0, cost, done, this.hopMs, this.hopMs);
 	}
 
 	// --- the listing board (worker/hot-reads/catalogue.ts) ---------------------------------------
 
-	private board(iso: number, respond: (code: Code, open?: number[]) => void): void {
-		this.edge(iso, this.c.edgeBoard, () => {
-			const key = this.fx.boardPerColo ? iso % this.p.colos : iso;
-			const copy = this.availability[key] ?? null;
-			const now = this.sim.now;
-			const answer = (a: Availability) => respond("ok", this.openAt(a.snapshotAt));
-			if (copy && now < copy.loadedAt + AVAILABILITY_TTL_MS) {
-				answer(copy);
-				return;
-			}
-			if (copy && now < copy.loadedAt + AVAILABILITY_TTL_MS + AVAILABILITY_GRACE_MS && copy.reloading) {
-				return answer(copy);
-			}
-			if (copy && !copy.reloading && now < copy.loadedAt + AVAILABILITY_TTL_MS + AVAILABILITY_GRACE_MS) {
-				copy.reloading = true;
-				this.reloadAvailability(key);
-				return answer(copy);
-			}
-			// No copy (or one too old to serve): this request loads its own.
-			this.reloadAvailability(key, (a) => answer(a));
-		});
+	private board(iso: number, respond: (code: Code, open?: number[]) => void, delay: number): void {
+		this.edge(
+			iso,
+			this.c.edgeBoard,
+			() => {
+				const key = this.fx.boardPerColo ? iso % this.p.colos : iso;
+				const copy = this.availability[key] ?? null;
+				const now = this.sim.now;
+				const answer = (a: Availability) => respond("ok", this.openAt(a.snapshotAt));
+				const fresh = copy !== null && now < copy.loadedAt + AVAILABILITY_TTL_MS;
+				const servable = copy !== null && now < copy.loadedAt + AVAILABILITY_TTL_MS + AVAILABILITY_GRACE_MS;
+				if (copy && (fresh || servable)) {
+					// Past its TTL, one caller reloads while everyone gets the previous copy (lib/ttl-cache.ts).
+					if (!fresh && !copy.reloading) {
+						copy.reloading = true;
+						this.reloadAvailability(key);
+					}
+					answer(copy);
+					return;
+				}
+				// No copy, or one too old to serve: this request loads its own.
+				this.reloadAvailability(key, (a) => answer(a));
+			},
+			delay,
+		);
 	}
 
 	private reloadAvailability(key: number, then?: (a: Availability) => void): void {
@@ -1140,6 +1212,78 @@ class Opening {
 	}
 
 	// --- the result ------------------------------------------------------------------------------
+
+	/**
+	 * Each single-threaded thing against its limit, second by second: a Durable Object past ~1,000
+	 * requests/s or past 1,000 ms of work in a second (its queue then only grows), D1 past 1,000 ms of
+	 * work in a second, a queue past 5,000 messages/s, a hub past the sockets one object holds.
+	 */
+	private limits(): LimitReport[] {
+		const out: LimitReport[] = [];
+		const soft = this.p.objectSoftLimit;
+		const firstOver = (series: { at(s: number): number; seconds: number }, limit: number): number | null => {
+			for (let sec = 0; sec < series.seconds; sec++) if (series.at(sec) > limit) return sec;
+			return null;
+		};
+		const eachObject = (stats: PoolStats, what: string) => {
+			let peakReq = 0;
+			let firstReq: number | null = null;
+			for (const [, ps] of stats.perObject ?? []) {
+				peakReq = Math.max(peakReq, ps.peak);
+				const f = firstOver(ps, soft);
+				if (f !== null && (firstReq === null || f < firstReq)) firstReq = f;
+			}
+			let peakBusy = 0;
+			let firstBusy: number | null = null;
+			for (const [, ps] of stats.perObjectBusy ?? []) {
+				peakBusy = Math.max(peakBusy, ps.peak);
+				const f = firstOver(ps, 1000);
+				if (f !== null && (firstBusy === null || f < firstBusy)) firstBusy = f;
+			}
+			out.push({ what: `${what}: requests/s`, limit: soft, unit: "req/s", peak: peakReq, firstOverS: firstReq });
+			out.push({ what: `${what}: work ms/s`, limit: 1000, unit: "ms/s", peak: peakBusy, firstOverS: firstBusy });
+		};
+		if (this.p.name === "cloudflare") {
+			eachObject(this.listings.stats, "hottest listing object");
+			eachObject(this.hub.stats, "hub (busiest)");
+			const single = (stats: PoolStats, what: string, reqLimit: number | null) => {
+				if (reqLimit !== null) {
+					out.push({
+						what: `${what}: requests/s`,
+						limit: reqLimit,
+						unit: "req/s",
+						peak: stats.arrivals.peak,
+						firstOverS: firstOver(stats.arrivals, reqLimit),
+					});
+				}
+				out.push({
+					what: `${what}: work ms/s`,
+					limit: 1000,
+					unit: "ms/s",
+					peak: stats.busy.peak,
+					firstOverS: firstOver(stats.busy, 1000),
+				});
+			};
+			single(this.ledger.stats, "ledger", soft);
+			single(this.d1.stats, "D1", null);
+			out.push({
+				what: "orders + notifications queues: messages/s",
+				limit: this.p.queueLimitPerS,
+				unit: "msg/s",
+				peak: this.queueMsgs.peak,
+				firstOverS: firstOver(this.queueMsgs, this.p.queueLimitPerS),
+			});
+			const perShard = Math.ceil(this.sockets / this.shards);
+			out.push({
+				what: "hub: sockets per object",
+				limit: this.p.hubSocketsLimit,
+				unit: "sockets",
+				peak: perShard,
+				firstOverS: perShard > this.p.hubSocketsLimit ? 0 : null,
+			});
+		}
+		return out;
+	}
 
 	private result(): OpeningResult {
 		const all = new Latencies().merge(this.lat.token, this.lat.claim, this.lat.board, this.lat.health);
@@ -1204,6 +1348,7 @@ class Opening {
 				framesTotal: this.framesTotal,
 				busiestShardPeakMsPerS: hubStats.busiestObjectMsPerS(),
 			},
+			limits: this.limits(),
 			bill: {
 				workerRequests: this.bill.workerRequests,
 				workerCpuMs: this.bill.workerCpuMs,

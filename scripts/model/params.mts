@@ -287,7 +287,7 @@ export function localCosts(
 		claimReportMs: 500,
 		objectSoftLimit: 1000,
 		queueLimitPerS: 5000,
-		hubSocketsLimit: 32_768,
+		hubSocketsLimit: 10_000,
 	};
 	return { costs, sources, platform };
 }
@@ -300,8 +300,8 @@ export const PUBLISHED = {
 		url: "https://developers.cloudflare.com/durable-objects/platform/limits/",
 	},
 	objectHubSockets: {
-		value: 32_768,
-		text: "Durable Objects can act as WebSocket servers that connect thousands of clients per instance (no hard number published; 32,768 is the model's optimistic reading of 'thousands')",
+		value: 10_000,
+		text: "Durable Objects can act as WebSocket servers that connect thousands of clients per instance (no hard number is published; the model reads 'thousands' as at most 10,000)",
 		url: "https://developers.cloudflare.com/durable-objects/best-practices/websockets/",
 	},
 	queueThroughput: {

@@ -157,56 +157,6 @@ export class PerSecond {
 	}
 }
 
-/**
- * A single-threaded server: jobs run one at a time, first come first served, each for its service
- * time. It records arrivals and busy time per second, and the longest wait a job saw, so a run can
- * say how close each object came to its limit.
- */
-export class Server {
-	private busyUntil = 0;
-	private queued = 0;
-	readonly arrivals = new PerSecond();
-	/** Busy milliseconds in each second (>1000 in a second means work queued into later seconds). */
-	readonly busy = new PerSecond();
-	maxWaitMs = 0;
-	totalWaitMs = 0;
-	jobs = 0;
-
-	constructor(
-		readonly sim: Sim,
-		readonly name: string,
-	) {}
-
-	/** Queues a job of `costMs`; `done` runs when it has finished. Returns the time it will finish. */
-	submit(costMs: number, done?: () => void): number {
-		const now = this.sim.now;
-		const start = Math.max(this.busyUntil, now);
-		const end = start + costMs;
-		const wait = start - now;
-		if (wait > this.maxWaitMs) this.maxWaitMs = wait;
-		this.totalWaitMs += wait;
-		this.jobs += 1;
-		this.busyUntil = end;
-		this.arrivals.add(now);
-		this.busy.add(start, costMs);
-		this.queued += 1;
-		this.sim.at(end, () => {
-			this.queued -= 1;
-			done?.();
-		});
-		return end;
-	}
-
-	/** How long a job arriving now would wait before it starts. */
-	backlogMs(): number {
-		return Math.max(0, this.busyUntil - this.sim.now);
-	}
-
-	get inSystem(): number {
-		return this.queued;
-	}
-}
-
 /** Percentiles of a sample (sorted copy), as the bench's Tally computes them. */
 export function percentile(sorted: Float64Array, q: number): number {
 	if (sorted.length === 0) return 0;
