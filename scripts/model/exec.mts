@@ -21,12 +21,18 @@ export interface Exec {
 export class PoolStats {
 	readonly arrivals = new PerSecond();
 	readonly busy = new PerSecond();
+	/**
+	 * Work offered per second: each job's cost in the second it arrived. A single thread can do 1,000
+	 * ms of work in a second; offered above that, its queue grows (busy time never shows it: a saturated
+	 * thread is busy exactly 1,000 ms every second).
+	 */
+	readonly offered = new PerSecond();
 	maxWaitMs = 0;
 	jobs = 0;
 	busyMs = 0;
 	/** Arrivals per object per second, for pools whose hottest member matters (listings, the hub). */
 	readonly perObject: Map<number, PerSecond> | null;
-	/** Busy ms per object per second (the same pools). */
+	/** Work offered per object per second (the same pools). */
 	readonly perObjectBusy: Map<number, PerSecond> | null;
 	/** First arrival per object (for "the hottest listing object in its first second"). */
 	readonly firstArrival: Map<number, number> | null;
@@ -42,6 +48,7 @@ export class PoolStats {
 	record(now: number, id: number, start: number, costMs: number): void {
 		this.arrivals.add(now);
 		this.busy.add(start, costMs);
+		this.offered.add(now, costMs);
 		this.jobs += 1;
 		this.busyMs += costMs;
 		const wait = start - now;
@@ -59,11 +66,11 @@ export class PoolStats {
 				busy = new PerSecond();
 				this.perObjectBusy?.set(id, busy);
 			}
-			busy.add(start, costMs);
+			busy.add(now, costMs);
 		}
 	}
 
-	/** The most busy milliseconds any one object had in any one second. */
+	/** The most work any one object was offered in any one second (ms). */
 	busiestObjectMsPerS(): number {
 		let max = 0;
 		for (const [, ps] of this.perObjectBusy ?? []) max = Math.max(max, ps.peak);
@@ -113,7 +120,7 @@ export class Pool implements Exec {
 	submit(id: number, costMs: number, done?: () => void, delay = 0, returnDelay = 0): number {
 		const now = this.sim.now + delay;
 		const free = this.busyUntil[id] as number;
-		const start = free > now ? free : now;
+		const start = Math.max(free, now);
 		const end = start + costMs;
 		this.busyUntil[id] = end;
 		this.stats.record(now, id, start, costMs);

@@ -26,6 +26,8 @@ import { Latencies, PerSecond, Sim } from "./sim.mts";
 export interface Fixes {
 	/** Buyer sockets spread over this many hub shards fed by one root hub (0: one hub holds them all). */
 	shardedHub: number;
+	/** One frame per socket per second carrying every change, instead of a frame per changed listing. */
+	hubCoalesce: boolean;
 	/** Every isolate learns a unit sold out within `pushLatencyMs` of the grant, without asking. */
 	pushSoldOut: boolean;
 	pushLatencyMs: number;
@@ -33,6 +35,12 @@ export interface Fixes {
 	batchLedger: boolean;
 	/** An isolate sends one claim per unit at a time; claims arriving meanwhile wait for its answer. */
 	singleFlight: boolean;
+	/**
+	 * A hot unit's first wave kept under the object's limit: each isolate forwards at most one claim
+	 * per unit every (isolates ÷ soft limit) seconds, from a random phase; the rest get 503 with
+	 * Retry-After 1 (by then the unit's sold-out flag answers them).
+	 */
+	firstWaveBudget: boolean;
 	/** Terms frozen and listing objects created before the opening (no D1 read per first claim). */
 	freezeAtOpen: boolean;
 	/** Claim counts reported per location every 2 s instead of per isolate every 0.5 s. */
@@ -45,10 +53,12 @@ export interface Fixes {
 
 export const NO_FIXES: Fixes = {
 	shardedHub: 0,
+	hubCoalesce: false,
 	pushSoldOut: false,
 	pushLatencyMs: 250,
 	batchLedger: false,
 	singleFlight: false,
+	firstWaveBudget: false,
 	freezeAtOpen: false,
 	countsPerColo: false,
 	boardPerColo: false,
@@ -110,6 +120,8 @@ const BOARD_LOOKS = 2;
 const TRIES_PER_LOOK = 3;
 /** How long after the first freeze an isolate's copy of the event shows the terms frozen (≤ 2 TTLs). */
 const EVENT_COPY_LAG_MAX_MS = 2_000;
+/** Input hubs in front of the socket shards when the hub is sharded (a fix). */
+const HUB_INPUTS = 10;
 /** An object idle this long hibernates; its next request runs its constructor again. */
 const HIBERNATE_AFTER_MS = 10_000;
 
@@ -183,7 +195,13 @@ export interface OpeningResult {
 	objects: Record<"isolates" | "buyers" | "listings" | "hub" | "ledger" | "d1" | "consumer", ObjectReport>;
 	thread: ObjectReport | null;
 	queueMsgs: { peakPerS: number; total: number };
-	d1Queries: { peakPerS: number; total: number; byKind: Record<string, number> };
+	d1Queries: {
+		peakPerS: number;
+		total: number;
+		byKind: Record<string, number>;
+		/** Work (ms) each kind offered D1 in D1's worst second. */
+		worstSecondByKind: Record<string, number>;
+	};
 	hub: {
 		sockets: number;
 		shards: number;
@@ -285,6 +303,7 @@ class Opening {
 	// Isolates.
 	private readonly flags: Map<number, Flag>[];
 	private readonly inFlight: Map<number, ((code: Code) => void)[]>[];
+	private readonly budgetNext = new Map<number, number>();
 	private readonly counted: Int32Array;
 	private readonly availability: (Availability | null)[];
 	private readonly eventLag: Float64Array;
@@ -297,9 +316,11 @@ class Opening {
 	private consumerSlot = 0;
 	private notifQueue = 0;
 	private notifTimer = false;
-	private readonly hubPending: Set<number>[];
+	private readonly hubPending: Float64Array;
+	/** Input hubs (1 unless sharded) and socket shards (1: the input hub holds the sockets itself). */
+	private readonly hubInputs: number;
 	private readonly hubSeen: Uint8Array;
-	private readonly hubTimer: boolean[];
+	private readonly hubTimer: Uint8Array;
 	private readonly sockets: number;
 	private readonly shards: number;
 	// Measurements.
@@ -312,6 +333,10 @@ class Opening {
 	private readonly outcomes = new Map<string, number>();
 	private readonly buyerOutcomes = new Map<string, number>();
 	private readonly queueMsgs = new PerSecond();
+	private readonly ordersMsgs = new PerSecond();
+	private readonly notificationMsgs = new PerSecond();
+	/** D1 work per kind per second (which kind filled D1's worst second). */
+	private readonly d1KindPerSecond = new Map<string, PerSecond>();
 	private readonly d1Queries = new PerSecond();
 	private readonly d1ByKind = new Map<string, number>();
 	private grants = 0;
@@ -364,7 +389,7 @@ class Opening {
 			this.isolates = new Pool(this.sim, "isolates", N);
 			this.buyerObjects = new Pool(this.sim, "buyer objects", B);
 			this.listings = new Pool(this.sim, "listing objects", U, true, true);
-			this.hub = new Pool(this.sim, "hub", (this.fx.shardedHub > 0 ? this.fx.shardedHub : 1) + 1, true);
+			this.hub = new Pool(this.sim, "hub", HUB_INPUTS + Math.max(1, this.fx.shardedHub), true);
 			this.ledger = new Pool(this.sim, "ledger", 1);
 			this.d1 = new Pool(this.sim, "D1", 1);
 			this.consumers = new Pool(this.sim, "orders consumer", this.p.consumerConcurrency);
@@ -390,8 +415,9 @@ class Opening {
 		this.sockets = Math.round(B * this.crowd.liveShare);
 		this.shards = this.fx.shardedHub > 0 ? this.fx.shardedHub : 1;
 		this.hubSeen = new Uint8Array(U);
-		this.hubPending = Array.from({ length: this.shards + 1 }, () => new Set<number>());
-		this.hubTimer = Array.from({ length: this.shards + 1 }, () => false);
+		this.hubInputs = this.shards > 1 ? HUB_INPUTS : 1;
+		this.hubPending = new Float64Array(this.hubInputs + this.shards);
+		this.hubTimer = new Uint8Array(this.hubInputs + this.shards);
 		if (this.fx.freezeAtOpen) {
 			this.termsReady.fill(1);
 			this.frozenAt = Number.NEGATIVE_INFINITY;
@@ -722,6 +748,11 @@ class Opening {
 					respond("sold_out");
 					return;
 				}
+				if (this.fx.firstWaveBudget && !this.budgetAllows(iso, unit)) {
+					this.countClaim(iso);
+					respond("overloaded");
+					return;
+				}
 				if (this.fx.singleFlight) {
 					const waiters = this.inFlight[iso]?.get(unit);
 					if (waiters) {
@@ -911,6 +942,22 @@ class Opening {
 		});
 	}
 
+	/** firstWaveBudget: one forward per unit per isolate every isolates/softLimit seconds. */
+	private budgetAllows(iso: number, unit: number): boolean {
+		const interval = (this.p.isolates / this.p.objectSoftLimit) * 1000;
+		const key = iso * this.crowd.units + unit;
+		const now = this.sim.now;
+		let next = this.budgetNext.get(key);
+		// A random first slot, so that the isolates' first forwards are spread over one interval.
+		if (next === undefined) next = this.rng() * interval;
+		if (now < next) {
+			this.budgetNext.set(key, next);
+			return false;
+		}
+		this.budgetNext.set(key, now + interval);
+		return true;
+	}
+
 	// --- sold-out flags (worker/hot-reads/sold-out-flags.ts) --------------------------------------
 
 	private refusedByFlag(iso: number, unit: number, b: number): boolean {
@@ -974,67 +1021,69 @@ class Opening {
 			this.bill.doRequests += 1;
 			this.bill.doRowsWritten += ROWS.hubRecord;
 			this.bill.doActiveMs += this.c.hubRecord;
-			this.hub.submit(0, this.c.hubRecord, undefined, this.hopMs);
+			this.hub.submit(slot % this.hubInputs, this.c.hubRecord, undefined, this.hopMs);
 		});
 	}
 
 	// --- the hub (durable-objects/dashboard-hub.ts) ----------------------------------------------
 
-	/** DashboardHub.applyHolds (one hop away): a change it has not seen is broadcast within 75 ms. */
+	/**
+	 * DashboardHub.applyHolds (one hop away): a change it has not seen is broadcast within 75 ms. With
+	 * the sharded hub (a fix), listings push to one of HUB_INPUTS input hubs (by listing), which forward
+	 * each batch to every shard; each shard holds its share of the sockets and fans out to them.
+	 */
 	private hubApply(unit: number): void {
 		this.bill.doRequests += 1;
 		this.bill.doRowsWritten += ROWS.hubApplyPerChange;
 		this.bill.doActiveMs += this.c.hubApply;
+		const input = unit % this.hubInputs;
 		this.hub.submit(
-			0,
+			input,
 			this.c.hubApply,
 			() => {
 				// The queue path brings the same version again: the hub keeps the higher one, sends nothing.
 				if (this.hubSeen[unit]) return;
 				this.hubSeen[unit] = 1;
-				const pending = this.hubPending[0] as Set<number>;
-				pending.add(unit);
-				if (this.hubTimer[0]) return;
-				this.hubTimer[0] = true;
-				this.sim.after(BROADCAST_DELAY_MS, () => this.broadcast(0));
+				this.addHubChanges(input, 1, this.shards > 1 ? BROADCAST_DELAY_MS : this.cadence());
 			},
 			this.hopMs,
 		);
 	}
 
-	/** Every changed listing to every socket of hub `h` (0: the root, which holds them all unsharded). */
+	/** How often a hub that holds sockets sends them frames: 75 ms, or 1 s when coalesced (a fix). */
+	private cadence(): number {
+		return this.fx.hubCoalesce ? 1000 : BROADCAST_DELAY_MS;
+	}
+
+	private addHubChanges(h: number, n: number, delay: number): void {
+		this.hubPending[h] = (this.hubPending[h] as number) + n;
+		if (this.hubTimer[h]) return;
+		this.hubTimer[h] = 1;
+		this.sim.after(delay, () => this.broadcast(h));
+	}
+
+	/** Every changed listing to every socket of hub `h`, or (an input hub) to every shard. */
 	private broadcast(h: number): void {
-		this.hubTimer[h] = false;
-		const pending = this.hubPending[h] as Set<number>;
-		const changed = pending.size;
-		pending.clear();
+		this.hubTimer[h] = 0;
+		const changed = this.hubPending[h] as number;
+		this.hubPending[h] = 0;
 		if (changed === 0) return;
-		if (this.shards > 1 && h === 0) {
-			// The root forwards the batch to each shard (one RPC each); the shards fan out.
-			this.hub.submit(0, this.c.hubApply * 0.1 * this.shards);
-			for (let s = 1; s <= this.shards; s++) {
+		if (this.shards > 1 && h < this.hubInputs) {
+			this.hub.submit(h, 0.05 * this.shards);
+			for (let s = 0; s < this.shards; s++) {
+				const shard = this.hubInputs + s;
 				this.bill.doRequests += 1;
 				this.bill.doActiveMs += this.c.hubApply;
-				this.hub.submit(
-					s,
-					this.c.hubApply,
-					() => {
-						const sp = this.hubPending[s] as Set<number>;
-						for (let i = 0; i < changed; i++) sp.add(i);
-						if (this.hubTimer[s]) return;
-						this.hubTimer[s] = true;
-						this.sim.after(0, () => this.broadcast(s));
-					},
-					this.hopMs,
-				);
+				this.hub.submit(shard, this.c.hubApply, () => this.addHubChanges(shard, changed, this.cadence()), this.hopMs);
 			}
 			return;
 		}
-		const socketsHere = this.shards > 1 ? Math.ceil(this.sockets / this.shards) : this.sockets;
-		const frames = changed * socketsHere;
+		const socketsHere = Math.ceil(this.sockets / this.shards);
+		const frames = this.fx.hubCoalesce ? socketsHere : changed * socketsHere;
 		if (frames === 0) return;
 		this.framesTotal += frames;
-		const cost = frames * this.c.hubSendPerSocketFrame;
+		// A coalesced frame carries every change: a little more to serialise once, the same per socket.
+		const cost = frames * this.c.hubSendPerSocketFrame + (this.fx.hubCoalesce ? changed * 0.01 : 0);
 		this.bill.doActiveMs += cost;
 		this.hub.submit(h, cost);
 	}
@@ -1043,6 +1092,7 @@ class Opening {
 
 	private enqueueOrder(unit: number): void {
 		this.queueMsgs.add(this.sim.now);
+		this.ordersMsgs.add(this.sim.now);
 		this.bill.queueOperations += 3;
 		this.queue.push(unit);
 		if (this.queue.length >= this.p.queueBatchSize) this.deliver();
@@ -1104,6 +1154,7 @@ class Opening {
 
 	private notifications(n: number): void {
 		this.queueMsgs.add(this.sim.now, n);
+		this.notificationMsgs.add(this.sim.now, n);
 		this.bill.queueOperations += 3 * n;
 		if (this.p.name === "local") {
 			// Lumped: phase 3's grant cost beyond the steps the model names (queue, consumer, D1 rows).
@@ -1137,6 +1188,12 @@ class Opening {
 	private d1Query(kind: string, cost: number, rowsRead: number, rowsWritten: number, done?: () => void): void {
 		this.d1Queries.add(this.sim.now + this.hopMs);
 		this.d1ByKind.set(kind, (this.d1ByKind.get(kind) ?? 0) + 1);
+		let perSecond = this.d1KindPerSecond.get(kind);
+		if (!perSecond) {
+			perSecond = new PerSecond();
+			this.d1KindPerSecond.set(kind, perSecond);
+		}
+		perSecond.add(this.sim.now + this.hopMs, cost);
 		this.bill.d1RowsRead += rowsRead;
 		this.bill.d1RowsWritten += rowsWritten;
 		this.d1.submit(0, cost, done, this.hopMs, this.hopMs);
@@ -1150,7 +1207,21 @@ class Opening {
 			this.c.edgeBoard,
 			() => {
 				const key = this.fx.boardPerColo ? iso % this.p.colos : iso;
-				const copy = this.availability[key] ?? null;
+				let copy = this.availability[key] ?? null;
+				if (this.fx.boardPerColo) {
+					// Warmed before the opening, and reloaded by one request at a time while everyone
+					// else gets the previous copy, however old (no herd on a cold or stale key).
+					if (!copy) {
+						copy = { snapshotAt: 0, loadedAt: 0, reloading: false };
+						this.availability[key] = copy;
+					}
+					if (this.sim.now >= copy.loadedAt + AVAILABILITY_TTL_MS && !copy.reloading) {
+						copy.reloading = true;
+						this.reloadAvailability(key);
+					}
+					respond("ok", this.openAt(copy.snapshotAt));
+					return;
+				}
 				const now = this.sim.now;
 				const answer = (a: Availability) => respond("ok", this.openAt(a.snapshotAt));
 				const fresh = copy !== null && now < copy.loadedAt + AVAILABILITY_TTL_MS;
@@ -1241,7 +1312,13 @@ class Opening {
 				if (f !== null && (firstBusy === null || f < firstBusy)) firstBusy = f;
 			}
 			out.push({ what: `${what}: requests/s`, limit: soft, unit: "req/s", peak: peakReq, firstOverS: firstReq });
-			out.push({ what: `${what}: work ms/s`, limit: 1000, unit: "ms/s", peak: peakBusy, firstOverS: firstBusy });
+			out.push({
+				what: `${what}: work offered ms/s`,
+				limit: 1000,
+				unit: "ms/s",
+				peak: peakBusy,
+				firstOverS: firstBusy,
+			});
 		};
 		if (this.p.name === "cloudflare") {
 			eachObject(this.listings.stats, "hottest listing object");
@@ -1257,22 +1334,27 @@ class Opening {
 					});
 				}
 				out.push({
-					what: `${what}: work ms/s`,
+					what: `${what}: work offered ms/s`,
 					limit: 1000,
 					unit: "ms/s",
-					peak: stats.busy.peak,
-					firstOverS: firstOver(stats.busy, 1000),
+					peak: stats.offered.peak,
+					firstOverS: firstOver(stats.offered, 1000),
 				});
 			};
 			single(this.ledger.stats, "ledger", soft);
 			single(this.d1.stats, "D1", null);
-			out.push({
-				what: "orders + notifications queues: messages/s",
-				limit: this.p.queueLimitPerS,
-				unit: "msg/s",
-				peak: this.queueMsgs.peak,
-				firstOverS: firstOver(this.queueMsgs, this.p.queueLimitPerS),
-			});
+			for (const [what, series] of [
+				["orders queue: messages/s", this.ordersMsgs],
+				["notifications queue: messages/s", this.notificationMsgs],
+			] as const) {
+				out.push({
+					what,
+					limit: this.p.queueLimitPerS,
+					unit: "msg/s",
+					peak: series.peak,
+					firstOverS: firstOver(series, this.p.queueLimitPerS),
+				});
+			}
 			const perShard = Math.ceil(this.sockets / this.shards);
 			out.push({
 				what: "hub: sockets per object",
@@ -1340,6 +1422,9 @@ class Opening {
 				peakPerS: this.d1Queries.peak,
 				total: this.d1Queries.total,
 				byKind: Object.fromEntries(this.d1ByKind),
+				worstSecondByKind: Object.fromEntries(
+					[...this.d1KindPerSecond].map(([k, ps]) => [k, ps.at(this.d1.stats.offered.peakSecond)]),
+				),
 			},
 			hub: {
 				sockets: this.sockets,

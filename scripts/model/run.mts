@@ -5,10 +5,10 @@
 // Everything prints as Markdown; SCALE.md's tables are this command's output (it says which).
 import { parseArgs } from "node:util";
 import { openingCost } from "./cost.mts";
-import type { LimitReport, OpeningResult } from "./opening.mts";
+import type { Fixes, LimitReport, OpeningResult } from "./opening.mts";
 import { runOpening } from "./opening.mts";
 import { cloudflareCosts, loadBenchNumbers, localCosts, PUBLISHED } from "./params.mts";
-import { ALL_FIXES, type CloudOptions, cloudScenario, validate, within } from "./scenarios.mts";
+import { ALL_FIXES, type CloudOptions, cloudScenario, fixFor, validate, within } from "./scenarios.mts";
 
 const { values: args } = parseArgs({
 	options: {
@@ -35,7 +35,9 @@ const pct = (model: number, ref: number) => `${model >= ref ? "+" : ""}${(((mode
 const usd = (x: number) => (x < 0.01 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`);
 
 function table(header: string[], rows: (string | number)[][]): string {
-	const align = header.map((_, i) => (rows.every((r) => typeof r[i] === "number" || /^[\d,.$+−-]/.test(String(r[i]))) ? "--:" : "---"));
+	const align = header.map((_, i) =>
+		rows.every((r) => typeof r[i] === "number" || /^[\d,.$+−-]/.test(String(r[i]))) ? "--:" : "---",
+	);
 	return [
 		`| ${header.join(" | ")} |`,
 		`| ${align.join(" | ")} |`,
@@ -66,12 +68,12 @@ function firstLimit(r: OpeningResult): string {
 
 function opening(r: OpeningResult): (string | number)[] {
 	const lim = (what: string) => r.limits.find((l) => l.what === what);
-	const d1 = lim("D1: work ms/s");
-	const hubWork = lim("hub (busiest): work ms/s");
+	const d1 = lim("D1: work offered ms/s");
+	const hubWork = lim("hub (busiest): work offered ms/s");
 	return [
 		`${n0(r.buyers)} / ${n0(r.units)}`,
 		r.isolates,
-		r.hottestListing.firstSecond,
+		`${n0(r.hottestListing.peakPerS)} (${n0(r.hottestListing.firstSecond)})`,
 		r.objects.listings.peakPerS,
 		r.objects.buyers.peakPerS,
 		`${n0(r.objects.hub.peakPerS)} (${n0(hubWork?.peak ?? 0)} ms/s)`,
@@ -88,7 +90,7 @@ function opening(r: OpeningResult): (string | number)[] {
 const OPENING_HEADER = [
 	"buyers / units",
 	"isolates",
-	"hottest listing, its 1st second",
+	"hottest listing req/s: peak (its 1st s)",
 	"all listing objects, peak req/s",
 	"buyer objects, peak req/s (all)",
 	"hub req/s (work)",
@@ -124,7 +126,12 @@ if (want("params")) {
 		),
 	);
 	console.log(`\nPublished limits:\n`);
-	console.log(table(["limit", "value", "address"], Object.values(PUBLISHED).map((p) => [p.text, p.value, p.url])));
+	console.log(
+		table(
+			["limit", "value", "address"],
+			Object.values(PUBLISHED).map((p) => [p.text, p.value, p.url]),
+		),
+	);
 	console.log();
 }
 
@@ -201,24 +208,28 @@ if (want("sweeps")) {
 
 if (want("fixes")) {
 	const buyers = FULL ? 1_000_000 : 100_000;
-	console.log(`## The fixes, one at a time and together (${n0(buyers)} buyers)\n`);
-	const rows: (string | number)[][] = [];
+	console.log(`## The fixes in the order the limits bite (${n0(buyers)} buyers)\n`);
+	console.log(
+		"Each row adds the fix for the first limit the row above passed (scenarios.mts `fixFor`), and runs again.\n",
+	);
 	for (const units of [500, 5000]) {
-		const fixes: [string, CloudOptions["fixes"]][] = [
-			["as built", {}],
-			["sharded hub (64 shards)", { shardedHub: 64 }],
-			["terms frozen at opening", { freezeAtOpen: true }],
-			["board per location", { boardPerColo: true }],
-			["sold-out pushed to isolates", { pushSoldOut: true }],
-			["single flight per unit and isolate", { singleFlight: true }],
-			["ledger batched", { batchLedger: true }],
-			["claim counts per location", { countsPerColo: true }],
-			["all of them", ALL_FIXES],
-		];
-		for (const [name, f] of fixes) rows.push([name, ...opening(run({ buyers, units, fixes: f ?? {} }))]);
+		const rows: (string | number)[][] = [];
+		let on: Partial<Fixes> = {};
+		let name = "as built";
+		for (let step = 0; step < 10; step++) {
+			const r = run({ buyers, units, fixes: on });
+			rows.push([name, ...opening(r)]);
+			const next = passed(r)
+				.map((l) => fixFor(l, r, on))
+				.find((f) => f !== null);
+			if (!next) break;
+			on = { ...on, ...next.fixes };
+			name = `+ ${next.name}`;
+		}
+		console.log(`### ${n0(units)} units\n`);
+		console.log(table(["fixes", ...OPENING_HEADER], rows));
+		console.log();
 	}
-	console.log(table(["fixes", ...OPENING_HEADER], rows));
-	console.log();
 }
 
 if (want("cost")) {

@@ -1,6 +1,14 @@
 // The runs the model makes: the bench's phases on this machine (validation), and the opening minute
 // on Cloudflare at 10k / 100k / 1M buyers, 500 / 5,000 units, with the knobs SCALE.md turns.
-import { type Crowd, type Fixes, NO_FIXES, type OpeningResult, runOpening, runPhase, type Scenario } from "./opening.mts";
+import {
+	type Crowd,
+	type Fixes,
+	NO_FIXES,
+	type OpeningResult,
+	runOpening,
+	runPhase,
+	type Scenario,
+} from "./opening.mts";
 import { type BenchNumbers, cloudflareCosts, cloudflarePlatform, localCosts } from "./params.mts";
 
 /** The bench's crowd (scripts/bench/crowd.mts and run.mts): 50 connections, a 150 s deadline. */
@@ -80,10 +88,11 @@ export function cloudScenario(bench: BenchNumbers, o: CloudOptions): Scenario {
 
 /** Every fix the model knows, on (SCALE.md "Fixes the model calls for"). */
 export const ALL_FIXES: Partial<Fixes> = {
-	shardedHub: 64,
+	shardedHub: 200,
+	hubCoalesce: true,
 	pushSoldOut: true,
 	batchLedger: true,
-	singleFlight: true,
+	firstWaveBudget: true,
 	freezeAtOpen: true,
 	countsPerColo: true,
 	boardPerColo: true,
@@ -133,7 +142,8 @@ export function validate(bench: BenchNumbers, options: { buyers?: number; seed?:
 		const health = Array.from({ length: ceiling.requests }, () => ({ kind: "health" as const, buyer: 0, unit: 0 }));
 		add("1. ceiling", runPhase(scenario("ceiling", benchCrowd(1, 1)), health, n), ceiling);
 		const refused = [];
-		for (let k = 0; k < 8; k++) for (let i = 0; i < 1500; i++) refused.push({ kind: "claim" as const, buyer: i, unit: 0 });
+		for (let k = 0; k < 8; k++)
+			for (let i = 0; i < 1500; i++) refused.push({ kind: "claim" as const, buyer: i, unit: 0 });
 		add("2. sold-out → 409", runPhase(scenario("sold out", benchCrowd(1501, 1)), refused, n, [0]), soldOut);
 		const winners = Array.from({ length: 1000 }, (_, i) => ({ kind: "claim" as const, buyer: i, unit: i }));
 		add("3. winning → 201", runPhase(scenario("winning", benchCrowd(1000, 1000)), winners, n), winning);
@@ -148,7 +158,13 @@ export function validate(bench: BenchNumbers, options: { buyers?: number; seed?:
 	});
 	add("4. mixed crowd", crowd, c);
 	if (buyers === c.buyers) {
-		rows.push({ phase: "4. mixed crowd", metric: "requests", bench: c.requests, model: crowd.requests, checked: false });
+		rows.push({
+			phase: "4. mixed crowd",
+			metric: "requests",
+			bench: c.requests,
+			model: crowd.requests,
+			checked: false,
+		});
 		rows.push({ phase: "4. mixed crowd", metric: "seconds", bench: c.seconds, model: crowd.durationS, checked: false });
 		for (const [key, label] of [
 			["token", "tokens"],
@@ -156,9 +172,27 @@ export function validate(bench: BenchNumbers, options: { buyers?: number; seed?:
 			["board", "board"],
 		] as const) {
 			const b = c[label];
-			rows.push({ phase: `4. … ${label}`, metric: "requests", bench: b.requests, model: crowd.latency[key].count, checked: false });
-			rows.push({ phase: `4. … ${label}`, metric: "p50 ms", bench: b.p50, model: crowd.latency[key].p50, checked: false });
-			rows.push({ phase: `4. … ${label}`, metric: "p99 ms", bench: b.p99, model: crowd.latency[key].p99, checked: false });
+			rows.push({
+				phase: `4. … ${label}`,
+				metric: "requests",
+				bench: b.requests,
+				model: crowd.latency[key].count,
+				checked: false,
+			});
+			rows.push({
+				phase: `4. … ${label}`,
+				metric: "p50 ms",
+				bench: b.p50,
+				model: crowd.latency[key].p50,
+				checked: false,
+			});
+			rows.push({
+				phase: `4. … ${label}`,
+				metric: "p99 ms",
+				bench: b.p99,
+				model: crowd.latency[key].p99,
+				checked: false,
+			});
 		}
 		for (const [k, v] of Object.entries(c.outcomes)) {
 			rows.push({ phase: "4. outcomes", metric: k, bench: v, model: crowd.outcomes[k] ?? 0, checked: false });
@@ -168,6 +202,52 @@ export function validate(bench: BenchNumbers, options: { buyers?: number; seed?:
 		}
 	}
 	return { rows, crowd };
+}
+
+/** What the model would build next for a limit it passed, given the fixes already on; null: none. */
+export function fixFor(
+	limit: { what: string },
+	r: OpeningResult,
+	on: Partial<Fixes>,
+): { name: string; fixes: Partial<Fixes> } | null {
+	const w = limit.what;
+	if (w.startsWith("hub")) {
+		if (w.includes("requests") && !on.countsPerColo) {
+			return { name: "claim counts per location every 2 s", fixes: { countsPerColo: true } };
+		}
+		if (!on.hubCoalesce) return { name: "hub: one frame per socket per second", fixes: { hubCoalesce: true } };
+		if (!on.shardedHub) {
+			const shards = Math.max(2, Math.ceil(r.hub.sockets / 5000));
+			return { name: `hub sharded (${shards} shards of ≤ 5,000 sockets)`, fixes: { shardedHub: shards } };
+		}
+		if (!on.countsPerColo) return { name: "claim counts per location every 2 s", fixes: { countsPerColo: true } };
+		return null;
+	}
+	if (w.startsWith("D1")) {
+		const k = r.d1Queries.byKind;
+		const rules = k["terms freeze (buyer)"] ?? 0;
+		const board = k.availability ?? 0;
+		if (!on.freezeAtOpen && (rules >= board || on.boardPerColo)) {
+			return { name: "terms frozen and listing objects created before the opening", fixes: { freezeAtOpen: true } };
+		}
+		if (!on.boardPerColo) return { name: "listing board shared per location", fixes: { boardPerColo: true } };
+		if (!on.freezeAtOpen) {
+			return { name: "terms frozen and listing objects created before the opening", fixes: { freezeAtOpen: true } };
+		}
+		return null;
+	}
+	if (w.startsWith("hottest listing")) {
+		if (!on.pushSoldOut) return { name: "sold-out pushed to every isolate", fixes: { pushSoldOut: true } };
+		if (!on.firstWaveBudget) {
+			return { name: "a hot unit's first wave kept under its object's limit", fixes: { firstWaveBudget: true } };
+		}
+		if (!on.freezeAtOpen) {
+			return { name: "terms frozen and listing objects created before the opening", fixes: { freezeAtOpen: true } };
+		}
+		return null;
+	}
+	if (w.startsWith("ledger") && !on.batchLedger) return { name: "ledger fed in batches", fixes: { batchLedger: true } };
+	return null;
 }
 
 export function within(row: ValidationRow, tolerance = 0.25): boolean {
