@@ -70,10 +70,10 @@ export function cloudScenario(bench: BenchNumbers, o: CloudOptions): Scenario {
 	if (o.liveShare !== undefined) crowd.liveShare = o.liveShare;
 	if (o.lottery) {
 		crowd.lottery = o.lottery;
-		// Long enough for the batches that buy the units (a batch at a time).
+		// Long enough for the first batches, which buy most units (at most 10 batches are watched).
 		if (crowd.driver.kind === "open") {
 			const batches = Math.ceil(o.buyers / o.lottery.batchSize);
-			crowd.driver.horizonMs = Math.min(batches, 20) * o.lottery.batchSeconds * 1000 + 60_000;
+			crowd.driver.horizonMs = Math.min(batches, 10) * o.lottery.batchSeconds * 1000 + 60_000;
 		}
 	}
 	const isolates = o.isolates ?? isolatesFor(o.buyers);
