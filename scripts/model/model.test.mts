@@ -1,0 +1,84 @@
+// The capacity model against the bench it was built from (bench-numbers.json: docs/BENCHMARKS.md's
+// table at the commit it names), and a few things the model must get right whatever its parameters.
+import { describe, expect, it } from "vitest";
+import { NO_FIXES, runOpening } from "./opening.mts";
+import { loadBenchNumbers } from "./params.mts";
+import { ALL_FIXES, cloudScenario, validate, within } from "./scenarios.mts";
+import { Sim } from "./sim.mts";
+
+const bench = loadBenchNumbers();
+
+describe("the model on this machine's parameters", () => {
+	it("reproduces the bench's throughput and p99 within 25 %, phases 1 to 4 (seed 42)", () => {
+		const { rows } = validate(bench, { seed: 42 });
+		const checked = rows.filter((r) => r.checked);
+		expect(checked.map((r) => `${r.phase} ${r.metric}`)).toEqual([
+			"1. ceiling req/s",
+			"1. ceiling p99 ms",
+			"2. sold-out → 409 req/s",
+			"2. sold-out → 409 p99 ms",
+			"3. winning → 201 req/s",
+			"3. winning → 201 p99 ms",
+			"4. mixed crowd req/s",
+			"4. mixed crowd p99 ms",
+		]);
+		for (const row of checked) {
+			expect(within(row), `${row.phase} ${row.metric}: model ${row.model.toFixed(1)} vs bench ${row.bench}`).toBe(true);
+		}
+	}, 120_000);
+
+	it("sells every unit of the crowd exactly once, as the bench's guarantees found", () => {
+		const { crowd } = validate(bench, { buyers: 2000, seed: 7 });
+		expect(crowd.grants).toBe(100);
+		expect(crowd.outcomes["201"]).toBe(100);
+		expect(crowd.buyerOutcomes["holds a unit"]).toBe(100);
+	}, 60_000);
+});
+
+describe("the model on Cloudflare's parameters", () => {
+	const small = { buyers: 5000, units: 100, isolates: 50 };
+
+	it("gives the same answer for the same seed", () => {
+		const a = runOpening(cloudScenario(bench, { ...small, seed: 3 }));
+		const b = runOpening(cloudScenario(bench, { ...small, seed: 3 }));
+		expect(a.requests).toBe(b.requests);
+		expect(a.latency.claim.p99).toBe(b.latency.claim.p99);
+	}, 60_000);
+
+	it("grants each unit once and nobody two, with or without the fixes", () => {
+		for (const fixes of [NO_FIXES, ALL_FIXES]) {
+			const r = runOpening(cloudScenario(bench, { ...small, fixes }));
+			expect(r.grants).toBe(small.units);
+			expect(r.outcomes["201"] ?? 0).toBeLessThanOrEqual(small.units);
+		}
+	}, 60_000);
+
+	it("finds the hub is the first limit when every buyer holds a live socket, and the fixes clear it", () => {
+		const built = runOpening(cloudScenario(bench, small));
+		const first = built.limits
+			.filter((l) => l.firstOverS !== null)
+			.sort((x, y) => (x.firstOverS ?? 0) - (y.firstOverS ?? 0));
+		expect(first[0]?.what).toMatch(/^hub/);
+		const fixed = runOpening(cloudScenario(bench, { ...small, fixes: ALL_FIXES }));
+		expect(fixed.limits.filter((l) => l.firstOverS !== null)).toEqual([]);
+	}, 60_000);
+
+	it("keeps a hot unit's first wave under its object's limit with the first-wave budget", () => {
+		const r = runOpening(cloudScenario(bench, { buyers: 20_000, units: 100, isolates: 200, fixes: ALL_FIXES }));
+		expect(r.hottestListing.peakPerS).toBeLessThanOrEqual(1000);
+	}, 60_000);
+});
+
+describe("the event loop", () => {
+	it("runs events in time order, same-time events in the order they were scheduled", () => {
+		const sim = new Sim();
+		const seen: string[] = [];
+		sim.at(5, () => seen.push("b"));
+		sim.at(1, () => seen.push("a"));
+		sim.at(5, () => seen.push("c"));
+		sim.at(3, () => sim.after(2, () => seen.push("d")));
+		sim.run();
+		expect(seen).toEqual(["a", "b", "c", "d"]);
+		expect(sim.now).toBe(5);
+	});
+});
