@@ -114,6 +114,8 @@ describe("an opening, seen by a buyer, the sales staff and the operator", () => 
 			)
 			.toBe(true);
 		await confirm.click();
+		// Nothing on one tap: the dashboard asks first, naming the unit and the buyer.
+		await dashboard.getByRole("dialog").getByRole("button", { name: "确认认购" }).click();
 		for (const page of [dashboard, buyer]) {
 			await expect
 				.poll(() => page.locator('button.unit[data-id="1-2-1"]').getAttribute("data-status"), { timeout: 2_000 })
