@@ -132,7 +132,8 @@ describe("the operator console", () => {
 		const { eventId } = await seed(3_600_000);
 		const before = await admin("GET", `/api/admin/events/${eventId}`);
 		const page = await openPage(`/console?event=${eventId}`, undefined, token);
-		await expect.poll(() => page.locator("#event-summary").textContent()).toContain("房源 12 套");
+		// The console signs in (whoami) before it reads the event: two round trips on a busy machine.
+		await expect.poll(() => page.locator("#event-summary").textContent(), { timeout: 10_000 }).toContain("房源 12 套");
 		const bad = [
 			"id,building,floor,unit,layout,areaM2,priceCents",
 			"9-1-1,9号楼,1,01,3室2厅,98.5,300000000",
