@@ -409,3 +409,169 @@ describe("accessibility: axe-core finds no serious or critical violation", () =>
 		});
 	}
 });
+
+// --- issue 11: staff accounts and the ledger on the pages ------------------------------------------
+
+async function staffAccount(name: string, role: "operator" | "sales" | "viewer") {
+	return (await admin("POST", "/api/admin/staff", { name, role })) as { staffId: string; token: string };
+}
+
+/** Signs a signed-out staff page in the way a person does: event id, token, the form's button. */
+async function signInOn(page: Page, eventId: string, staffToken: string, button: "连接" | "读取") {
+	await page.getByLabel("活动编号").first().fill(eventId);
+	await page.getByLabel("员工令牌").fill(staffToken);
+	await page.getByRole("button", { name: button, exact: true }).click();
+}
+
+describe("issue 11: staff sign in with their own token, and see what their role may use", () => {
+	for (const [label, viewport] of WIDTHS) {
+		it(`${label}: sales staff are named in the header, may confirm and release, and see no operator controls`, async () => {
+			const { eventId } = await seedHold();
+			const sales = await staffAccount("王销售", "sales");
+
+			const dashboard = await staffPage("/dashboard", viewport, null);
+			await signInOn(dashboard, eventId, sales.token, "连接");
+			await poll(() => dashboard.locator("#who").textContent()).toContain("王销售 · 销售");
+			await poll(() => dashboard.locator("#live-state").textContent()).toBe("实时更新中");
+			const cell = dashboard.locator('button.unit[data-id="1-2-1"]');
+			await poll(
+				async () => {
+					await cell.click();
+					return dashboard.locator("#hold-panel").getByRole("button", { name: "确认认购" }).isVisible();
+				},
+				{ interval: 500 },
+			).toBe(true);
+			expect(await dashboard.locator("#hold-panel").getByRole("button", { name: "释放" }).isVisible()).toBe(true);
+
+			const consolePage = await staffPage("/console", viewport, null);
+			await signInOn(consolePage, eventId, sales.token, "读取");
+			await poll(() => consolePage.locator("#who").textContent()).toContain("王销售 · 销售");
+			await poll(() => consolePage.locator("#event-summary").textContent()).toContain("房源 12 套");
+			expect(await consolePage.locator("#role-notice").textContent()).toContain("需要运营权限");
+			for (const name of ["开盘", "暂停", "结束", "新建活动", "创建账号", "校验并导入"]) {
+				expect({ name, visible: await consolePage.getByRole("button", { name, exact: true }).count() }).toEqual({
+					name,
+					visible: 0,
+				});
+			}
+			// What a sales account may read is there.
+			expect(await consolePage.getByRole("button", { name: "导出订单 CSV" }).isVisible()).toBe(true);
+			expect(await consolePage.getByRole("button", { name: "下载账本（JSON Lines）" }).isVisible()).toBe(true);
+			expect(problems).toEqual([]);
+		});
+	}
+
+	it("a viewer watches the dashboard: the hold is shown, without confirm or release", async () => {
+		const { eventId } = await seedHold();
+		const viewer = await staffAccount("赵查看", "viewer");
+		const page = await staffPage(`/dashboard?event=${eventId}`, PHONE, viewer.token);
+		await poll(() => page.locator("#who").textContent()).toContain("赵查看 · 查看");
+		await poll(() => page.locator("#live-state").textContent()).toBe("实时更新中");
+		const cell = page.locator('button.unit[data-id="1-2-1"]');
+		await poll(
+			async () => {
+				await cell.click();
+				return page.locator("#hold-panel").textContent();
+			},
+			{ interval: 500 },
+		).toContain("b1");
+		expect(await page.locator("#hold-panel").getByRole("button").count()).toBe(0);
+		expect(await page.locator("#hold-panel").textContent()).toContain("不能确认认购或释放");
+		expect(problems).toEqual([]);
+	});
+
+	it("a wrong token is refused at sign-in with a sentence", async () => {
+		const { eventId } = await seed(3_600_000);
+		const page = await staffPage("/console", PHONE, null);
+		await signInOn(page, eventId, "not-a-staff-token-at-all", "读取");
+		await poll(() => page.locator("#message").textContent()).toContain("令牌无效");
+		expect(await page.locator("#who").isVisible()).toBe(false);
+		expect(problems).toEqual([]);
+	});
+});
+
+describe("issue 11: the operator manages staff accounts", () => {
+	it("creates an account whose token is shown once; revoking it signs that page out on its next request", async () => {
+		const { eventId } = await seedHold();
+		const consolePage = await staffPage(`/console?event=${eventId}`, DESKTOP);
+		await consolePage.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
+		await poll(() => consolePage.locator("#staff-list").textContent()).not.toBe("");
+		const name = `孙销售${Date.now().toString(36)}`;
+		await consolePage.getByLabel("姓名").fill(name);
+		await consolePage.getByLabel("角色").selectOption({ label: "销售" });
+		await consolePage.getByRole("button", { name: "创建账号" }).click();
+
+		const dialog = consolePage.getByRole("dialog");
+		await poll(() => dialog.textContent()).toContain("只显示这一次");
+		const newToken = await dialog.getByRole("textbox").inputValue();
+		expect(newToken.length).toBeGreaterThanOrEqual(20);
+		await dialog.getByRole("button", { name: "复制" }).click();
+		await poll(() => dialog.textContent()).toContain("已复制");
+		expect(await consolePage.evaluate(() => navigator.clipboard.readText())).toBe(newToken);
+		await dialog.getByRole("button", { name: "我已保存" }).click();
+		await poll(() => dialog.count()).toBe(0);
+		// Not shown again: nowhere on the page once the dialog is closed.
+		expect(await consolePage.evaluate((tk) => document.documentElement.outerHTML.includes(tk), newToken)).toBe(false);
+		const row = consolePage.locator("#staff-list tr", { hasText: name });
+		await poll(() => row.textContent()).toContain("有效");
+		expect(await row.textContent()).toContain("销售");
+
+		// That person's dashboard, signed in with the new token.
+		const dashboard = await staffPage(`/dashboard?event=${eventId}`, PHONE, newToken);
+		await poll(() => dashboard.locator("#who").textContent()).toContain(`${name} · 销售`);
+		await poll(() => dashboard.locator("#live-state").textContent()).toBe("实时更新中");
+
+		await row.getByRole("button", { name: `撤销 ${name}` }).click();
+		await poll(() => dialog.textContent()).toContain(`撤销 ${name}（销售）的令牌？`);
+		await dialog.getByRole("button", { name: "撤销" }).click();
+		await poll(() => row.textContent()).not.toContain("有效");
+		expect(await row.getByRole("button").count()).toBe(0);
+
+		// Its next request (selecting a held unit reads the orders) is refused: the page signs out.
+		await dashboard.locator('button.unit[data-id="1-2-1"]').click();
+		await poll(() => dashboard.locator("#message").textContent()).toContain("登录已失效");
+		expect(await dashboard.locator("#who").isVisible()).toBe(false);
+		expect(await dashboard.getByLabel("员工令牌").isVisible()).toBe(true);
+		expect(await dashboard.locator("#grid").isVisible()).toBe(false);
+		expect(await dashboard.evaluate(() => sessionStorage.getItem("kp_admin_token"))).toBeNull();
+		expect(problems).toEqual([]);
+	});
+});
+
+describe("issue 11: the event ledger on the console", () => {
+	for (const [label, viewport] of WIDTHS) {
+		it(`${label}: the head is shown large, in groups of four, and the ledger downloads as JSON Lines`, async () => {
+			const { eventId } = await seedHold();
+			const page = await staffPage(`/console?event=${eventId}`, viewport);
+			const groups = page.locator("#ledger-hash .hash-group");
+			await poll(() => groups.count()).toBe(16);
+			const head = (await (await fetch(`${baseUrl}/api/events/${eventId}/ledger/head`)).json()) as {
+				seq: number;
+				hash: string;
+			};
+			await page.getByRole("button", { name: "刷新", exact: true }).first().click();
+			await poll(async () => (await groups.allTextContents()).join("")).toBe(head.hash);
+			for (const g of await groups.allTextContents()) expect(g).toMatch(/^[0-9a-f]{4}$/);
+			expect(await page.locator("#ledger-seq").textContent()).toBe(String(head.seq));
+			// Large enough to photograph, and it fits the screen.
+			const seqSize = await page
+				.locator("#ledger-seq")
+				.evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize));
+			expect(seqSize).toBeGreaterThanOrEqual(28);
+			const box = await page.locator("#ledger-hash").boundingBox();
+			expect(box && box.x + box.width).toBeLessThanOrEqual(viewport.width);
+
+			const download = page.waitForEvent("download");
+			await page.getByRole("button", { name: "下载账本（JSON Lines）" }).click();
+			const file = await download;
+			expect(file.suggestedFilename()).toBe(`ledger-${eventId}.jsonl`);
+			const lines = readFileSync(await file.path(), "utf8")
+				.trim()
+				.split("\n");
+			const entries = lines.map((l) => JSON.parse(l) as { seq: number; hash: string });
+			expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+			expect(entries.find((e) => e.seq === head.seq)?.hash).toBe(head.hash);
+			expect(problems).toEqual([]);
+		});
+	}
+});
