@@ -352,7 +352,7 @@ async function loadOutbox(): Promise<void> {
 	root.replaceChildren(
 		h(
 			"table",
-			{ class: "data" },
+			{ class: "data outbox" },
 			h("thead", {}, h("tr", {}, ...head.map((k) => h("th", { scope: "col", text: t(k) })))),
 			h(
 				"tbody",
