@@ -99,6 +99,12 @@ $("#copy-hash").addEventListener("click", () => void copyText($("#ledger-hash").
 $("#ledger-export").addEventListener("click", () => void run(downloadLedger));
 wireImport("#import-listings", "#file-listings", "listings", LISTING_COLUMNS);
 wireImport("#import-buyers", "#file-buyers", "buyers", BUYER_COLUMNS);
+// A table that scrolls must be reachable from the keyboard, as a region named by its heading.
+for (const wrap of document.querySelectorAll<HTMLElement>(".table-wrap[data-labelled-by]")) {
+	wrap.tabIndex = 0;
+	wrap.setAttribute("role", "region");
+	wrap.setAttribute("aria-labelledby", wrap.dataset.labelledBy ?? "");
+}
 showFormMode();
 void session.resume().catch((err) => say(message, describeError(err), "error"));
 
