@@ -1,8 +1,9 @@
-// D1 schema: the system of record for events, catalogue, buyers, orders and notifications.
+// D1 schema: the system of record for events, catalogue, buyers, orders, notifications and staff accounts.
 // The inventory Durable Objects are the source of truth for who holds what; `orders` is fed from
 // them through the orders queue and kept idempotent by the hold id and a per-hold version.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { StaffRole } from "../lib/staff-roles";
 
 export const events = sqliteTable("events", {
 	id: text("id").primaryKey(),
@@ -121,3 +122,30 @@ export const deadLetters = sqliteTable("dead_letters", {
 	attempts: integer("attempts").notNull(),
 	parkedAt: text("parked_at").notNull(),
 });
+
+/**
+ * Staff accounts (API.md v1.1 "Staff accounts"): a named person with a role and a bearer token of its
+ * own, so that the ledger names who acted and one person's token can be revoked without touching
+ * anyone else's. Only the token's SHA-256 is kept (worker/tokens/staff-token.ts says why a plain hash,
+ * with no salt, pepper or slow KDF, is right for a 256-bit random token).
+ */
+export const staff = sqliteTable(
+	"staff",
+	{
+		/** `st_` + random (db/staff.ts createStaff); the ledger's actor is `staff:<id>`. */
+		id: text("id").primaryKey(),
+		name: text("name").notNull(),
+		/** viewer | sales | operator (lib/staff-roles.ts). */
+		role: text("role").$type<StaffRole>().notNull(),
+		/** Lowercase hex SHA-256 of the token; the token itself is shown once and never stored. */
+		tokenHash: text("token_hash").notNull(),
+		createdAt: text("created_at").notNull(),
+		/** Null while the token works; set once, by the first revocation, and never cleared. */
+		revokedAt: text("revoked_at"),
+		/** The actor who created the account (`admin` or `staff:<id>`). */
+		createdBy: text("created_by").notNull(),
+		/** The actor who revoked it: who did what stays answerable even before the ledger has it. */
+		revokedBy: text("revoked_by"),
+	},
+	(t) => [uniqueIndex("staff_token_hash").on(t.tokenHash)],
+);

@@ -94,7 +94,7 @@ describe("an opening, seen by a buyer, the sales staff and the operator", () => 
 		expect(Date.now()).toBeGreaterThanOrEqual(opensAt - 1_000);
 		const clickedAt = Date.now();
 		await claimButton.click();
-		await expect.poll(() => buyer.locator("#message").textContent()).toContain("已为您锁定 1-2-1");
+		await expect.poll(() => buyer.locator("#claim-result").textContent()).toContain("已为您锁定 1号楼 201");
 		await expect.poll(() => dashboard.evaluate(() => document.body.dataset.heldAt ?? null)).not.toBeNull();
 		const latency = Number(await dashboard.evaluate(() => document.body.dataset.heldAt)) - clickedAt;
 		console.log(`claim click → dashboard cell held: ${latency} ms`);

@@ -266,7 +266,7 @@ describe("issue 13 (6): the dashboard's hold panel", () => {
 			const { eventId } = await seedHold();
 			const page = await dashboardWithHold(eventId, DESKTOP);
 			const panel = page.locator("#hold-panel");
-			const left = panel.locator(".time-left");
+			const left = panel.locator(".hold-left");
 			const first = await left.textContent();
 			expect(first).toMatch(/^剩余 00:0[45]:\d\d$/);
 			await poll(() => left.textContent(), { timeout: 3_000 }).not.toBe(first);

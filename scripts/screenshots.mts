@@ -1,8 +1,9 @@
 // `npm run screenshots`: the three pages at desktop and phone width, in docs/screenshots/, taken from
 // a real opening: a fresh dev server (its own throw-away state), the demo catalogue, buyers claiming
-// through the client module, staff confirming some holds. Nothing here is drawn by hand. The staff
-// pages are signed in with staff accounts made here (an operator on the console, sales on the
-// dashboard), so the headers, the staff list and the ledger head are the real ones.
+// through the client module, staff confirming some holds, and a phone buyer winning one unit and losing
+// another to a rival who pressed at the same moment. Nothing here is drawn by hand. The staff pages are
+// signed in with staff accounts made here (an operator on the console, sales on the dashboard), so the
+// headers, the staff list and the ledger head are the real ones.
 import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { KaipanApiError, KaipanClient } from "../client/kaipan-client";
@@ -22,7 +23,10 @@ try {
 	const { baseUrl, adminToken } = server;
 	if (!adminToken) throw new Error(".dev.vars.example has no ADMIN_TOKEN");
 	const admin = (method: string, path: string, body?: unknown) => adminRequest(baseUrl, adminToken, method, path, body);
-	const demo = await seedDemo({ baseUrl, token: adminToken, opensInSeconds: 8, buyers: 80 });
+	// 80 buyers rush; three more stay out of it for the buyer's claim won and lost on a phone.
+	const demo = await seedDemo({ baseUrl, token: adminToken, opensInSeconds: 8, buyers: 83 });
+	const [winner, loser, rival] = demo.buyers.slice(80) as { id: string; accessCode: string | null }[];
+	if (!winner || !loser || !rival) throw new Error("the demo has too few buyers");
 	browser = await launchChromium();
 	mkdirSync(OUT, { recursive: true });
 
@@ -43,7 +47,7 @@ try {
 	// The rush: every buyer goes for one of a few popular units, then for another; most are refused.
 	const popular = ["1-18-01", "1-18-04", "2-20-01", "2-20-04", "1-12-02", "2-15-03", "1-08-01", "2-06-04"];
 	const clients = await Promise.all(
-		demo.buyers.map(async (b: { id: string; accessCode: string | null }, i: number) => {
+		demo.buyers.slice(0, 80).map(async (b: { id: string; accessCode: string | null }, i: number) => {
 			const client = new KaipanClient({ baseUrl, headers: { "cf-connecting-ip": `2001:db8::${i + 1}` } });
 			// Fresh state: every buyer is new, so every code was just generated (never null).
 			await client.login("demo", b.id, b.accessCode ?? "");
@@ -112,6 +116,38 @@ try {
 		await context.close();
 	}
 
+	// A claim won and a claim lost, on a phone, scrolled down to the unit as a buyer would be.
+	const won = await buyerPage(browser, baseUrl, winner, PHONE);
+	const wonUnit = won.locator('button.unit[data-status="available"]').nth(60);
+	await wonUnit.click();
+	await won.locator("#claim").click();
+	await won.locator("#claim-result[data-kind=won]").waitFor();
+	await won.locator('#claim[data-state="mine"]').filter({ hasText: "已为您锁定" }).waitFor();
+	await shoot(won, "buyer-claim-won-mobile", "viewport");
+	await won.context().close();
+
+	const lost = await buyerPage(browser, baseUrl, loser, PHONE);
+	const lostUnit = lost.locator('button.unit[data-status="available"]').nth(64);
+	const lostId = (await lostUnit.getAttribute("data-id")) ?? "";
+	await lostUnit.click();
+	// Both press at once; the rival's request is answered first.
+	const rivalClient = new KaipanClient({ baseUrl, headers: { "cf-connecting-ip": "2001:db8::ffff" } });
+	await rivalClient.login("demo", rival.id, rival.accessCode ?? "");
+	let rivalDone: () => void = () => undefined;
+	const rivalClaimed = new Promise<void>((r) => {
+		rivalDone = r;
+	});
+	await lost.route("**/claims", async (route) => {
+		await rivalClaimed;
+		await route.continue();
+	});
+	await lost.locator("#claim").click();
+	await rivalClient.claim(lostId);
+	rivalDone();
+	await lost.locator("#claim-result[data-kind=lost]").waitFor();
+	await shoot(lost, "buyer-claim-lost-mobile", "viewport");
+	await lost.context().close();
+
 	const console_ = await staffPage(browser, baseUrl, operator.token, "/console?event=demo", DESKTOP);
 	await console_.locator("#outbox table").waitFor();
 	await console_.locator("#staff-table").waitFor();
@@ -159,6 +195,22 @@ async function staffPage(
 	await context.addInitScript((t) => sessionStorage.setItem("kp_admin_token", t), token);
 	const page = await context.newPage();
 	await page.goto(`${baseUrl}${path}`);
+	return page;
+}
+
+async function buyerPage(
+	b: Browser,
+	baseUrl: string,
+	buyer: { id: string; accessCode: string | null },
+	viewport: { width: number; height: number },
+): Promise<Page> {
+	const context = await b.newContext({ viewport, locale: "zh-CN" });
+	const page = await context.newPage();
+	await page.goto(`${baseUrl}/?event=demo`);
+	await page.locator("#buyer-id").fill(buyer.id);
+	await page.locator("#access-code").fill(buyer.accessCode ?? "");
+	await page.locator("#login-form button[type=submit]").click();
+	await page.locator("#live-state").filter({ hasText: "实时更新中" }).waitFor();
 	return page;
 }
 

@@ -154,7 +154,7 @@ async function loadAll(): Promise<void> {
 		const found = await loadEvent();
 		startLedger();
 		if (!found) {
-			say(message, t("eventMissing", { id: currentEventId() }), "error");
+			say(message, t("consoleEventMissing", { id: currentEventId() }), "error");
 			return;
 		}
 		say(message, t("eventLoaded", { id: found.id, name: found.name }));

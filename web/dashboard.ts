@@ -11,12 +11,12 @@ import { confirmAction } from "./shared/confirm-dialog";
 import { $, $input, h, say } from "./shared/dom";
 import { describeError, toErrorLike } from "./shared/errors";
 import { type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
-import { formatCountdown, formatMoney, formatTime, initI18n, lang, onLangChange, t } from "./shared/i18n";
+import { formatCountdown, formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { LiveFeed, wsUrl } from "./shared/live";
 import { type MessageKey, reasonKey } from "./shared/messages";
 import { StaffSession } from "./shared/staff-session";
 import { rejectionDelta } from "./shared/stats-delta";
-import { unitLabel } from "./shared/unit-label";
+import { unitLabel } from "./shared/units";
 
 /** A hold as the panel shows it: an order from D1, or the answer of this page's own confirm/release. */
 interface ShownHold {
@@ -47,6 +47,8 @@ const grid = new UnitGrid(
 		openSheet();
 		void showHold(unit);
 	},
+	// One Tab stop for the whole grid (issue 13): arrows move within it.
+	{ rovingTabIndex: true },
 );
 const claimsChart = new SeriesChart($("#chart-claims"), () => t("claimsPerSecond"));
 const rejectionsChart = new SeriesChart($("#chart-rejections"), (code) => {
@@ -211,7 +213,7 @@ async function showHold(unit: GridUnit): Promise<void> {
 		"dl",
 		{},
 		h("dt", { text: t("layout") }),
-		h("dd", { text: `${unitLabel(unit, lang())} · ${unit.layout} · ${unit.areaM2}㎡` }),
+		h("dd", { text: `${unitLabel(unit)} · ${unit.layout} · ${unit.areaM2}㎡` }),
 		h("dt", { text: t("price") }),
 		h("dd", { text: formatMoney(unit.priceCents, event?.currency ?? "CNY") }),
 	);
@@ -250,7 +252,7 @@ function shownStatus(unit: GridUnit, holdId: string, status: string): string {
 }
 
 function holdBlock(unit: GridUnit, o: ShownHold): HTMLElement {
-	const label = unitLabel(unit, lang());
+	const label = unitLabel(unit);
 	const act = (action: "confirm" | "release", button: HTMLButtonElement) => async () => {
 		const ok = await confirmAction({
 			text: t(action === "confirm" ? "confirmHold" : "confirmRelease", { unit: label, buyer: o.buyerId }),
@@ -286,7 +288,7 @@ function holdBlock(unit: GridUnit, o: ShownHold): HTMLElement {
 	const block = h("div", { class: "hold", "data-hold": o.holdId, "data-status": o.status }, h("p", {}, line));
 	if (o.status === "held") {
 		const expires = Date.parse(o.createdAt) + (event?.holdSeconds ?? 0) * 1000;
-		const left = h("p", { class: "time-left", "data-expires": String(expires) });
+		const left = h("p", { class: "hold-left", "data-expires": String(expires) });
 		block.append(left);
 		paintTimeLeft(left);
 		if (mayAct("sales")) {
@@ -303,7 +305,7 @@ function holdBlock(unit: GridUnit, o: ShownHold): HTMLElement {
 }
 
 function tickTimeLeft(): void {
-	for (const el of document.querySelectorAll<HTMLElement>(".time-left[data-expires]")) paintTimeLeft(el);
+	for (const el of document.querySelectorAll<HTMLElement>(".hold-left[data-expires]")) paintTimeLeft(el);
 }
 
 function paintTimeLeft(el: HTMLElement): void {

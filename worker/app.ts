@@ -2,18 +2,20 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { claimCounter } from "./claim/claim-counter";
+import { ADMIN_ROUTE_ROLES } from "./http/admin-roles";
 import type { AppEnv } from "./http/app-env";
 import { ApiError, handleError } from "./http/errors";
-import { adminAuth } from "./middleware/admin-auth";
 import { refuseDevSecretsOutsideLocal } from "./middleware/dev-secrets";
 import { noStore } from "./middleware/no-store";
 import { addressBucket } from "./middleware/rate-limit";
 import { sameOriginForCookies } from "./middleware/same-origin";
+import { staffAuth } from "./middleware/staff-auth";
 import { adminDeadLetters } from "./routes/admin-dead-letters";
 import { adminEvents } from "./routes/admin-events";
 import { adminHolds } from "./routes/admin-holds";
 import { adminLive } from "./routes/admin-live";
 import { adminParity } from "./routes/admin-parity";
+import { adminStaff } from "./routes/admin-staff";
 import { adminFlags } from "./routes/admin-switches";
 import { auth } from "./routes/auth";
 import { buyerHolds } from "./routes/buyer-holds";
@@ -55,13 +57,16 @@ for (const path of [
 app.use("/api/events/:eventId/claims", claimCounter());
 app.use("/api/*", sameOriginForCookies());
 app.use("/api/*", addressBucket);
-app.use("/api/admin/*", adminAuth());
+// Every admin route: a staff token (or ADMIN_TOKEN), and a role at least the one the route-role table
+// gives the matched route (a route missing from it is operator-only).
+app.use("/api/admin/*", staffAuth({ routeRoles: ADMIN_ROUTE_ROLES }));
 app.route("/api/admin/events", adminEvents);
 app.route("/api/admin/holds", adminHolds);
 app.route("/api/admin/events", adminLive);
 app.route("/api/admin/events", adminFlags);
 app.route("/api/admin/events", adminParity);
 app.route("/api/admin/dead-letters", adminDeadLetters);
+app.route("/api/admin", adminStaff);
 app.route("/api/auth", auth);
 app.route("/api/events", publicEvents);
 app.route("/api/events", claims);

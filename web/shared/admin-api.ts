@@ -6,7 +6,7 @@
 // The event the page works on has one source of truth: the URL's ?event= (issue 13: the console acted
 // on the URL's event while showing the one typed). Choosing another event rewrites the URL in place.
 import type { Order, Paged } from "../../client/api-types";
-import { KaipanApiError, parseApiResponse } from "../../client/kaipan-client";
+import { parseApiResponse } from "../../client/kaipan-client";
 import { type Actor, roleAllows, type StaffRole } from "../../lib/staff-roles";
 
 export type { StaffRole };
@@ -88,16 +88,7 @@ export function signOut(): void {
 }
 
 async function whoami(): Promise<Whoami> {
-	try {
-		return await adminApi<Whoami>("GET", "/api/admin/whoami");
-	} catch (err) {
-		// A server from before staff accounts: the token passed its admin check (a wrong one is 401/403
-		// before any route), and the only token it knows is the ADMIN_TOKEN.
-		if (err instanceof KaipanApiError && err.code === "not_found") {
-			return { actor: "admin", name: "ADMIN_TOKEN", role: "operator" };
-		}
-		throw err;
-	}
+	return adminApi<Whoami>("GET", "/api/admin/whoami");
 }
 
 /** Asks again who is signed in (a page left open notices a revoked token within this call). */

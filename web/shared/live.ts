@@ -10,6 +10,12 @@ export interface LiveHandlers {
 	stats?(frame: StatsFrame): void;
 	/** "open" after a snapshot arrived; "down" while reconnecting. */
 	state(state: "open" | "down"): void;
+	/**
+	 * The server closed the socket, with its code and reason (the hub closes a buyer's socket with
+	 * 1008 "session_revoked" when a newer login or a logout ends the session). Called before the feed
+	 * reconnects; a handler that calls stop() prevents that.
+	 */
+	closed?(code: number, reason: string): void;
 }
 
 const PING_MS = 25_000;
@@ -49,8 +55,9 @@ export class LiveFeed {
 		const ws = new WebSocket(url);
 		this.ws = ws;
 		ws.addEventListener("message", (e) => this.onMessage(e));
-		ws.addEventListener("close", () => {
+		ws.addEventListener("close", (e) => {
 			if (this.ping) clearInterval(this.ping);
+			if (this.ws === ws) this.on.closed?.(e.code, e.reason);
 			if (this.ws === ws) this.retry();
 		});
 		ws.addEventListener("open", () => {

@@ -6,7 +6,7 @@ import type { Order } from "../../client/api-types";
 import { toCsvLine } from "./csv";
 import type { Lang } from "./i18n";
 import { MESSAGES, type MessageKey } from "./messages";
-import { type UnitParts, unitLabel } from "./unit-label";
+import { type UnitPlace, unitLabel } from "./units";
 
 const BEIJING = new Intl.DateTimeFormat("en-CA", {
 	timeZone: "Asia/Shanghai",
@@ -42,7 +42,7 @@ function inert(value: string): string {
 }
 
 /** The CSV text (CRLF lines, no BOM) of `orders`, with units named from the catalogue. */
-export function ordersCsv(orders: Order[], units: ReadonlyMap<string, UnitParts>, lang: Lang): string {
+export function ordersCsv(orders: Order[], units: ReadonlyMap<string, UnitPlace>, lang: Lang): string {
 	const text = MESSAGES[lang];
 	const status = (s: string) => {
 		const key = `holdStatus_${s}`;
@@ -53,7 +53,7 @@ export function ordersCsv(orders: Order[], units: ReadonlyMap<string, UnitParts>
 		...orders.map((o) => {
 			const unit = units.get(o.listingId);
 			return toCsvLine([
-				inert(unit ? unitLabel(unit, lang) : o.listingId),
+				inert(unit ? unitLabel(unit) : o.listingId),
 				o.buyerId,
 				status(o.status),
 				(o.priceCents / 100).toFixed(2),

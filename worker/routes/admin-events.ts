@@ -1,5 +1,5 @@
 // Operator routes for one event: the event itself, its catalogue, its qualified buyers, its status
-// and its orders. All behind adminAuth (mounted in worker/index.ts).
+// and its orders. All behind staffAuth (mounted in worker/app.ts; roles: http/admin-roles.ts).
 //
 // Two locks, both 409 event_locked: once the event has opened (by the clock or by the operator) its
 // catalogue and its frozen fields are closed to edits; and once any claim froze the event's terms in

@@ -1,5 +1,5 @@
 // Operator routes of the live-operations work: a ticket for the staff WebSocket, and the notification
-// outbox (the SMS that were sent, or only recorded with SMS_PROVIDER=local). Behind adminAuth.
+// outbox (the SMS that were sent, or only recorded with SMS_PROVIDER=local). Behind staffAuth (roles: http/admin-roles.ts).
 import { Hono } from "hono";
 import { notificationsPage } from "../../db/notifications";
 import type { AppEnv } from "../http/app-env";

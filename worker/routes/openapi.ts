@@ -1,17 +1,22 @@
 // The OpenAPI 3.1 description served at GET /api/openapi.json. Request bodies come from the very zod
 // schemas the routes validate with (z.toJSONSchema), so the document cannot drift from what the
-// server accepts; test/openapi.test.ts checks that every route of the app is described here.
+// server accepts; test/openapi.test.ts checks that every route of the app is described here. Every
+// staff operation gets the statuses staffAuth can answer (401, 403, 503) and its least role, from the
+// same route-role table the middleware enforces (http/admin-roles.ts).
 import { z } from "zod";
 import { type ContractErrorStatus, ERROR_STATUS } from "../../client/error-codes";
 import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
+import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { buyersBody, eventBody, listingsBody, statusBody } from "./admin-events";
+import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
 
+/** "admin": ADMIN_TOKEN or a staff token, with the route's role from http/admin-roles.ts. */
 type Auth = "admin" | "session" | "signed" | "signed+token" | "none";
 
 interface Operation {
-	method: "get" | "post" | "put";
+	method: "get" | "post" | "put" | "delete";
 	path: string;
 	summary: string;
 	tag: string;
@@ -199,6 +204,39 @@ const OPERATIONS: Operation[] = [
 		responses: { 200: "{replayed, remaining}" },
 	},
 	{
+		method: "post",
+		path: "/api/admin/staff",
+		summary: "Create a staff account; its token is in this answer only",
+		tag: "operator",
+		auth: "admin",
+		body: staffBody,
+		responses: { 200: "{staffId, name, role, token}", 400: E[400], 413: E[413] },
+	},
+	{
+		method: "get",
+		path: "/api/admin/staff",
+		summary: "Every staff account, revoked ones included (never a token)",
+		tag: "operator",
+		auth: "admin",
+		responses: { 200: "{staff: [{staffId, name, role, createdAt, revokedAt}]}" },
+	},
+	{
+		method: "delete",
+		path: "/api/admin/staff/{staffId}",
+		summary: "Revoke a staff account: its token is refused from the next request on (idempotent)",
+		tag: "operator",
+		auth: "admin",
+		responses: { 204: "revoked (also when it already was)", 400: E[400], 404: E[404] },
+	},
+	{
+		method: "get",
+		path: "/api/admin/whoami",
+		summary: "Who this staff token is: {actor, name, role} (extension, for the pages)",
+		tag: "operator",
+		auth: "admin",
+		responses: { 200: "{actor, name, role}" },
+	},
+	{
 		method: "get",
 		path: "/api/events/{eventId}",
 		summary: "The public event and the server's time",
@@ -333,7 +371,25 @@ function signedHeaders(auth: Auth) {
 	return [];
 }
 
+/**
+ * What staffAuth can answer on any staff route before its handler runs: no token, an unknown or
+ * revoked one (401); a buyer's session, or a role below the route's (403); D1 unreadable while a staff
+ * token is looked up (503). Added to every "admin" operation, so a new admin route cannot forget them.
+ */
+const STAFF_AUTH_RESPONSES: Record<number, string> = {
+	401: "unauthenticated (no token, or not a staff token, or revoked)",
+	403: "forbidden (a buyer's session, or a role below x-kaipan-role)",
+	503: "degraded (staff accounts cannot be read right now; Retry-After)",
+};
+
+/** The route's key in http/admin-roles.ts: "METHOD /path/:param". */
+function routeKey(op: Operation): string {
+	return `${op.method.toUpperCase()} ${op.path.replace(/\{(\w+)\}/g, ":$1")}`;
+}
+
 function operation(op: Operation) {
+	const staff = op.auth === "admin";
+	const responses = staff ? { ...op.responses, ...STAFF_AUTH_RESPONSES } : op.responses;
 	const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
 		name: m[1],
 		in: "path",
@@ -344,6 +400,7 @@ function operation(op: Operation) {
 		summary: op.summary,
 		tags: [op.tag],
 		security: SECURITY[op.auth],
+		...(staff ? { "x-kaipan-role": requiredRole(ADMIN_ROUTE_ROLES, routeKey(op)) } : {}),
 		parameters: [...params, ...signedHeaders(op.auth)],
 		...(op.body
 			? {
@@ -354,7 +411,7 @@ function operation(op: Operation) {
 				}
 			: {}),
 		responses: Object.fromEntries(
-			Object.entries(op.responses).map(([status, description]) => [
+			Object.entries(responses).map(([status, description]) => [
 				status,
 				Number(status) >= 400
 					? { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
@@ -383,7 +440,12 @@ export function openApiDocument(): unknown {
 		paths,
 		components: {
 			securitySchemes: {
-				adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+				adminToken: {
+					type: "http",
+					scheme: "bearer",
+					description:
+						"ADMIN_TOKEN (an operator) or a staff account's token; each operation's x-kaipan-role is the least role",
+				},
 				sessionBearer: { type: "http", scheme: "bearer", description: "sessionToken from login" },
 				sessionCookie: { type: "apiKey", in: "cookie", name: "kp_session" },
 			},
