@@ -412,6 +412,32 @@ describe("issue 13 (11): the staff pages follow the language", () => {
 	);
 });
 
+describe("issue 13 (11): the dashboard's grid is one Tab stop", () => {
+	it(
+		"Tab enters the grid once and the next Tab leaves it; arrows move within",
+		async () => {
+			const { eventId } = await seedHold();
+			const page = await staffPage(`/dashboard?event=${eventId}`, DESKTOP);
+			await poll(() => page.locator("#live-state").textContent()).toBe("实时更新中");
+			const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-id") ?? null);
+			await page.getByRole("button", { name: "连接" }).focus();
+			let steps = 0;
+			while ((await focused()) === null && steps < 10) {
+				await page.keyboard.press("Tab");
+				steps += 1;
+			}
+			const first = await focused();
+			expect(first).not.toBeNull();
+			await page.keyboard.press("ArrowRight");
+			expect(await focused()).not.toBe(first);
+			await page.keyboard.press("Tab");
+			expect(await focused()).toBeNull();
+			expect(problems).toEqual([]);
+		},
+		SLOW_TEST,
+	);
+});
+
 describe("accessibility: axe-core finds no serious or critical violation", () => {
 	const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 	for (const [label, viewport] of WIDTHS) {
