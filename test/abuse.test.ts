@@ -17,6 +17,7 @@ import {
 	admin,
 	bearer,
 	call,
+	checked,
 	claim,
 	json,
 	type Login,
@@ -344,13 +345,10 @@ const rows: Row[] = [
 			const devEnv = { ...env, ...DEV_SECRETS };
 			const ask = async (url: string) => {
 				const ctx = createExecutionContext();
-				const res = await app.fetch(
-					new Request(url, { headers: { authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}` } }),
-					devEnv,
-					ctx,
-				);
+				const request = new Request(url, { headers: { authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}` } });
+				const res = await app.fetch(request, devEnv, ctx);
 				await waitOnExecutionContext(ctx);
-				return res;
+				return checked(request, res);
 			};
 			const remote = await ask(`https://kaipan.example.com/api/admin/events/${ev.eventId}`);
 			expect(await answer(remote)).toMatchObject({ status: 503, code: "degraded" });

@@ -4,6 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { newNonce, signRequest } from "../client/signing";
 import type { HoldRecord } from "../lib/hold-record";
+import { checkAnswer } from "./openapi-conformance";
 
 /** Addresses come from the IPv6 documentation prefix: every buyer its own, like a real crowd. */
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": "2001:db8::ad" };
@@ -21,7 +22,22 @@ export function uniqueId(prefix: string): string {
 }
 
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-	return exports.default.fetch(new Request(`https://kaipan.test${path}`, init));
+	return fetchWorker(`https://kaipan.test${path}`, init);
+}
+
+/**
+ * The worker's answer to a request, checked against the OpenAPI document it serves
+ * (test/openapi-conformance.ts; what does not match fails the test). Also a `fetch` for clients.
+ */
+export async function fetchWorker(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+	const request = new Request(input, init);
+	return checked(request, await exports.default.fetch(request));
+}
+
+/** An answer got some other way (the app with another env), checked against the document like call()'s. */
+export async function checked(request: Pick<Request, "method" | "url">, response: Response): Promise<Response> {
+	await checkAnswer(request, response, expect.getState().currentTestName);
+	return response;
 }
 
 export function json(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {

@@ -1,11 +1,10 @@
 // The signing algorithm (docs/SIGNING.md) and the client module, end to end through the worker.
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { KaipanApiError, KaipanClient } from "../client/kaipan-client";
 import { canonicalString, signRequest } from "../client/signing";
 import { sha256Hex } from "../lib/crypto";
 import { utf8 } from "../lib/encoding";
-import { addressOf, orders, seedEvent } from "./helpers";
+import { addressOf, fetchWorker, orders, seedEvent } from "./helpers";
 
 const example = {
 	method: "POST",
@@ -44,7 +43,7 @@ describe("the worked example of docs/SIGNING.md", () => {
 function clientFor(buyerId: string) {
 	return new KaipanClient({
 		baseUrl: "https://kaipan.test",
-		fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+		fetch: fetchWorker,
 		headers: { "cf-connecting-ip": addressOf(buyerId) },
 	});
 }
@@ -74,7 +73,7 @@ describe("KaipanClient against the real worker", () => {
 		const ev = await seedEvent({ listings: 1, buyers: 1 });
 		const skewed = new KaipanClient({
 			baseUrl: "https://kaipan.test",
-			fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+			fetch: fetchWorker,
 			headers: { "cf-connecting-ip": addressOf("B1") },
 			now: () => Date.now() - 45_000,
 		});

@@ -1,16 +1,25 @@
 // The OpenAPI 3.1 description served at GET /api/openapi.json. Request bodies come from the very zod
 // schemas the routes validate with (z.toJSONSchema), so the document cannot drift from what the
-// server accepts; test/openapi.test.ts checks that every route of the app is described here. Every
-// staff operation gets the statuses staffAuth can answer (401, 403, 503) and its least role, from the
-// same route-role table the middleware enforces (http/admin-roles.ts).
+// server accepts; test/openapi.test.ts checks that every route of the app is described here, and every
+// workers test checks each answer it gets against this document (test/openapi-conformance.ts): a status,
+// a header or a body field that the code answers and the document does not list fails the suite.
+//
+// An operation lists what it answers itself (its successes, their bodies, its own refusals); the errors
+// that every route of its kind answers — authentication, ids in the path, bodies, the API-wide rate
+// limit — are added by kindErrors() from what the operation is, so a new route cannot forget them.
+//
+// Every staff operation gets its least role (x-kaipan-role) from the same route-role table the middleware
+// enforces (http/admin-roles.ts).
 import { z } from "zod";
 import { type ContractErrorStatus, ERROR_STATUS } from "../../client/error-codes";
 import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
+import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
 import { buyersBody, eventBody, listingsBody, statusBody } from "./admin-events";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
+import { ANSWERS, BODY_SCHEMAS, ID_PATTERN, type JsonSchema } from "./openapi-bodies";
 
 /** "admin": ADMIN_TOKEN or a staff token, with the route's role from http/admin-roles.ts. */
 type Auth = "admin" | "session" | "signed" | "signed+token" | "none";
@@ -22,16 +31,38 @@ interface Operation {
 	tag: string;
 	auth: Auth;
 	body?: z.ZodType;
-	/** Status → description; every error status answers with the Error schema. */
+	/**
+	 * Status → description of what this route answers itself: its successes and its own refusals. Every
+	 * error status answers with the Error schema of that status; the errors of the route's kind are added
+	 * by kindErrors().
+	 */
 	responses: Record<number, string>;
+	/** The body of each success status (openapi-bodies.ts); a success without one answers no body. */
+	answers?: Partial<Record<number, JsonSchema>>;
+	/** A success answered in another media type than application/json (e.g. text/csv), schema or not. */
+	mediaTypes?: Partial<Record<number, string>>;
+	/** Query parameters: name → description (all optional). */
+	query?: Record<string, string>;
+	/** Answered before the API-wide middleware of worker/app.ts (no address bucket, no deployment check). */
+	bare?: true;
 }
 
 /** What an error status adds to the codes it lists (API.md's prose beside its table). */
 const NOTES: Partial<Record<ContractErrorStatus, string>> = {
-	423: " (body adds status and, if scheduled, opensAt)",
+	423: " (body adds status and, if scheduled, opensAt; not_your_turn adds entryAt)",
 	429: " (Retry-After)",
 	503: " (Retry-After)",
 };
+
+/** Each contract error status with its codes, read from client/error-codes.ts (500 `internal` left out). */
+function codesByStatus(): Map<ContractErrorStatus, string[]> {
+	const byStatus = new Map<ContractErrorStatus, string[]>();
+	for (const [code, status] of Object.entries(ERROR_STATUS)) {
+		if (status === ERROR_STATUS.internal) continue;
+		byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+	}
+	return byStatus;
+}
 
 /**
  * Each error status of API.md's table with its codes, in the table's order ("a, b or c"), read from
@@ -39,12 +70,7 @@ const NOTES: Partial<Record<ContractErrorStatus, string>> = {
  * it answers a bug, and no operation promises it.
  */
 function errorDescriptions(): Record<ContractErrorStatus, string> {
-	const byStatus = new Map<ContractErrorStatus, string[]>();
-	for (const [code, status] of Object.entries(ERROR_STATUS)) {
-		if (status === ERROR_STATUS.internal) continue;
-		byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-	}
-	const described = [...byStatus].map(([status, codes]) => {
+	const described = [...codesByStatus()].map(([status, codes]) => {
 		const list = codes.length > 1 ? `${codes.slice(0, -1).join(", ")} or ${codes.at(-1)}` : codes.join("");
 		return [status, list + (NOTES[status] ?? "")];
 	});
@@ -53,6 +79,64 @@ function errorDescriptions(): Record<ContractErrorStatus, string> {
 
 const E = errorDescriptions();
 
+type Errors = Partial<Record<ContractErrorStatus, string>>;
+
+/** Every route behind the API-wide middleware of worker/app.ts. */
+const API_WIDE_ERRORS: Errors = {
+	429: "rate_limited: too many requests from this address",
+	503: "degraded: this deployment still uses a documented development secret",
+};
+
+/** Every POST, PUT and DELETE (middleware/same-origin.ts, the CSRF guard). */
+const MUTATION_ERRORS: Errors = { 403: "forbidden: the session cookie sent from another origin" };
+
+/** Every route with an id in its path. */
+const PATH_ID_ERRORS: Errors = { 400: `invalid_request: an id in the path does not match ${ID_PATTERN}` };
+
+/**
+ * Every staff route (middleware/staff-auth.ts): listed here once, so no admin route can leave them
+ * out. 403 is also the answer to a staff role that may not do what it asks (API.md "Staff accounts").
+ */
+export const ADMIN_ROUTE_ERRORS: Errors = {
+	401: "unauthenticated (no token, or not a staff token, or revoked)",
+	403: "forbidden (a buyer's session, or a role below x-kaipan-role)",
+	503: "degraded (staff accounts cannot be read right now; Retry-After)",
+};
+
+/** Every route that needs a buyer session (middleware/buyer-session.ts). */
+const SESSION_ERRORS: Errors = {
+	401: "unauthenticated or session_revoked",
+	429: "rate_limited: this buyer's requests",
+};
+
+/** Every signed request (middleware/signed-request.ts, docs/SIGNING.md). */
+const SIGNED_ERRORS: Errors = {
+	400: "invalid_request: X-Timestamp or X-Nonce malformed, or a body that is not application/json",
+	403: "bad_signature, stale_timestamp (error.serverTime) or replayed_nonce",
+	413: `body_too_large: more than ${BUYER_BODY_LIMIT} bytes`,
+};
+
+function bodyErrors(op: Operation): Errors {
+	const limit = op.path.startsWith("/api/admin/") ? ADMIN_BODY_LIMIT : BUYER_BODY_LIMIT;
+	return {
+		400: "invalid_request: malformed JSON or a field that fails validation (error.field names it)",
+		413: `body_too_large: more than ${limit} bytes`,
+	};
+}
+
+/** The errors an operation answers because of what it is, whatever its handler does. */
+function kindErrors(op: Operation): Errors[] {
+	const kinds: Errors[] = [];
+	if (!op.bare) kinds.push(API_WIDE_ERRORS);
+	if (op.method !== "get") kinds.push(MUTATION_ERRORS);
+	if (op.path.includes("{")) kinds.push(PATH_ID_ERRORS);
+	if (op.body) kinds.push(bodyErrors(op));
+	if (op.auth === "admin") kinds.push(ADMIN_ROUTE_ERRORS);
+	if (op.auth === "session" || op.auth === "signed" || op.auth === "signed+token") kinds.push(SESSION_ERRORS);
+	if (op.auth === "signed" || op.auth === "signed+token") kinds.push(SIGNED_ERRORS);
+	return kinds;
+}
+
 const OPERATIONS: Operation[] = [
 	{
 		method: "get",
@@ -60,7 +144,9 @@ const OPERATIONS: Operation[] = [
 		summary: "Liveness",
 		tag: "ops",
 		auth: "none",
+		bare: true,
 		responses: { 200: "{ok: true}" },
+		answers: { 200: ANSWERS.health },
 	},
 	{
 		method: "get",
@@ -68,7 +154,9 @@ const OPERATIONS: Operation[] = [
 		summary: "This document",
 		tag: "ops",
 		auth: "none",
+		bare: true,
 		responses: { 200: "OpenAPI 3.1" },
+		answers: { 200: ANSWERS.openapi },
 	},
 	{
 		method: "put",
@@ -77,7 +165,8 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: eventBody,
-		responses: { 200: "{event}", 400: E[400], 409: "event_locked" },
+		responses: { 200: "{event}", 409: "event_locked (error.fields: the fields that can no longer change)" },
+		answers: { 200: ANSWERS.adminEvent },
 	},
 	{
 		method: "get",
@@ -85,7 +174,8 @@ const OPERATIONS: Operation[] = [
 		summary: "An event with its counts",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{event, counts}", 404: E[404] },
+		responses: { 200: "{event, counts}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.adminEventWithCounts },
 	},
 	{
 		method: "put",
@@ -94,7 +184,8 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: listingsBody,
-		responses: { 200: "{upserted}", 400: E[400], 404: E[404], 409: "event_locked", 413: E[413] },
+		responses: { 200: "{upserted}", 404: "not_found: no such event", 409: "event_locked" },
+		answers: { 200: ANSWERS.upserted },
 	},
 	{
 		method: "put",
@@ -105,10 +196,10 @@ const OPERATIONS: Operation[] = [
 		body: buyersBody,
 		responses: {
 			200: "{buyers: [{id, accessCode: string | null}]} (null: registered before, code kept)",
-			400: E[400],
-			404: E[404],
-			413: E[413],
+			404: "not_found: no such event",
+			409: "event_locked: a hold exists, the buyers are frozen",
 		},
+		answers: { 200: ANSWERS.buyers },
 	},
 	{
 		method: "post",
@@ -117,7 +208,8 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: statusBody,
-		responses: { 200: "{event}", 400: E[400], 404: E[404] },
+		responses: { 200: "{event}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.adminEvent },
 	},
 	{
 		method: "get",
@@ -125,7 +217,13 @@ const OPERATIONS: Operation[] = [
 		summary: "Orders from D1 in the order D1 received them, paged by cursor (?cursor=&limit=)",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{orders, nextCursor}", 400: E[400], 404: E[404] },
+		query: { cursor: "nextCursor of the previous page", limit: "rows per page (1–1,000, default 100)" },
+		responses: {
+			200: "{orders, nextCursor}",
+			400: "invalid_request: a cursor or limit that is not valid",
+			404: "not_found: no such event",
+		},
+		answers: { 200: ANSWERS.orders },
 	},
 	{
 		method: "get",
@@ -135,8 +233,9 @@ const OPERATIONS: Operation[] = [
 		auth: "admin",
 		responses: {
 			200: "{eventId, listings, objectHolds, d1Orders, missing, stale, unknown, unacknowledged, inParity}",
-			404: E[404],
+			404: "not_found: no such event",
 		},
+		answers: { 200: ANSWERS.parity },
 	},
 	{
 		method: "get",
@@ -144,7 +243,8 @@ const OPERATIONS: Operation[] = [
 		summary: "Degradation flags",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{flags}", 404: E[404] },
+		responses: { 200: "{flags}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.flags },
 	},
 	{
 		method: "put",
@@ -153,7 +253,8 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: switchesSchema.partial(),
-		responses: { 200: "{flags}", 400: E[400], 404: E[404] },
+		responses: { 200: "{flags}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.flags },
 	},
 	{
 		method: "post",
@@ -161,7 +262,8 @@ const OPERATIONS: Operation[] = [
 		summary: "A one-use ticket for the staff WebSocket",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{ticket, expiresAt}", 404: E[404] },
+		responses: { 200: "{ticket, expiresAt}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.liveTicket },
 	},
 	{
 		method: "get",
@@ -169,7 +271,13 @@ const OPERATIONS: Operation[] = [
 		summary: "The notification outbox, newest first (?cursor=&limit=)",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{notifications, nextCursor}", 400: E[400], 404: E[404] },
+		query: { cursor: "nextCursor of the previous page", limit: "rows per page (1–500, default 100)" },
+		responses: {
+			200: "{notifications, nextCursor}",
+			400: "invalid_request: a cursor or limit that is not valid",
+			404: "not_found: no such event",
+		},
+		answers: { 200: ANSWERS.notifications },
 	},
 	{
 		method: "post",
@@ -177,7 +285,8 @@ const OPERATIONS: Operation[] = [
 		summary: "Deposit received: held → confirmed",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{hold}", 404: E[404], 409: "hold_not_active" },
+		responses: { 200: "{hold}", 404: "not_found: no such hold", 409: "hold_not_active (error.status)" },
+		answers: { 200: ANSWERS.staffHold },
 	},
 	{
 		method: "post",
@@ -185,15 +294,18 @@ const OPERATIONS: Operation[] = [
 		summary: "Staff release: held → released",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{hold}", 404: E[404], 409: "hold_not_active" },
+		responses: { 200: "{hold}", 404: "not_found: no such hold", 409: "hold_not_active (error.status)" },
+		answers: { 200: ANSWERS.staffHold },
 	},
 	{
 		method: "get",
 		path: "/api/admin/dead-letters",
-		summary: "Messages parked after exhausting their retries",
+		summary: "Messages parked after exhausting their retries (?limit=)",
 		tag: "operator",
 		auth: "admin",
-		responses: { 200: "{deadLetters}" },
+		query: { limit: "at most this many (1–1,000, default 100)" },
+		responses: { 200: "{deadLetters}", 400: "invalid_request: a limit that is not valid" },
+		answers: { 200: ANSWERS.deadLetters },
 	},
 	{
 		method: "post",
@@ -202,6 +314,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		responses: { 200: "{replayed, remaining}" },
+		answers: { 200: ANSWERS.replayed },
 	},
 	{
 		method: "post",
@@ -211,6 +324,7 @@ const OPERATIONS: Operation[] = [
 		auth: "admin",
 		body: staffBody,
 		responses: { 200: "{staffId, name, role, token}", 400: E[400], 413: E[413] },
+		answers: { 200: ANSWERS.staffCreated },
 	},
 	{
 		method: "get",
@@ -219,6 +333,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		responses: { 200: "{staff: [{staffId, name, role, createdAt, revokedAt}]}" },
+		answers: { 200: ANSWERS.staffList },
 	},
 	{
 		method: "delete",
@@ -235,6 +350,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		responses: { 200: "{actor, name, role}" },
+		answers: { 200: ANSWERS.whoami },
 	},
 	{
 		method: "get",
@@ -242,7 +358,8 @@ const OPERATIONS: Operation[] = [
 		summary: "The public event and the server's time",
 		tag: "buyer",
 		auth: "none",
-		responses: { 200: "{event, serverTime}", 404: E[404] },
+		responses: { 200: "{event, serverTime}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.publicEvent },
 	},
 	{
 		method: "get",
@@ -250,7 +367,8 @@ const OPERATIONS: Operation[] = [
 		summary: "The catalogue with availability (≤ 2 s behind)",
 		tag: "buyer",
 		auth: "none",
-		responses: { 200: "{listings, asOf}", 404: E[404] },
+		responses: { 200: "{listings, asOf}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.listings },
 	},
 	{
 		method: "post",
@@ -261,11 +379,12 @@ const OPERATIONS: Operation[] = [
 		body: loginBody,
 		responses: {
 			200: "{buyerId, eventId, sessionToken, signingKey, expiresAt} and Set-Cookie kp_session",
-			400: E[400],
+			400: "invalid_request: content-type is not application/json",
 			401: "bad_credentials",
-			404: E[404],
-			429: E[429],
+			404: "not_found: no such event",
+			429: "rate_limited: too many login attempts from this address, or for this buyer from it",
 		},
+		answers: { 200: ANSWERS.session },
 	},
 	{
 		method: "post",
@@ -283,12 +402,12 @@ const OPERATIONS: Operation[] = [
 		auth: "session",
 		responses: {
 			200: "{purchaseToken, expiresAt}",
-			401: E[401],
-			403: "forbidden",
+			403: "forbidden: the session is another event's",
+			404: "not_found: no such event",
 			423: E[423],
-			429: E[429],
-			503: E[503],
+			503: "degraded: claims paused by the operator",
 		},
+		answers: { 200: ANSWERS.purchaseToken },
 	},
 	{
 		method: "post",
@@ -302,6 +421,7 @@ const OPERATIONS: Operation[] = [
 			201: "{holdId, listingId, status: held, expiresAt}",
 			...E,
 		},
+		answers: { 200: ANSWERS.hold, 201: ANSWERS.hold },
 	},
 	{
 		method: "get",
@@ -309,7 +429,8 @@ const OPERATIONS: Operation[] = [
 		summary: "The buyer's holds",
 		tag: "buyer",
 		auth: "session",
-		responses: { 200: "{eventId, holds}", 401: E[401], 429: E[429] },
+		responses: { 200: "{eventId, holds}" },
+		answers: { 200: ANSWERS.myHolds },
 	},
 	{
 		method: "post",
@@ -319,13 +440,11 @@ const OPERATIONS: Operation[] = [
 		auth: "signed",
 		responses: {
 			200: "{holdId, listingId, status: cancelled, expiresAt: null}",
-			400: E[400],
-			401: E[401],
-			403: E[403],
-			404: E[404],
-			409: "hold_not_active",
-			429: E[429],
+			403: "forbidden: another buyer's hold",
+			404: "not_found: no such hold",
+			409: "hold_not_active (error.status)",
 		},
+		answers: { 200: ANSWERS.hold },
 	},
 	{
 		method: "get",
@@ -333,13 +452,15 @@ const OPERATIONS: Operation[] = [
 		summary: "Live updates (Upgrade: websocket); staff with ?ticket=, buyers with their session",
 		tag: "live",
 		auth: "none",
+		query: { ticket: "staff: a live ticket from POST /api/admin/events/{eventId}/live-ticket" },
 		responses: {
 			101: "switching protocols",
-			400: E[400],
-			401: E[401],
-			403: E[403],
-			404: E[404],
-			503: "degraded (buyer live updates off)",
+			400: "invalid_request: no Upgrade: websocket",
+			401: "unauthenticated or session_revoked: no ticket and no valid session",
+			403: "forbidden: a ticket that is invalid, expired or another event's; another event's session; a cookie from another origin",
+			404: "not_found: no such event",
+			429: "rate_limited: this buyer's requests",
+			503: "degraded: buyer live updates switched off",
 		},
 	},
 ];
@@ -371,17 +492,6 @@ function signedHeaders(auth: Auth) {
 	return [];
 }
 
-/**
- * What staffAuth can answer on any staff route before its handler runs: no token, an unknown or
- * revoked one (401); a buyer's session, or a role below the route's (403); D1 unreadable while a staff
- * token is looked up (503). Added to every "admin" operation, so a new admin route cannot forget them.
- */
-const STAFF_AUTH_RESPONSES: Record<number, string> = {
-	401: "unauthenticated (no token, or not a staff token, or revoked)",
-	403: "forbidden (a buyer's session, or a role below x-kaipan-role)",
-	503: "degraded (staff accounts cannot be read right now; Retry-After)",
-};
-
 /** The route's key in http/admin-roles.ts: "METHOD /path/:param". */
 function routeKey(op: Operation): string {
 	return `${op.method.toUpperCase()} ${op.path.replace(/\{(\w+)\}/g, ":$1")}`;
@@ -389,19 +499,18 @@ function routeKey(op: Operation): string {
 
 function operation(op: Operation) {
 	const staff = op.auth === "admin";
-	const responses = staff ? { ...op.responses, ...STAFF_AUTH_RESPONSES } : op.responses;
 	const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
 		name: m[1],
 		in: "path",
 		required: true,
-		schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
+		schema: { type: "string", pattern: ID_PATTERN },
 	}));
 	return {
 		summary: op.summary,
 		tags: [op.tag],
 		security: SECURITY[op.auth],
 		...(staff ? { "x-kaipan-role": requiredRole(ADMIN_ROUTE_ROLES, routeKey(op)) } : {}),
-		parameters: [...params, ...signedHeaders(op.auth)],
+		parameters: [...params, ...queryParameters(op), ...signedHeaders(op.auth)],
 		...(op.body
 			? {
 					requestBody: {
@@ -410,15 +519,106 @@ function operation(op: Operation) {
 					},
 				}
 			: {}),
-		responses: Object.fromEntries(
-			Object.entries(responses).map(([status, description]) => [
-				status,
-				Number(status) >= 400
-					? { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
-					: { description },
-			]),
-		),
+		responses: responses(op),
 	};
+}
+
+function queryParameters(op: Operation) {
+	return Object.entries(op.query ?? {}).map(([name, description]) => ({
+		name,
+		in: "query",
+		required: false,
+		description,
+		schema: { type: "string" },
+	}));
+}
+
+/** The route's own answers and those of its kind, one description per status ("a; b" where both say). */
+function responses(op: Operation) {
+	const described = new Map<number, string[]>();
+	for (const errors of [op.responses, ...kindErrors(op)]) {
+		for (const [status, description] of Object.entries(errors)) {
+			const known = described.get(Number(status)) ?? [];
+			if (!known.includes(description)) described.set(Number(status), [...known, description]);
+		}
+	}
+	const sorted = [...described].sort(([a], [b]) => a - b);
+	return Object.fromEntries(
+		sorted.map(([status, descriptions]) => {
+			const description = descriptions.join("; ");
+			if (status >= 400) {
+				return [
+					status,
+					{
+						description,
+						...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+						content: { "application/json": { schema: { $ref: `#/components/schemas/Error${status}` } } },
+					},
+				];
+			}
+			const body = op.answers?.[status];
+			const mediaType = op.mediaTypes?.[status];
+			const content = body || mediaType ? { [mediaType ?? "application/json"]: body ? { schema: body } : {} } : null;
+			return [status, { description, ...(content ? { content } : {}) }];
+		}),
+	);
+}
+
+const RETRY_AFTER = {
+	"Retry-After": { required: true, description: "seconds", schema: { type: "integer", minimum: 1 } },
+};
+
+const ERROR_FIELDS = {
+	code: { type: "string", pattern: "^[a-z][a-z_]*$" },
+	message: { type: "string" },
+	field: { type: "string", description: "invalid_request: the field at fault" },
+	fields: {
+		type: "array",
+		items: { type: "string" },
+		description: "event_locked: the fields that can no longer change",
+	},
+	serverTime: { type: "string", format: "date-time", description: "stale_timestamp: the server's clock" },
+	status: { type: "string", description: "hold_not_active: the hold's status" },
+	role: { enum: ["viewer", "sales", "operator"], description: "forbidden: the staff account's role" },
+	needed: { enum: ["viewer", "sales", "operator"], description: "forbidden: the role the route needs" },
+};
+
+/** API.md's error shape at one status: its codes, and what the status adds beside `error`. */
+function errorSchema(codes: string[], status: ContractErrorStatus) {
+	const time = { type: "string", format: "date-time" };
+	const beside: Record<string, unknown> =
+		status === 423
+			? {
+					status: { enum: ["scheduled", "paused", "closed"], description: "event_not_open: the event's status" },
+					opensAt: { ...time, description: "event_not_open, scheduled: when it opens" },
+					entryAt: { ...time, description: "not_your_turn: when this buyer may enter" },
+				}
+			: {};
+	// "code X requires these fields", written as "not X, or has them" (an if/then would read as a thenable).
+	const when = (code: string, required: string[]) => ({
+		anyOf: [{ not: { properties: { error: { properties: { code: { const: code } } } } } }, { required }],
+	});
+	return {
+		type: "object",
+		required: ["error"],
+		additionalProperties: false,
+		properties: {
+			error: {
+				type: "object",
+				required: ["code", "message"],
+				additionalProperties: false,
+				properties: { ...ERROR_FIELDS, code: { enum: codes } },
+			},
+			...beside,
+		},
+		...(status === 423 ? { allOf: [when("event_not_open", ["status"]), when("not_your_turn", ["entryAt"])] } : {}),
+	};
+}
+
+function errorSchemas() {
+	return Object.fromEntries(
+		[...codesByStatus()].map(([status, codes]) => [`Error${status}`, errorSchema(codes, status)]),
+	);
 }
 
 let cached: unknown = null;
@@ -450,6 +650,7 @@ export function openApiDocument(): unknown {
 				sessionCookie: { type: "apiKey", in: "cookie", name: "kp_session" },
 			},
 			schemas: {
+				/** Any error: what an unknown route (404) or an unexpected failure (500 internal) answers. */
 				Error: {
 					type: "object",
 					required: ["error"],
@@ -457,10 +658,13 @@ export function openApiDocument(): unknown {
 						error: {
 							type: "object",
 							required: ["code", "message"],
-							properties: { code: { type: "string" }, message: { type: "string" }, field: { type: "string" } },
+							additionalProperties: false,
+							properties: ERROR_FIELDS,
 						},
 					},
 				},
+				...errorSchemas(),
+				...BODY_SCHEMAS,
 			},
 		},
 	};
