@@ -103,7 +103,10 @@ describe("the conformance check of every answer", () => {
 	it("allows an undocumented route only the app's 404", async () => {
 		expect(await problems(request("GET", "/api/nothing-here"), jsonAnswer(404, notFound))).toEqual([]);
 		expect(await problems(request("DELETE", "/api/events/e1"), jsonAnswer(404, notFound))).toEqual([]);
-		const served = await problems(request("GET", "/api/admin/nothing-documented"), jsonAnswer(200, { role: "operator" }));
+		const served = await problems(
+			request("GET", "/api/admin/nothing-documented"),
+			jsonAnswer(200, { role: "operator" }),
+		);
 		expect(served).toContain("GET /api/admin/nothing-documented is not in the document, yet it answered 200");
 	});
 });
