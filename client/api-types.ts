@@ -18,6 +18,10 @@ export interface PublicEvent {
 	currency: string;
 	holdSeconds: number;
 	perBuyerLimit: number;
+	/** API.md v1.1: "race" (everyone from the opening) or "lottery" (entry in a drawn order, in batches). */
+	mode: "race" | "lottery";
+	batchSize: number;
+	batchSeconds: number;
 }
 
 /** One unit of `GET /api/events/:eventId/listings` → `{listings, asOf}`. */
@@ -65,6 +69,8 @@ export interface AdminEvent extends PublicEvent {
 	openedAt: string | null;
 	/** When the first claim froze the event's terms (listings, buyers, startsAt, holdSeconds, perBuyerLimit, currency). */
 	termsFrozenAt: string | null;
+	/** The lottery draw: none, committed or drawn (the draw itself: GET /api/events/:eventId/draw). */
+	drawStatus: "none" | "committed" | "drawn";
 	createdAt: string;
 	updatedAt: string;
 }

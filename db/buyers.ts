@@ -1,7 +1,7 @@
 // Buyers in D1: who is qualified for an event, how to text them, and the hash of their access code.
 // The list is frozen with the event's terms (db/terms.ts): registering or editing a buyer after the first
 // claim is refused.
-import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
 import { type D1Env, dbOf, schema } from "./client";
 import { chunk, D1_MAX_BOUND_PARAMETERS, excluded, rowsPerStatement } from "./sql";
 import { frozenAtQuery, type GuardedWrite, unfrozen } from "./terms";
@@ -33,8 +33,32 @@ export async function upsertBuyers(env: D1Env, buyers: readonly BuyerUpsert[]): 
 	const [first, ...rest] = statements;
 	if (!first) return { kind: "written" };
 	const eventIds = [...new Set(buyers.map((b) => b.eventId))];
-	const [frozen] = await dbOf(env).batch([frozenAtQuery(env, eventIds), first, ...rest]);
-	return frozen.length > 0 ? { kind: "event_locked" } : { kind: "written" };
+	const [frozen, committed] = await dbOf(env).batch([
+		frozenAtQuery(env, eventIds),
+		committedQuery(env, eventIds),
+		first,
+		...rest,
+	]);
+	return frozen.length > 0 || committed.length > 0 ? { kind: "event_locked" } : { kind: "written" };
+}
+
+/**
+ * True while the event's lottery draw is not committed: the commit freezes the buyer list (API.md), and
+ * this is checked in the very statement that writes a buyer, so a commit cannot fall between a check
+ * and the write. Re-sending an already registered buyer after the commit is refused too (docs/API.md).
+ */
+function uncommitted(eventId: SQL): SQL {
+	return sql`(SELECT ${schema.events.seedHash} FROM ${schema.events} WHERE ${schema.events.id} = ${eventId}) IS NULL`;
+}
+
+/** Whether any of the events has committed its draw, for the caller of a guarded batch. */
+function committedQuery(env: D1Env, eventIds: readonly string[]) {
+	const e = schema.events;
+	return dbOf(env)
+		.select({ seedHash: e.seedHash })
+		.from(e)
+		.where(and(inArray(e.id, [...eventIds]), isNotNull(e.seedHash)))
+		.limit(1);
 }
 
 /** No HMAC output (base64url, 43 characters) is ever equal to this. */
@@ -54,7 +78,9 @@ function guardedUpserts(env: D1Env, buyers: readonly BuyerUpsert[], replace: Par
 		);
 		return db
 			.insert(t)
-			.select(sql`SELECT * FROM (VALUES ${values}) WHERE ${unfrozen(sql.raw("column1"))}`)
+			.select(
+				sql`SELECT * FROM (VALUES ${values}) WHERE ${unfrozen(sql.raw("column1"))} AND ${uncommitted(sql.raw("column1"))}`,
+			)
 			.onConflictDoUpdate({ target: [t.eventId, t.id], set: excluded(replace) });
 	});
 }

@@ -7,7 +7,11 @@ import type { GuardedWrite } from "./terms";
 export type EventRow = typeof schema.events.$inferSelect;
 
 /** The fields an operator sets when creating or editing an event. */
-export type EventFields = Pick<EventRow, "name" | "startsAt" | "endsAt" | "holdSeconds" | "perBuyerLimit" | "currency">;
+export type EventFields = Pick<
+	EventRow,
+	"name" | "startsAt" | "endsAt" | "holdSeconds" | "perBuyerLimit" | "currency"
+> &
+	Partial<Pick<EventRow, "mode" | "batchSize" | "batchSeconds">>;
 
 /** The status modes an operator can set: "auto" follows startsAt/endsAt, the others override it. */
 export type StatusMode = "open" | "paused" | "closed" | "auto";
@@ -29,7 +33,21 @@ export async function findEvent(env: D1Env, eventId: string): Promise<EventRow |
 }
 
 /** The fields a claim plans around: once the event's terms are frozen (db/terms.ts) they never change. */
-export const FROZEN_EVENT_FIELDS = ["startsAt", "holdSeconds", "perBuyerLimit", "currency"] as const;
+export const FROZEN_EVENT_FIELDS = [
+	"startsAt",
+	"holdSeconds",
+	"perBuyerLimit",
+	"currency",
+	"mode",
+	"batchSize",
+	"batchSeconds",
+] as const;
+
+/**
+ * The fields the draw's commitment locks (docs/FAIRNESS.md): once a seed hash is committed the order's
+ * meaning — who enters when — must not change, so the mode and the batches are fixed with it.
+ */
+export const DRAW_LOCKED_FIELDS = ["mode", "batchSize", "batchSeconds"] as const;
 
 /**
  * Creates the event or replaces its fields (createdAt stays the first write's); `now` stamps the write.
@@ -50,25 +68,45 @@ export async function upsertEvent(
 			target: e.id,
 			set: { ...fields, updatedAt: now },
 			// In the DO UPDATE's WHERE the bare columns are the stored row and `excluded` the new one.
-			setWhere: sql`${e.termsFrozenAt} IS NULL OR (${sql.join(
+			setWhere: sql`(${e.termsFrozenAt} IS NULL OR (${sql.join(
 				FROZEN_EVENT_FIELDS.map((f) => sql`${e[f]} = excluded.${sql.identifier(e[f].name)}`),
 				sql` AND `,
-			)})`,
+			)})) AND (${e.seedHash} IS NULL OR (${sql.join(
+				DRAW_LOCKED_FIELDS.map((f) => sql`${e[f]} = excluded.${sql.identifier(e[f].name)}`),
+				sql` AND `,
+			)}))`,
 		})
 		.returning({ id: e.id });
 	return written.length > 0 ? { kind: "written" } : { kind: "event_locked" };
 }
 
-/** Sets the operator's status mode; the first "open" also stamps openedAt, which locks the catalogue. */
-export async function setEventStatus(env: D1Env, eventId: string, status: StatusMode, now: string): Promise<void> {
-	await dbOf(env)
-		.update(schema.events)
+/**
+ * Sets the operator's status mode; the first "open" also stamps openedAt, which locks the catalogue.
+ * A lottery event opens only once drawn: "open" on one that is not is `draw_pending` and writes
+ * nothing, checked in the update's own WHERE so a reveal cannot fall between the check and the write.
+ * openedAt is when the event actually opened: if "auto" had already opened it (a lottery event: at
+ * the later of startsAt and the reveal), that moment, not the operator's later click.
+ */
+export async function setEventStatus(
+	env: D1Env,
+	eventId: string,
+	status: StatusMode,
+	now: string,
+): Promise<{ kind: "written" } | { kind: "draw_pending" }> {
+	const e = schema.events;
+	const drawn = sql`(${e.mode} <> 'lottery' OR ${e.drawnAt} IS NOT NULL)`;
+	const autoOpenedAt = sql`CASE WHEN ${e.statusMode} = 'auto' AND ${e.startsAt} <= ${now} AND ${e.endsAt} > ${now} AND ${drawn}
+		THEN max(${e.startsAt}, coalesce(${e.drawnAt}, ${e.startsAt})) ELSE ${now} END`;
+	const written = await dbOf(env)
+		.update(e)
 		.set({
 			statusMode: status,
 			updatedAt: now,
-			...(status === "open" ? { openedAt: sql`coalesce(${schema.events.openedAt}, ${now})` } : {}),
+			...(status === "open" ? { openedAt: sql`coalesce(${e.openedAt}, ${autoOpenedAt})` } : {}),
 		})
-		.where(eq(schema.events.id, eventId));
+		.where(status === "open" ? and(eq(e.id, eventId), drawn) : eq(e.id, eventId))
+		.returning({ id: e.id });
+	return written.length > 0 || status !== "open" ? { kind: "written" } : { kind: "draw_pending" };
 }
 
 /** Listings, stock, active orders and buyers of one event, in one round trip (all zero for an empty event). */

@@ -25,6 +25,32 @@ export const events = sqliteTable("events", {
 	termsFrozenAt: text("terms_frozen_at"),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
+	/** "race" (v1: everyone from the opening) or "lottery" (API.md v1.1: entry in a drawn order, in batches). */
+	mode: text("mode").$type<EventMode>().notNull().default("race"),
+	/** Lottery: buyers per batch (1–1,000), and seconds between batches (10–86,400). Locked at the commit. */
+	batchSize: integer("batch_size").notNull().default(10),
+	batchSeconds: integer("batch_seconds").notNull().default(300),
+	// The draw (db/draws.ts, lib/draw.ts): each column is written once, by a statement whose WHERE
+	// refuses a second write, so two concurrent commits or reveals can never both succeed.
+	/** The operator's commitment: hex SHA-256 of the secret seed. Set: the buyer list is frozen. */
+	seedHash: text("seed_hash"),
+	/** When the commit landed. */
+	committedAt: text("committed_at"),
+	/** The frozen buyer list's fingerprint and size, computed from the list frozen by the commit. */
+	buyersHash: text("buyers_hash"),
+	buyerCount: integer("buyer_count"),
+	/** The revealed seed and beacon, and when; the order itself is in draw_orders. */
+	seed: text("seed"),
+	beacon: text("beacon"),
+	drawnAt: text("drawn_at"),
+});
+
+export type EventMode = "race" | "lottery";
+
+/** The published order of a drawn lottery event: buyer ids, first to enter first, as a JSON array. */
+export const drawOrders = sqliteTable("draw_orders", {
+	eventId: text("event_id").primaryKey(),
+	order: text("order_json").notNull(),
 });
 
 export const listings = sqliteTable(

@@ -15,3 +15,8 @@ export function buyerQuotaOf(env: Env, eventId: string, buyerId: string) {
 export function dashboardHubOf(env: Env, eventId: string) {
 	return env.DASHBOARD_HUB.getByName(eventId);
 }
+
+/** One ledger per event: the single writer of its hash chain. */
+export function eventLedgerOf(env: Env, eventId: string) {
+	return env.EVENT_LEDGER.getByName(eventId);
+}

@@ -16,6 +16,7 @@ import { type BuyerRules, freezeBuyerRules } from "../db/terms";
 import { randomId } from "../lib/crypto";
 import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
+import type { Actor } from "../lib/staff-roles";
 import { withinTime } from "../lib/within-time";
 import { dashboardHubOf, listingInventoryOf } from "./addresses";
 import type { ClaimOutcome } from "./listing-inventory";
@@ -51,7 +52,9 @@ export type BuyerClaimOutcome =
 	 */
 	| { kind: "overloaded" }
 	/** D1 has no such listing in the buyer's event. */
-	| { kind: "not_found" };
+	| { kind: "not_found" }
+	/** A lottery event: the buyer's entryAt (epoch ms, `notBefore`) has not come yet. Nothing written. */
+	| { kind: "not_your_turn"; entryAt: number };
 
 /** How a claim runs, beside the signed attempt. The terms are never the edge's: see the header. */
 export interface ClaimOptions {
@@ -63,6 +66,17 @@ export interface ClaimOptions {
 	 * buyer's first claim needs no D1 round trip. Without it the first claim reads D1 (and freezes).
 	 */
 	frozenRules?: BuyerRules;
+	/**
+	 * A lottery event: the buyer's entryAt (epoch ms), from the published order, which never changes
+	 * after the reveal. The edge refuses earlier claims already; this object checks again with its own
+	 * clock when the claim's turn in its queue comes, so no claim runs before it (guarantee 8).
+	 */
+	notBefore?: number;
+	/**
+	 * Who the ledger names for the grant: the buyer (`buyer:<buyerId>`, the default) or, for a claim
+	 * the system makes on the buyer's behalf (auto-claim), `system`.
+	 */
+	actor?: Actor;
 }
 
 /**
@@ -305,6 +319,9 @@ export class BuyerQuota extends DurableObject<Env> {
 	// --- internals -------------------------------------------------------------------------------
 
 	private async runClaim(listingId: string, options: ClaimOptions): Promise<BuyerClaimOutcome> {
+		if (options.notBefore !== undefined && Date.now() < options.notBefore) {
+			return { kind: "not_your_turn", entryAt: options.notBefore };
+		}
 		// Rows a lost call left behind must not hold the buyer at limit_reached: the buyer is here now,
 		// so settle them first, back-off or not.
 		if (this.hasLostPending()) await this.reconcile("all");
@@ -351,7 +368,7 @@ export class BuyerQuota extends DurableObject<Env> {
 		const answered = (async () => {
 			if (this.hooks) await this.hooks.pause("before_inventory", holdId);
 			const inventory = listingInventoryOf(this.env, eventId, listingId);
-			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId);
+			const outcome = await inventory.claim({ eventId, listingId }, holdId, buyerId, options.actor);
 			if (this.hooks) await this.hooks.pause("before_settle", holdId);
 			return this.settle(holdId, outcome);
 		})();

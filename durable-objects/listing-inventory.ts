@@ -11,11 +11,17 @@
 // transition goes by the clock, not by whether the expiry alarm has run yet: a transaction that finds
 // holds past their time expires them first (with their outbox rows, exactly once, since the status
 // change is conditional), and read-only answers simply do not count them.
+//
+// Every status change of a hold (grant, confirm, release, cancel, expiry) also writes a `ledger` outbox
+// row in its transaction: the event's ledger (event-ledger.ts) gets each change from here, at least
+// once and in the order this object made them, whatever happens to this object afterwards.
 import { DurableObject } from "cloudflare:workers";
 import { freezeListingTerms, type ListingTerms } from "../db/terms";
 import type { HoldAddress } from "../lib/hold-id";
 import { type HoldRecord, type HoldStatus, isActive } from "../lib/hold-record";
-import { buyerQuotaOf, dashboardHubOf } from "./addresses";
+import { holdLedgerInput, type LedgerInput } from "../lib/ledger-chain";
+import type { Actor } from "../lib/staff-roles";
+import { buyerQuotaOf, dashboardHubOf, eventLedgerOf } from "./addresses";
 import { wakeBy } from "./storage/alarm";
 import { all, one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
@@ -59,8 +65,17 @@ interface OutboxRow extends Record<string, SqlStorageValue> {
 	sends: number;
 }
 
-/** Where an outbox row goes: the orders queue (D1, SMS, dashboard) or the buyer's quota object. */
-type OutboxTarget = "orders" | "buyer";
+/**
+ * Where an outbox row goes: the orders queue (D1, SMS, dashboard), the buyer's quota object, or the
+ * event's ledger.
+ */
+type OutboxTarget = "orders" | "buyer" | "ledger";
+
+/** The body of a `ledger` row: the entry's input, and the ledger it goes to. */
+interface LedgerRowBody {
+	eventId: string;
+	input: LedgerInput;
+}
 
 /** What D1 has of a hold, as the orders consumer reports it back: this version or a newer one. */
 export interface OrderAck {
@@ -130,6 +145,36 @@ export const LISTING_INVENTORY_SCHEMA: readonly Migration[] = [
 			ALTER TABLE outbox ADD COLUMN sent_at INTEGER;
 		`,
 	},
+	{
+		// The ledger (issue 11). The outbox table needs no new column (a `ledger` row is a target and a
+		// body like the others); what needs doing once is for the holds that changed before this code
+		// ran: each gets one `ledger` row of its current state, so that a deploy in the middle of an event
+		// leaves no hold out of the ledger. Its earlier changes are gone and are not invented: the row
+		// names `system` and says `backfilled`. The key is the live one (hold and version), so the
+		// entry is never doubled by a later delivery of the same version.
+		version: 3,
+		up: (sql) => {
+			const terms = one<{ event_id: string; listing_id: string; price_cents: number }>(
+				sql,
+				"SELECT event_id, listing_id, price_cents FROM terms WHERE id = 1",
+			);
+			if (!terms) return;
+			const now = Date.now();
+			for (const row of all<HoldRow>(sql, "SELECT * FROM holds ORDER BY created_at, hold_id")) {
+				const hold = holdRecordOf(row, terms.event_id, terms.listing_id, terms.price_cents);
+				const input = holdLedgerInput(hold, "system");
+				const body: LedgerRowBody = {
+					eventId: hold.eventId,
+					input: { ...input, data: { ...input.data, backfilled: true } },
+				};
+				sql.exec(
+					"INSERT INTO outbox (target, body, next_attempt_at) VALUES ('ledger', ?, ?)",
+					JSON.stringify(body),
+					now,
+				);
+			}
+		},
+	},
 ];
 
 export class ListingInventory extends DurableObject<Env> {
@@ -144,6 +189,12 @@ export class ListingInventory extends DurableObject<Env> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		migrate(ctx.storage, LISTING_INVENTORY_SCHEMA);
+		// Ledger rows that no flush of this instance will send (the backfill of migration 3, or rows left
+		// by an instance that was evicted while the ledger was down) go with the alarm: make sure one is
+		// set, before any request comes in.
+		if (one(this.sql, "SELECT 1 AS pending FROM outbox WHERE target = 'ledger' LIMIT 1")) {
+			void ctx.blockConcurrencyWhile(() => wakeBy(ctx.storage, Date.now() + OUTBOX_RETRY_MS));
+		}
 		const row = one<{ event_id: string; listing_id: string; stock: number; price_cents: number; hold_seconds: number }>(
 			this.sql,
 			"SELECT * FROM terms WHERE id = 1",
@@ -163,7 +214,12 @@ export class ListingInventory extends DurableObject<Env> {
 	 * Grant `holdId` to `buyerId` if a unit is left. Idempotent per hold id and per buyer. `listing` is
 	 * this object's own address: the first claim reads the listing's terms from D1 by it.
 	 */
-	async claim(listing: HoldAddress, holdId: string, buyerId: string): Promise<ClaimOutcome> {
+	async claim(
+		listing: HoldAddress,
+		holdId: string,
+		buyerId: string,
+		actor: Actor = `buyer:${buyerId}`,
+	): Promise<ClaimOutcome> {
 		let fixed: ListingTerms | null;
 		try {
 			fixed = this.terms ?? (await this.loadTerms(listing));
@@ -216,6 +272,7 @@ export class ListingInventory extends DurableObject<Env> {
 			);
 			const hold = this.toRecord(row);
 			this.enqueue("orders", hold, now);
+			this.enqueueLedger(hold, actor, now);
 			return { kind: "granted", hold, created: true, soldOutTo: this.soldOutTo(now) };
 		});
 		if ((outcome.kind === "granted" && outcome.created) || expired > 0) {
@@ -257,19 +314,22 @@ export class ListingInventory extends DurableObject<Env> {
 	async cancel(holdId: string, buyerId: string): Promise<TransitionOutcome> {
 		const row = this.findRow(holdId);
 		if (!row || row.buyer_id !== buyerId) return { kind: "not_found" };
-		return this.transition(holdId, "held", "cancelled");
+		return this.transition(holdId, "held", "cancelled", `buyer:${buyerId}`);
 	}
 
-	/** Staff received the deposit: the unit is sold. Confirming twice is not an error. */
-	async confirm(holdId: string): Promise<TransitionOutcome> {
+	/**
+	 * Staff received the deposit: the unit is sold. Confirming twice is not an error (and records
+	 * nothing the second time). `actor` is who confirmed it, as the ledger names them.
+	 */
+	async confirm(holdId: string, actor: Actor): Promise<TransitionOutcome> {
 		const row = this.findRow(holdId);
 		if (row?.status === "confirmed") return { kind: "ok", hold: this.toRecord(row) };
-		return this.transition(holdId, "held", "confirmed");
+		return this.transition(holdId, "held", "confirmed", actor);
 	}
 
-	/** Staff release: the unit is available again at once. */
-	async release(holdId: string): Promise<TransitionOutcome> {
-		return this.transition(holdId, "held", "released");
+	/** Staff release: the unit is available again at once. `actor` is who released it. */
+	async release(holdId: string, actor: Actor): Promise<TransitionOutcome> {
+		return this.transition(holdId, "held", "released", actor);
 	}
 
 	/**
@@ -427,7 +487,7 @@ export class ListingInventory extends DurableObject<Env> {
 			"SELECT * FROM holds WHERE status = 'held' AND expires_at <= ? ORDER BY expires_at",
 			now,
 		);
-		for (const row of due) this.move(row, "expired", now);
+		for (const row of due) this.move(row, "expired", now, "system");
 		return due.length;
 	}
 
@@ -435,7 +495,7 @@ export class ListingInventory extends DurableObject<Env> {
 		return one<HoldRow>(this.sql, "SELECT * FROM holds WHERE hold_id = ?", holdId);
 	}
 
-	private async transition(holdId: string, from: HoldStatus, to: HoldStatus): Promise<TransitionOutcome> {
+	private async transition(holdId: string, from: HoldStatus, to: HoldStatus, actor: Actor): Promise<TransitionOutcome> {
 		const now = Date.now();
 		let expired = 0;
 		const outcome = this.ctx.storage.transactionSync((): TransitionOutcome => {
@@ -444,7 +504,7 @@ export class ListingInventory extends DurableObject<Env> {
 			const row = this.findRow(holdId);
 			if (!row) return { kind: "not_found" };
 			if (row.status !== from) return { kind: "not_active", hold: this.toRecord(row) };
-			return { kind: "ok", hold: this.move(row, to, now) };
+			return { kind: "ok", hold: this.move(row, to, now, actor) };
 		});
 		if (outcome.kind === "ok" || expired > 0) {
 			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
@@ -455,9 +515,10 @@ export class ListingInventory extends DurableObject<Env> {
 
 	/**
 	 * One status change of one hold, with its outbox rows; inside the caller's transaction. Conditional
-	 * on the status it was read with, so it happens once however many callers race for it.
+	 * on the status it was read with, so it happens once however many callers race for it. `actor` is
+	 * who made the change, for the ledger.
 	 */
-	private move(row: HoldRow, to: HoldStatus, now: number): HoldRecord {
+	private move(row: HoldRow, to: HoldStatus, now: number, actor: Actor): HoldRecord {
 		const next: HoldRow = { ...row, status: to, expires_at: null, updated_at: now, version: row.version + 1 };
 		this.sql.exec(
 			"UPDATE holds SET status = ?, expires_at = NULL, updated_at = ?, version = ? WHERE hold_id = ? AND status = ?",
@@ -471,7 +532,18 @@ export class ListingInventory extends DurableObject<Env> {
 		this.enqueue("orders", hold, now);
 		// The buyer object counts this hold against the quota; tell it the hold is confirmed or over.
 		this.enqueue("buyer", hold, now);
+		this.enqueueLedger(hold, actor, now);
 		return hold;
+	}
+
+	/** The ledger's row of one change, in the transaction of the change itself (see the header). */
+	private enqueueLedger(hold: HoldRecord, actor: Actor, now: number): void {
+		const body: LedgerRowBody = { eventId: hold.eventId, input: holdLedgerInput(hold, actor) };
+		this.sql.exec(
+			"INSERT INTO outbox (target, body, next_attempt_at) VALUES ('ledger', ?, ?)",
+			JSON.stringify(body),
+			now,
+		);
 	}
 
 	private enqueue(target: OutboxTarget, hold: HoldRecord, now: number): void {
@@ -485,18 +557,7 @@ export class ListingInventory extends DurableObject<Env> {
 
 	private toRecord(row: HoldRow): HoldRecord {
 		const terms = this.requireTerms();
-		return {
-			holdId: row.hold_id,
-			eventId: terms.eventId,
-			listingId: terms.listingId,
-			buyerId: row.buyer_id,
-			status: row.status as HoldStatus,
-			priceCents: terms.priceCents,
-			expiresAt: isActive(row.status as HoldStatus) ? row.expires_at : null,
-			createdAt: row.created_at,
-			updatedAt: row.updated_at,
-			version: row.version,
-		};
+		return holdRecordOf(row, terms.eventId, terms.listingId, terms.priceCents);
 	}
 
 	/** Single-flight: a request made while a flush runs makes that flush go round once more. */
@@ -520,7 +581,8 @@ export class ListingInventory extends DurableObject<Env> {
 
 	/**
 	 * Drains the outbox. A `buyer` row is deleted once the buyer object applied it (the RPC's answer is
-	 * its acknowledgement). An `orders` row is kept after the queue accepted it: the queue's consumer
+	 * its acknowledgement), a `ledger` row once the ledger appended it (one RPC for all of them). An
+	 * `orders` row is kept after the queue accepted it: the queue's consumer
 	 * and its dead-letter path both need D1, so only D1 having the version ends the row (`acknowledge`);
 	 * until then the alarm sends it again after `resendDelay`. A failed send backs off in seconds. At
 	 * least once, then; every receiver is idempotent by hold id and version.
@@ -528,13 +590,16 @@ export class ListingInventory extends DurableObject<Env> {
 	private async flush(): Promise<void> {
 		for (;;) {
 			const now = Date.now();
-			const rows = this.sql
-				.exec<OutboxRow>(
-					"SELECT seq, target, body, attempts, sends FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
+			const rows = [
+				...all<OutboxRow>(
+					this.sql,
+					`SELECT seq, target, body, attempts, sends FROM outbox
+					 WHERE target != 'ledger' AND next_attempt_at <= ? ORDER BY seq LIMIT ?`,
 					now,
 					OUTBOX_BATCH,
-				)
-				.toArray();
+				),
+				...this.dueLedgerRows(now),
+			];
 			if (rows.length === 0) return;
 			this.pushToDashboard(rows);
 			const delivered = await this.deliver(rows);
@@ -563,26 +628,65 @@ export class ListingInventory extends DurableObject<Env> {
 		}
 	}
 
+	/**
+	 * The `ledger` rows to send now, oldest first: all of them up to a batch, but only when the oldest
+	 * is due. The ledger must get one hold's changes in the order they happened (its last entry of a
+	 * hold is the hold's status), so a row that failed holds back every row after it, as in a queue;
+	 * every batch is a prefix of the rows, so even a batch sent twice (an eviction mid-call) keeps the
+	 * order, and the ledger's keys drop the repeats.
+	 */
+	private dueLedgerRows(now: number): OutboxRow[] {
+		const first = one<{ next_attempt_at: number }>(
+			this.sql,
+			"SELECT next_attempt_at FROM outbox WHERE target = 'ledger' ORDER BY seq LIMIT 1",
+		);
+		if (!first || first.next_attempt_at > now) return [];
+		return all<OutboxRow>(
+			this.sql,
+			"SELECT seq, target, body, attempts, sends FROM outbox WHERE target = 'ledger' ORDER BY seq LIMIT ?",
+			OUTBOX_BATCH,
+		);
+	}
+
+	/** Sends each kind of row its own way, at the same time; answers the rows that were taken. */
 	private async deliver(rows: OutboxRow[]): Promise<Set<number>> {
 		const delivered = new Set<number>();
-		const orders = rows.filter((r) => r.target === "orders");
-		if (orders.length > 0) {
+		const toOrders = async () => {
+			const orders = rows.filter((r) => r.target === "orders");
+			if (orders.length === 0) return;
 			try {
 				await this.env.ORDERS_QUEUE.sendBatch(orders.map((r) => ({ body: JSON.parse(r.body) as HoldRecord })));
 				for (const r of orders) delivered.add(r.seq);
 			} catch (err) {
 				console.warn("orders queue send failed; the alarm will re-send", { error: String(err) });
 			}
-		}
-		for (const r of rows.filter((row) => row.target === "buyer")) {
-			const hold = JSON.parse(r.body) as HoldRecord;
-			try {
-				await buyerQuotaOf(this.env, hold.eventId, hold.buyerId).applyHold(hold);
-				delivered.add(r.seq);
-			} catch (err) {
-				console.warn("buyer quota update failed; the alarm will re-send", { error: String(err) });
+		};
+		const toBuyers = async () => {
+			for (const r of rows.filter((row) => row.target === "buyer")) {
+				const hold = JSON.parse(r.body) as HoldRecord;
+				try {
+					await buyerQuotaOf(this.env, hold.eventId, hold.buyerId).applyHold(hold);
+					delivered.add(r.seq);
+				} catch (err) {
+					console.warn("buyer quota update failed; the alarm will re-send", { error: String(err) });
+				}
 			}
-		}
+		};
+		const toLedger = async () => {
+			const ledger = rows.filter((r) => r.target === "ledger");
+			const first = ledger[0];
+			if (!first) return;
+			// Every row of this object is of its one event: one RPC carries the whole batch.
+			const { eventId } = JSON.parse(first.body) as LedgerRowBody;
+			const inputs = ledger.map((r) => (JSON.parse(r.body) as LedgerRowBody).input);
+			try {
+				await eventLedgerOf(this.env, eventId).append(inputs);
+				for (const r of ledger) delivered.add(r.seq);
+			} catch (err) {
+				console.warn("ledger append failed; the alarm will re-send", { eventId, error: String(err) });
+			}
+		};
+		await Promise.all([toOrders(), toBuyers(), toLedger()]);
 		return delivered;
 	}
 
@@ -609,8 +713,31 @@ export class ListingInventory extends DurableObject<Env> {
 		const nextExpiry = this.sql
 			.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM holds WHERE status = 'held'")
 			.one().t;
-		const nextSend = this.sql.exec<{ t: number | null }>("SELECT min(next_attempt_at) AS t FROM outbox").one().t;
-		const candidates = [nextExpiry, nextSend].filter((t): t is number => t !== null);
+		const nextSend = this.sql
+			.exec<{ t: number | null }>("SELECT min(next_attempt_at) AS t FROM outbox WHERE target != 'ledger'")
+			.one().t;
+		// The ledger's rows go in order: only the oldest one's time counts (dueLedgerRows).
+		const nextLedger =
+			one<{ t: number }>(
+				this.sql,
+				"SELECT next_attempt_at AS t FROM outbox WHERE target = 'ledger' ORDER BY seq LIMIT 1",
+			)?.t ?? null;
+		const candidates = [nextExpiry, nextSend, nextLedger].filter((t): t is number => t !== null);
 		if (candidates.length > 0) await wakeBy(this.ctx.storage, Math.min(...candidates));
 	}
+}
+
+function holdRecordOf(row: HoldRow, eventId: string, listingId: string, priceCents: number): HoldRecord {
+	return {
+		holdId: row.hold_id,
+		eventId,
+		listingId,
+		buyerId: row.buyer_id,
+		status: row.status as HoldStatus,
+		priceCents,
+		expiresAt: isActive(row.status as HoldStatus) ? row.expires_at : null,
+		createdAt: row.created_at,
+		updatedAt: row.updated_at,
+		version: row.version,
+	};
 }

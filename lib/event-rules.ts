@@ -8,6 +8,27 @@ export interface EventTimes {
 	endsAt: string;
 	statusMode: string;
 	openedAt: string | null;
+	/** "lottery": the event opens only once its draw is revealed (API.md v1.1). Missing: "race". */
+	mode?: string;
+	/** When the lottery's draw was revealed; null before. */
+	drawnAt?: string | null;
+}
+
+/** A lottery event whose draw is not revealed yet: it cannot open (API.md, `draw_pending`). */
+export function drawPending(event: EventTimes): boolean {
+	return event.mode === "lottery" && !event.drawnAt;
+}
+
+/**
+ * When the event actually opened, in epoch ms, for entry times (API.md "Entry in batches"): the
+ * operator's first opening if there was one (earlier or later than startsAt); otherwise under "auto"
+ * startsAt — or the reveal, for a lottery event drawn after its startsAt, since it stayed scheduled
+ * until then. Before it opens: the same formula, so entryAt is what it will be if it opens on time.
+ */
+export function openedAtMs(event: EventTimes): number {
+	if (event.openedAt) return Date.parse(event.openedAt);
+	const startsAt = Date.parse(event.startsAt);
+	return event.drawnAt ? Math.max(startsAt, Date.parse(event.drawnAt)) : startsAt;
 }
 
 export function eventStatus(event: EventTimes, now: number): EventStatus {
@@ -18,6 +39,8 @@ export function eventStatus(event: EventTimes, now: number): EventStatus {
 			return event.statusMode;
 		default:
 			if (now < Date.parse(event.startsAt)) return "scheduled";
+			// API.md: "auto keeps it scheduled" until the draw is revealed (then it opens at once).
+			if (drawPending(event) && now < Date.parse(event.endsAt)) return "scheduled";
 			if (now < Date.parse(event.endsAt)) return "open";
 			return "closed";
 	}

@@ -49,7 +49,20 @@ describe("events", () => {
 		const pub = await call(`/api/events/${id}`);
 		const body = await pub.json<{ event: Record<string, unknown>; serverTime: string }>();
 		expect(Object.keys(body.event).sort()).toEqual(
-			["id", "name", "startsAt", "endsAt", "status", "currency", "holdSeconds", "perBuyerLimit"].sort(),
+			[
+				"id",
+				"name",
+				"startsAt",
+				"endsAt",
+				"status",
+				"currency",
+				"holdSeconds",
+				"perBuyerLimit",
+				// API.md v1.1 "Lottery-ordered events": in both event reads.
+				"mode",
+				"batchSize",
+				"batchSeconds",
+			].sort(),
 		);
 		expect(Date.parse(body.serverTime)).toBeGreaterThan(0);
 	});

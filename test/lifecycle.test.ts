@@ -149,7 +149,7 @@ describe("exactly once at the buyer object", () => {
 		const inventory = listingInventoryOf(env, ev.eventId, "L1");
 		const granted = (await inventory.snapshot()).holds[0];
 		if (!granted) throw new Error("no hold");
-		const released = await inventory.release(first.holdId);
+		const released = await inventory.release(first.holdId, "admin");
 		if (released.kind !== "ok") throw new Error(released.kind);
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
 		// The outbox delivers at least once, in any order: replay the end, then the old grant.

@@ -180,7 +180,7 @@ async function run(stock: number, limit: number, commands: Command[]) {
 				const release = async () => {
 					if (!target) return;
 					await new Promise((r) => setTimeout(r, cmd.releaseAfterMs));
-					const res = await listingInventoryOf(env, ev.eventId, target.listing).release(target.holdId);
+					const res = await listingInventoryOf(env, ev.eventId, target.listing).release(target.holdId, "admin");
 					expect(res.kind).toBe("ok");
 					target.status = "released";
 					model.freed(target.listing);
@@ -221,7 +221,9 @@ async function run(stock: number, limit: number, commands: Command[]) {
 				if (!target) break;
 				const inventory = listingInventoryOf(env, ev.eventId, target.listing);
 				const res =
-					cmd.op === "confirm" ? await inventory.confirm(target.holdId) : await inventory.release(target.holdId);
+					cmd.op === "confirm"
+						? await inventory.confirm(target.holdId, "admin")
+						: await inventory.release(target.holdId, "admin");
 				const ok = target.status === "held" || (cmd.op === "confirm" && target.status === "confirmed");
 				expect(res.kind).toBe(ok ? "ok" : "not_active");
 				if (res.kind === "ok" && target.status === "held") {

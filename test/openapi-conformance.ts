@@ -177,7 +177,11 @@ async function checkBody(
 	const content = documented.content ?? {};
 	const mediaType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 	if (text.length === 0) {
-		return Object.keys(content).length > 0 ? [`the document describes a body (${Object.keys(content)}), got none`] : [];
+		// An empty line-based file (JSON Lines, CSV) is a whole answer: zero lines. Empty JSON is not.
+		const mayBeEmpty = Object.keys(content).every((k) => k !== "application/json");
+		return Object.keys(content).length > 0 && !mayBeEmpty
+			? [`the document describes a body (${Object.keys(content)}), got none`]
+			: [];
 	}
 	if (Object.keys(content).length === 0) return [`the document describes no body, got ${mediaType || "one"}`];
 	const key = Object.keys(content).find((k) => k === mediaType || k === "*/*" || k === `${mediaType.split("/")[0]}/*`);

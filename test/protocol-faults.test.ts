@@ -110,7 +110,7 @@ describe("findings of the protocol review", () => {
 		const first = buyer.claim(attempt(b1), "L1", request);
 		await gate.reached;
 		// The unit frees while A is stopped; request B (a double click) arrives meanwhile.
-		expect((await listingInventoryOf(env, ev.eventId, "L1").release(taken.holdId)).kind).toBe("ok");
+		expect((await listingInventoryOf(env, ev.eventId, "L1").release(taken.holdId, "admin")).kind).toBe("ok");
 		let secondDone = false;
 		const second = buyer.claim(attempt(b1), "L1", request).then((outcome) => {
 			secondDone = true;

@@ -31,7 +31,7 @@ async function damagedEvent() {
 	const ev = await seedEvent({ listings: 3, buyers: 2 });
 	const lost = await (await claim(await login(ev.eventId, "B1"), "L1")).json<{ holdId: string }>();
 	const rolledBack = await (await claim(await login(ev.eventId, "B2"), "L2")).json<{ holdId: string }>();
-	expect((await listingInventoryOf(env, ev.eventId, "L2").release(rolledBack.holdId)).kind).toBe("ok");
+	expect((await listingInventoryOf(env, ev.eventId, "L2").release(rolledBack.holdId, "admin")).kind).toBe("ok");
 	await eventuallyOrders(ev.eventId, (rows) => expect(rows.map((r) => r.status).sort()).toEqual(["held", "released"]));
 	for (const listingId of ev.listingIds) {
 		await runInDurableObject(listingInventoryOf(env, ev.eventId, listingId), (_: ListingInventory, state) => {

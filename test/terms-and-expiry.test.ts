@@ -233,7 +233,7 @@ describe("(g) a hold past its expiresAt is not active, even before its alarm has
 		const ev = await seedEvent({ listings: 2, buyers: 1, perBuyerLimit: 1 });
 		const b1 = await login(ev.eventId, "B1");
 		const { holdId } = await (await claim(b1, "L1")).json<{ holdId: string }>();
-		expect((await listingInventoryOf(env, ev.eventId, "L1").confirm(holdId)).kind).toBe("ok");
+		expect((await listingInventoryOf(env, ev.eventId, "L1").confirm(holdId, "admin")).kind).toBe("ok");
 		const buyer = buyerQuotaOf(env, ev.eventId, "B1");
 		const rowOf = () =>
 			runInDurableObject(buyer, (_: BuyerQuota, state) =>

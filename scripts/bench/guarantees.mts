@@ -4,7 +4,10 @@
 //   2. no buyer holds more than perBuyerLimit units;
 //   3. when demand exceeded supply, every unit is taken (nothing stranded);
 //   4. every granted hold (each 201) is in D1 exactly once, for the buyer and listing it was granted to;
+//   7. the event's ledger verifies from seq 1 to its head (lib/ledger-verifier.ts, the verifier's own
+//      code), every 201 is granted in it exactly once, and every D1 order is in it with its status;
 // and how long after the last grant D1 caught up with the inventory objects.
+import { verifyLedgerExport } from "../../lib/ledger-verifier.ts";
 import { adminRequest } from "../demo-data.mjs";
 import { sleep } from "./load.mts";
 
@@ -182,12 +185,60 @@ export async function verifyGuarantees(options: {
 		detail: `${grants.size} grants; missing ${missing.length}, duplicated ${duplicated.length}, wrong ${mismatched.length}; D1 has ${orders.length} orders`,
 	});
 
+	checks.push(await ledgerCheck(baseUrl, adminToken, eventId, grants, orders));
+
 	checks.push({
 		name: "D1 matches the inventory within 5 s of the last grant",
 		ok: d1MatchMs !== null && d1MatchMs <= 5_000,
 		detail: d1MatchMs === null ? "not within the wait" : `${(d1MatchMs / 1000).toFixed(2)} s`,
 	});
 	return { checks, ok: checks.every((c) => c.ok), d1MatchMs, orders: orders.length };
+}
+
+/**
+ * Guarantee 7. The ledger is fed by the same outbox flush as the queue, straight to its object, so it
+ * is normally complete before D1; still, it is read until it agrees or 10 s have passed.
+ */
+async function ledgerCheck(
+	baseUrl: string,
+	adminToken: string,
+	eventId: string,
+	grants: ReadonlyMap<string, Grant>,
+	orders: readonly OrderRow[],
+): Promise<Check> {
+	const name = "ledger verifies, every 201 granted in it once, every order with its status";
+	const deadline = performance.now() + 10_000;
+	for (;;) {
+		const res = await fetch(new URL(`/api/admin/events/${encodeURIComponent(eventId)}/ledger/export`, baseUrl), {
+			headers: { authorization: `Bearer ${adminToken}` },
+		});
+		if (!res.ok) return { name, ok: false, detail: `export: ${res.status}` };
+		const text = await res.text();
+		const report = verifyLedgerExport(text, { orders });
+		const grantedInLedger = countBy(
+			text
+				.split("\n")
+				.filter((l) => l.includes('"kind":"hold_granted"'))
+				.map((l) => JSON.parse(l) as { data: { holdId: string } }),
+			(e) => e.data.holdId,
+		);
+		const missing = [...grants.keys()].filter((id) => grantedInLedger.get(id) !== 1);
+		const ok = report.ok && missing.length === 0;
+		if (ok || performance.now() > deadline) {
+			const problems = [
+				...report.problems.slice(0, 3),
+				...(missing.length ? [`${missing.length} grants not once`] : []),
+			];
+			return {
+				name,
+				ok,
+				detail: `${report.entries} entries (${report.holdEntries} of holds), head seq ${report.head.seq}${
+					problems.length ? `; ${problems.join("; ")}` : ""
+				}`,
+			};
+		}
+		await sleep(200);
+	}
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {

@@ -10,6 +10,7 @@ import type { BuyerHold, ClaimOptions, SignedAttempt } from "../../durable-objec
 import { withinTime } from "../../lib/within-time";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
+import { notYourTurn } from "../lottery/turn";
 
 export interface ClaimRequest extends ClaimOptions {
 	eventId: string;
@@ -31,10 +32,15 @@ export interface ClaimResult {
 export const CLAIM_TIMEOUT_MS = 3_000;
 
 export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
-	const { eventId, listingId, attempt, leaseMs, frozenRules } = req;
+	const { eventId, listingId, attempt, leaseMs, frozenRules, notBefore } = req;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
 	const outcome = await withinTime(
-		(async () => buyer.claim(attempt, listingId, { leaseMs, ...(frozenRules ? { frozenRules } : {}) }))(),
+		(async () =>
+			buyer.claim(attempt, listingId, {
+				leaseMs,
+				...(frozenRules ? { frozenRules } : {}),
+				...(notBefore === undefined ? {} : { notBefore }),
+			}))(),
 		CLAIM_TIMEOUT_MS,
 	).catch((err: unknown) => {
 		console.warn("claim did not complete", { eventId, listingId, error: String(err) });
@@ -57,5 +63,7 @@ export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimRe
 			throw overloaded();
 		case "not_found":
 			throw new ApiError("not_found", `No listing ${listingId} in event ${eventId}.`);
+		case "not_your_turn":
+			throw notYourTurn(outcome.entryAt);
 	}
 }

@@ -68,6 +68,9 @@ export function publicEvent(event: EventRow, now = Date.now()): PublicEvent {
 		currency: event.currency,
 		holdSeconds: event.holdSeconds,
 		perBuyerLimit: event.perBuyerLimit,
+		mode: event.mode,
+		batchSize: event.batchSize,
+		batchSeconds: event.batchSeconds,
 	};
 }
 

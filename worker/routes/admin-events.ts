@@ -5,9 +5,14 @@
 // catalogue and its frozen fields are closed to edits; and once any claim froze the event's terms in
 // D1 (db/terms.ts), every write of listings, buyers or frozen fields is refused by D1 itself, in the
 // statement that would have made it — the lock that a claim racing the edit cannot slip past.
+//
+// Every write is recorded in the event's ledger after its D1 write and before the answer
+// (worker/ledger/operator-actions.ts): imports by their counts and a SHA-256 of their content, never
+// an access code or its hash (every staff role reads the ledger).
 import { Hono } from "hono";
 import { z } from "zod";
 import { existingBuyerIds, upsertBuyers } from "../../db/buyers";
+import { buyerIdsOf, commitDraw, drawStatus, revealDraw } from "../../db/draws";
 import {
 	type EventRow,
 	eventCounts,
@@ -19,7 +24,9 @@ import {
 import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
+import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
 import { isLocked } from "../../lib/event-rules";
+import { contentSha256 } from "../../lib/ledger-chain";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
@@ -33,6 +40,8 @@ import {
 	readJson,
 	validate,
 } from "../http/validation";
+import { recordOperatorAction } from "../ledger/operator-actions";
+import { drawView, frozenBuyers } from "../lottery/draw-view";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
 
@@ -46,6 +55,11 @@ export const eventBody = z
 		holdSeconds: z.number().int().min(30).max(86_400).default(900),
 		perBuyerLimit: z.number().int().min(1).max(100).default(1),
 		currency: currencySchema.default("CNY"),
+		// API.md v1.1 "Lottery-ordered events": locked once the event opens, a claim froze its terms, or
+		// (FAIRNESS.md) its draw is committed.
+		mode: z.enum(["race", "lottery"]).default("race"),
+		batchSize: z.number().int().min(1).max(1_000).default(10),
+		batchSeconds: z.number().int().min(10).max(86_400).default(300),
 	})
 	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
 		path: ["endsAt"],
@@ -89,6 +103,15 @@ export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "cl
 
 export const ordersQuery = pageQuery(1_000);
 
+export const commitBody = z.strictObject({
+	seedHash: z.string().refine(isSeedHash, "must be 64 lowercase hex characters (SHA-256 of the seed)"),
+});
+
+export const revealBody = z.strictObject({
+	seed: z.string().refine(isValidSeed, "must be 1–256 characters of well-formed Unicode"),
+	beacon: z.string().refine(isValidBeacon, "must be at most 256 characters of well-formed Unicode").optional(),
+});
+
 /** Operator routes read D1 itself: an edit must be seen at once, whichever isolate made it. */
 const FRESH = { fresh: true };
 
@@ -108,6 +131,9 @@ export const adminEvents = new Hono<AppEnv>()
 			holdSeconds: body.holdSeconds,
 			perBuyerLimit: body.perBuyerLimit,
 			currency: body.currency,
+			mode: body.mode,
+			batchSize: body.batchSize,
+			batchSeconds: body.batchSeconds,
 		};
 		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
@@ -124,11 +150,21 @@ export const adminEvents = new Hono<AppEnv>()
 		if (written.kind === "event_locked") {
 			const current = await findEvent(c.env, eventId);
 			const changed = current ? changedFrom(current) : [];
-			throw new ApiError("event_locked", `A hold exists in this event; ${changed.join(", ")} can no longer change.`, {
+			const why =
+				current?.termsFrozenAt == null && current?.seedHash != null
+					? "The lottery draw is committed"
+					: "A hold exists in this event";
+			throw new ApiError("event_locked", `${why}; ${changed.join(", ")} can no longer change.`, {
 				details: { fields: changed },
 			});
 		}
 		await invalidateEvent(eventId);
+		if (existing) {
+			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
+			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
+		} else {
+			await recordOperatorAction(c, eventId, "event_created", next);
+		}
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
 	.get("/:eventId", requireEvent(FRESH), async (c) => {
@@ -147,6 +183,12 @@ export const adminEvents = new Hono<AppEnv>()
 		}
 		if ((await upsertListings(c.env, eventId, listings)).kind === "event_locked") throw termsFrozen("listings");
 		await invalidateEvent(eventId);
+		// The content as accepted (defaults applied): what the objects will read from D1.
+		await recordOperatorAction(c, eventId, "listings_imported", {
+			count: listings.length,
+			units: listings.reduce((sum, l) => sum + l.stock, 0),
+			contentSha256: contentSha256(listings),
+		});
 		return c.json({ upserted: listings.length });
 	})
 	.put("/:eventId/buyers", requireEvent(FRESH), async (c) => {
@@ -177,16 +219,88 @@ export const adminEvents = new Hono<AppEnv>()
 				accessCodeHash: b.accessCode === null ? null : await hashAccessCode(c.env, eventId, b.id, b.accessCode),
 			})),
 		);
-		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") throw termsFrozen("buyers");
+		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") {
+			const current = await findEvent(c.env, eventId);
+			if (current?.termsFrozenAt == null && current?.seedHash != null) {
+				throw new ApiError("event_locked", "The lottery draw is committed; the buyer list is frozen.");
+			}
+			throw termsFrozen("buyers");
+		}
+		// Counts and a hash of who was registered, without any access code: the ledger is readable by
+		// every staff role, and even a code's hash would let one of them test guesses offline.
+		await recordOperatorAction(c, eventId, "buyers_imported", {
+			count: buyers.length,
+			codesSupplied: buyers.filter((b) => b.accessCode !== undefined).length,
+			codesGenerated: buyers.filter((b) => b.accessCode === undefined && !kept.has(b.id)).length,
+			codesKept: buyers.filter((b) => b.accessCode === undefined && kept.has(b.id)).length,
+			contentSha256: contentSha256(buyers.map((b) => ({ id: b.id, name: b.name ?? null, phone: b.phone ?? null }))),
+		});
 		return c.json({ buyers: withCodes.map((b) => ({ id: b.id, accessCode: b.accessCode })) });
 	})
 	.post("/:eventId/status", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
 		const { status } = await readJson(c, statusBody, ADMIN_BODY_LIMIT);
 		const now = new Date().toISOString();
-		await setEventStatus(c.env, eventId, status, now);
+		if ((await setEventStatus(c.env, eventId, status, now)).kind === "draw_pending") {
+			throw new ApiError("draw_pending", "A lottery event opens only after its draw is revealed.");
+		}
 		await invalidateEvent(eventId);
-		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
+		const event = await existingEvent(c.env, eventId, FRESH);
+		const view = adminView(event);
+		await recordOperatorAction(c, eventId, "event_status", {
+			status,
+			effectiveStatus: view.status,
+			openedAt: event.openedAt,
+		});
+		return c.json({ event: view });
+	})
+	.post("/:eventId/draw/commit", requireEvent(FRESH), async (c) => {
+		const eventId = c.get("event").id;
+		const { seedHash } = await readJson(c, commitBody, ADMIN_BODY_LIMIT);
+		const committed = await commitDraw(c.env, eventId, seedHash, new Date().toISOString());
+		if (committed.kind === "event_locked") throw new ApiError("event_locked", committed.reason);
+		// The list is frozen from the commit's statement on: its fingerprint is stored once, now.
+		const event = await existingEvent(c.env, eventId, FRESH);
+		await frozenBuyers(c.env, event);
+		await invalidateEvent(eventId);
+		const draw = await drawView(c.env, await existingEvent(c.env, eventId, FRESH));
+		await recordOperatorAction(c, eventId, "draw_committed", {
+			seedHash: draw.seedHash,
+			buyersHash: draw.buyersHash,
+			buyerCount: draw.buyerCount,
+			committedAt: draw.committedAt,
+		});
+		return c.json({ draw });
+	})
+	.post("/:eventId/draw/reveal", requireEvent(FRESH), async (c) => {
+		const event = c.get("event");
+		const { seed, beacon } = await readJson(c, revealBody, ADMIN_BODY_LIMIT);
+		if (event.seedHash === null) throw new ApiError("event_locked", "The draw is not committed yet.");
+		if (event.seed !== null) throw new ApiError("event_locked", "The draw is already revealed; a reveal is made once.");
+		if (!(await checkSeed(seed, event.seedHash))) {
+			throw new ApiError("invalid_request", "seed: its SHA-256 is not the committed seedHash.", {
+				details: { field: "seed" },
+			});
+		}
+		const frozen = await frozenBuyers(c.env, event);
+		const order = await drawOrder(seed, beacon ?? null, await buyerIdsOf(c.env, event.id));
+		const revealed = await revealDraw(
+			c.env,
+			event.id,
+			{ seed, beacon: beacon ?? null, buyersHash: frozen.buyersHash, order },
+			new Date().toISOString(),
+		);
+		if (revealed.kind === "event_locked") throw new ApiError("event_locked", revealed.reason);
+		await invalidateEvent(event.id);
+		const draw = await drawView(c.env, await existingEvent(c.env, event.id, FRESH));
+		// The order itself is public (GET /api/events/:id/draw) and follows from these: its hash is enough here.
+		await recordOperatorAction(c, event.id, "draw_revealed", {
+			seed: draw.seed,
+			beacon: draw.beacon,
+			drawnAt: draw.drawnAt,
+			orderSha256: contentSha256(draw.order ?? []),
+		});
+		return c.json({ draw });
 	})
 	.get("/:eventId/orders", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
@@ -214,6 +328,7 @@ function adminView(event: EventRow) {
 		statusMode: event.statusMode,
 		openedAt: event.openedAt,
 		termsFrozenAt: event.termsFrozenAt,
+		drawStatus: drawStatus(event),
 		createdAt: event.createdAt,
 		updatedAt: event.updatedAt,
 	};

@@ -13,6 +13,7 @@ const text: JsonSchema = { type: "string" };
 const int: JsonSchema = { type: "integer" };
 const count: JsonSchema = { type: "integer", minimum: 0 };
 const time: JsonSchema = { type: "string", format: "date-time" };
+const sha256Hex: JsonSchema = { type: "string", pattern: "^[0-9a-f]{64}$" };
 const staffRole: JsonSchema = { enum: ["viewer", "sales", "operator"] };
 
 function orNull(schema: JsonSchema): JsonSchema {
@@ -47,6 +48,9 @@ const publicEventFields = {
 	currency: { type: "string", pattern: "^[A-Z]{3}$" },
 	holdSeconds: int,
 	perBuyerLimit: int,
+	mode: { enum: ["race", "lottery"] },
+	batchSize: int,
+	batchSeconds: int,
 };
 
 const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time) });
@@ -59,6 +63,7 @@ export const BODY_SCHEMAS = {
 		statusMode: { enum: ["auto", "open", "paused", "closed"] },
 		openedAt: orNull(time),
 		termsFrozenAt: orNull(time),
+		drawStatus: { enum: ["none", "committed", "drawn"] },
 		createdAt: time,
 		updatedAt: time,
 	}),
@@ -164,6 +169,40 @@ export const ANSWERS = {
 	staffList: object({
 		staff: list(object({ staffId: text, name: text, role: staffRole, createdAt: time, revokedAt: orNull(time) })),
 	}),
+	draw: object({
+		draw: object({
+			status: { enum: ["none", "committed", "drawn"] },
+			seedHash: orNull(text),
+			buyersHash: orNull(text),
+			buyerCount: orNull(count),
+			committedAt: orNull(time),
+			seed: orNull(text),
+			beacon: orNull(text),
+			drawnAt: orNull(time),
+			order: orNull(list(id)),
+		}),
+	}),
+	turn: object({
+		mode: { enum: ["race", "lottery"] },
+		position: orNull(count),
+		batch: orNull(count),
+		entryAt: orNull(time),
+	}),
+	ledgerPage: object({
+		entries: list(
+			object({
+				seq: { type: "integer", minimum: 1 },
+				at: time,
+				kind: { type: "string", pattern: "^[a-z][a-z_]*$" },
+				actor: { type: "string", pattern: "^(admin|system|staff:.+|buyer:.+)$" },
+				data: { type: "object" },
+				prev: sha256Hex,
+				hash: sha256Hex,
+			}),
+		),
+		nextCursor: orNull(text),
+	}),
+	ledgerHead: object({ seq: count, hash: sha256Hex, at: orNull(time) }),
 	whoami: object({ actor: text, name: text, role: staffRole }),
 	replayed: object({ replayed: count, remaining: { anyOf: [{ const: 0 }, { const: "more: call again" }] } }),
 	publicEvent: object({ event: ref("PublicEvent"), serverTime: time }),

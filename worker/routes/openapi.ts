@@ -16,7 +16,7 @@ import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
-import { buyersBody, eventBody, listingsBody, statusBody } from "./admin-events";
+import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
 import { ANSWERS, BODY_SCHEMAS, ID_PATTERN, type JsonSchema } from "./openapi-bodies";
@@ -47,9 +47,13 @@ interface Operation {
 	bare?: true;
 }
 
+/** An admin write whose D1 change was made but whose ledger entry could not be appended (docs/LEDGER.md). */
+const LEDGER_503 =
+	"overloaded (Retry-After): the change was made but not yet recorded in the ledger; send the same request again";
+
 /** What an error status adds to the codes it lists (API.md's prose beside its table). */
 const NOTES: Partial<Record<ContractErrorStatus, string>> = {
-	423: " (body adds status and, if scheduled, opensAt; not_your_turn adds entryAt)",
+	423: " (event_not_open: body adds status and, if scheduled, opensAt; not_your_turn: body adds entryAt)",
 	429: " (Retry-After)",
 	503: " (Retry-After)",
 };
@@ -165,7 +169,11 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: eventBody,
-		responses: { 200: "{event}", 409: "event_locked (error.fields: the fields that can no longer change)" },
+		responses: {
+			200: "{event}",
+			409: "event_locked (error.fields: the fields that can no longer change)",
+			503: LEDGER_503,
+		},
 		answers: { 200: ANSWERS.adminEvent },
 	},
 	{
@@ -184,7 +192,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: listingsBody,
-		responses: { 200: "{upserted}", 404: "not_found: no such event", 409: "event_locked" },
+		responses: { 200: "{upserted}", 404: "not_found: no such event", 409: "event_locked", 503: LEDGER_503 },
 		answers: { 200: ANSWERS.upserted },
 	},
 	{
@@ -197,7 +205,8 @@ const OPERATIONS: Operation[] = [
 		responses: {
 			200: "{buyers: [{id, accessCode: string | null}]} (null: registered before, code kept)",
 			404: "not_found: no such event",
-			409: "event_locked: a hold exists, the buyers are frozen",
+			409: "event_locked (a hold exists, or the lottery draw is committed: the list is frozen)",
+			503: LEDGER_503,
 		},
 		answers: { 200: ANSWERS.buyers },
 	},
@@ -208,8 +217,44 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: statusBody,
-		responses: { 200: "{event}", 404: "not_found: no such event" },
+		responses: {
+			200: "{event}",
+			404: "not_found: no such event",
+			409: "draw_pending (a lottery event opens only after its draw is revealed)",
+			503: LEDGER_503,
+		},
 		answers: { 200: ANSWERS.adminEvent },
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/draw/commit",
+		summary: "Lottery: commit to a seed (SHA-256); freezes the buyer list, mode and batches",
+		tag: "operator",
+		auth: "admin",
+		body: commitBody,
+		responses: {
+			200: "{draw}",
+			404: "not_found: no such event",
+			409: "event_locked (a race event, already committed, or opened / past startsAt)",
+			503: LEDGER_503,
+		},
+		answers: { 200: ANSWERS.draw },
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/draw/reveal",
+		summary: "Lottery: reveal the seed (and a beacon); computes and stores the order",
+		tag: "operator",
+		auth: "admin",
+		body: revealBody,
+		responses: {
+			200: "{draw}",
+			400: "invalid_request (field seed: it does not hash to the committed seedHash)",
+			404: "not_found: no such event",
+			409: "event_locked (not committed, or already revealed)",
+			503: LEDGER_503,
+		},
+		answers: { 200: ANSWERS.draw },
 	},
 	{
 		method: "get",
@@ -253,7 +298,7 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		body: switchesSchema.partial(),
-		responses: { 200: "{flags}", 404: "not_found: no such event" },
+		responses: { 200: "{flags}", 404: "not_found: no such event", 503: LEDGER_503 },
 		answers: { 200: ANSWERS.flags },
 	},
 	{
@@ -278,6 +323,41 @@ const OPERATIONS: Operation[] = [
 			404: "not_found: no such event",
 		},
 		answers: { 200: ANSWERS.notifications },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/ledger",
+		summary: "The event's ledger in seq order, paged by cursor (?cursor=&limit=, limit ≤ 1,000, default 100)",
+		tag: "ledger",
+		auth: "admin",
+		responses: {
+			200: "{entries: [{seq, at, kind, actor, data, prev, hash}], nextCursor}",
+			400: "invalid_request (a cursor this route did not make, a limit outside 1–1,000)",
+			404: "not_found: no such event",
+		},
+		query: { cursor: "from the previous page's nextCursor", limit: "1–1,000 (default 100)" },
+		answers: { 200: ANSWERS.ledgerPage },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/ledger/export",
+		summary: "The whole ledger as JSON Lines (application/x-ndjson, one entry per line, an attachment), streamed",
+		tag: "ledger",
+		auth: "admin",
+		responses: {
+			200: "one entry per line, seq 1 to the head",
+			404: "not_found: no such event",
+		},
+		mediaTypes: { 200: "application/x-ndjson" },
+	},
+	{
+		method: "get",
+		path: "/api/events/{eventId}/ledger/head",
+		summary: "The ledger's head, for a notary or a screen: {seq, hash, at} (seq 0, 64 zeros, null before any entry)",
+		tag: "ledger",
+		auth: "none",
+		responses: { 200: "{seq, hash, at}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.ledgerHead },
 	},
 	{
 		method: "post",
@@ -371,6 +451,18 @@ const OPERATIONS: Operation[] = [
 		answers: { 200: ANSWERS.listings },
 	},
 	{
+		method: "get",
+		path: "/api/events/{eventId}/draw",
+		summary: "The lottery draw, for anyone to check (npm run verify-draw)",
+		tag: "buyer",
+		auth: "none",
+		responses: {
+			200: "{draw: {status, seedHash, buyersHash, buyerCount, committedAt, seed, beacon, drawnAt, order}}",
+			404: "not_found: no such event",
+		},
+		answers: { 200: ANSWERS.draw },
+	},
+	{
 		method: "post",
 		path: "/api/auth/login",
 		summary: "Log in with an access code (revokes earlier sessions)",
@@ -431,6 +523,15 @@ const OPERATIONS: Operation[] = [
 		auth: "session",
 		responses: { 200: "{eventId, holds}" },
 		answers: { 200: ANSWERS.myHolds },
+	},
+	{
+		method: "get",
+		path: "/api/me/turn",
+		summary: "The buyer's turn: {mode, position, batch, entryAt} (0-based; null position/batch in a race)",
+		tag: "buyer",
+		auth: "session",
+		responses: { 200: "{mode, position, batch, entryAt}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.turn },
 	},
 	{
 		method: "post",
