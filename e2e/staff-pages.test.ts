@@ -154,7 +154,7 @@ describe("issue 13 (1): the console acts on one event, the one it shows", () => 
 			await page.getByRole("button", { name: "导出订单 CSV" }).click();
 			expect((await download).suggestedFilename()).toBe(`orders-${b.eventId}.csv`);
 			await page.locator("#outbox").getByText("暂无通知").waitFor();
-			await page.getByRole("button", { name: "刷新", exact: true }).first().click();
+			await page.getByRole("button", { name: "刷新", exact: true }).click();
 			await page.getByRole("button", { name: "读取" }).click();
 			await poll(() => requested.filter((p) => p.includes("/notifications")).length).toBeGreaterThan(0);
 			const events = requested.filter((p) => p.startsWith("/api/admin/events/"));
@@ -340,7 +340,7 @@ describe("issue 13 (10): the console says what happened, in words", () => {
 			const outbox = page.locator("#outbox");
 			await poll(
 				async () => {
-					await page.getByRole("button", { name: "刷新", exact: true }).first().click();
+					await page.getByRole("button", { name: "刷新", exact: true }).click();
 					return outbox.textContent();
 				},
 				{ timeout: 15_000, interval: 1_000 },
@@ -636,7 +636,7 @@ describe("issue 11: the event ledger on the console", () => {
 					seq: number;
 					hash: string;
 				};
-				await page.getByRole("button", { name: "刷新", exact: true }).first().click();
+				await page.getByRole("button", { name: "刷新账本" }).click();
 				await poll(async () => (await groups.allTextContents()).join("")).toBe(head.hash);
 				for (const g of await groups.allTextContents()) expect(g).toMatch(/^[0-9a-f]{4}$/);
 				expect(await page.locator("#ledger-seq").textContent()).toBe(String(head.seq));

@@ -305,6 +305,7 @@ const zh = {
 	ledgerExport: "下载账本（JSON Lines）",
 	ledgerExported: "已下载账本。",
 	copyHash: "复制哈希",
+	ledgerRefresh: "刷新账本",
 	liveUnit: "房源 {unit}",
 } as const;
 
@@ -636,6 +637,7 @@ const en: Record<MessageKey, string> = {
 	ledgerExport: "Download the ledger (JSON Lines)",
 	ledgerExported: "Ledger downloaded.",
 	copyHash: "Copy hash",
+	ledgerRefresh: "Refresh the ledger",
 	liveUnit: "Unit {unit}",
 };
 
