@@ -114,6 +114,8 @@ describe("an opening, seen by a buyer, the sales staff and the operator", () => 
 			)
 			.toBe(true);
 		await confirm.click();
+		// Nothing on one tap: the dashboard asks first, naming the unit and the buyer.
+		await dashboard.getByRole("dialog").getByRole("button", { name: "确认认购" }).click();
 		for (const page of [dashboard, buyer]) {
 			await expect
 				.poll(() => page.locator('button.unit[data-id="1-2-1"]').getAttribute("data-status"), { timeout: 2_000 })
@@ -130,7 +132,8 @@ describe("the operator console", () => {
 		const { eventId } = await seed(3_600_000);
 		const before = await admin("GET", `/api/admin/events/${eventId}`);
 		const page = await openPage(`/console?event=${eventId}`, undefined, token);
-		await expect.poll(() => page.locator("#event-summary").textContent()).toContain("房源 12 套");
+		// The console signs in (whoami) before it reads the event: two round trips on a busy machine.
+		await expect.poll(() => page.locator("#event-summary").textContent(), { timeout: 10_000 }).toContain("房源 12 套");
 		const bad = [
 			"id,building,floor,unit,layout,areaM2,priceCents",
 			"9-1-1,9号楼,1,01,3室2厅,98.5,300000000",

@@ -1,7 +1,9 @@
 // `npm run screenshots`: the three pages at desktop and phone width, in docs/screenshots/, taken from
 // a real opening: a fresh dev server (its own throw-away state), the demo catalogue, buyers claiming
 // through the client module, staff confirming some holds, and a phone buyer winning one unit and losing
-// another to a rival who pressed at the same moment. Nothing here is drawn by hand.
+// another to a rival who pressed at the same moment. Nothing here is drawn by hand. The staff pages are
+// signed in with staff accounts made here (an operator on the console, sales on the dashboard), so the
+// headers, the staff list and the ledger head are the real ones.
 import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { KaipanApiError, KaipanClient } from "../client/kaipan-client";
@@ -28,8 +30,17 @@ try {
 	browser = await launchChromium();
 	mkdirSync(OUT, { recursive: true });
 
+	// Staff accounts, made by the operator as the console makes them; each page signs in with its own.
+	const account = (name: string, role: string) =>
+		admin("POST", "/api/admin/staff", { name, role }) as Promise<{ staffId: string; token: string }>;
+	const operator = await account("李运营", "operator");
+	const sales = await account("王销售", "sales");
+	await account("赵查看", "viewer");
+	const former = await account("前同事", "sales");
+	await admin("DELETE", `/api/admin/staff/${former.staffId}`);
+
 	// Staff watch from before the opening, so the charts have the whole rush.
-	const dashboard = await staffPage(browser, baseUrl, adminToken, "/dashboard?event=demo", DESKTOP);
+	const dashboard = await staffPage(browser, baseUrl, sales.token, "/dashboard?event=demo", DESKTOP);
 	await dashboard.locator("#live-state").filter({ hasText: "实时更新中" }).waitFor();
 	await sleep(Math.max(0, demo.startsAt.getTime() - Date.now()) + 300);
 
@@ -64,16 +75,23 @@ try {
 	// Deposits come in for some of them (orders reach D1 about a second after the grant).
 	await sleep(1_500);
 	for (const holdId of holds.slice(0, Math.ceil(holds.length / 2))) {
-		await admin("POST", `/api/admin/holds/${holdId}/confirm`);
+		await adminRequest(baseUrl, sales.token, "POST", `/api/admin/holds/${holdId}/confirm`);
 	}
 	await sleep(2_500);
 
 	await dashboard.locator('button.unit[data-status="held"]').first().click();
-	await dashboard.getByRole("button", { name: "确认认购" }).first().waitFor();
+	await dashboard.locator("#hold-panel").getByRole("button", { name: "确认认购" }).waitFor();
 	await shoot(dashboard, "dashboard-desktop");
-	const dashboardPhone = await staffPage(browser, baseUrl, adminToken, "/dashboard?event=demo", PHONE);
+	// On a phone the hold opens as a sheet over the grid; confirming asks first.
+	const dashboardPhone = await staffPage(browser, baseUrl, sales.token, "/dashboard?event=demo", PHONE);
 	await dashboardPhone.locator("#live-state").filter({ hasText: "实时更新中" }).waitFor();
-	await shoot(dashboardPhone, "dashboard-mobile");
+	await dashboardPhone.locator('button.unit[data-status="held"]').nth(3).click();
+	await dashboardPhone.locator("#hold-panel").getByRole("button", { name: "确认认购" }).waitFor();
+	await shoot(dashboardPhone, "dashboard-mobile", "viewport");
+	await dashboardPhone.locator("#hold-panel").getByRole("button", { name: "确认认购" }).click();
+	await dashboardPhone.getByRole("dialog").waitFor();
+	await shoot(dashboardPhone, "dashboard-confirm-mobile", "viewport");
+	await dashboardPhone.getByRole("dialog").getByRole("button", { name: "取消" }).click();
 
 	// A buyer who got a unit and is looking at another.
 	const holder = demo.buyers[0] as { id: string; accessCode: string | null };
@@ -130,8 +148,10 @@ try {
 	await shoot(lost, "buyer-claim-lost-mobile", "viewport");
 	await lost.context().close();
 
-	const console_ = await staffPage(browser, baseUrl, adminToken, "/console?event=demo", DESKTOP);
+	const console_ = await staffPage(browser, baseUrl, operator.token, "/console?event=demo", DESKTOP);
 	await console_.locator("#outbox table").waitFor();
+	await console_.locator("#staff-table").waitFor();
+	await console_.locator("#ledger-hash .hash-group").first().waitFor();
 	const bad =
 		"id,building,floor,unit,layout,areaM2,priceCents\n3-01-01,3号楼,1,01,3室2厅,98.5,300000000\n3-01-02,3号楼,一,02,3室2厅,98.5,300000000\n";
 	await console_
@@ -140,9 +160,22 @@ try {
 	await console_.locator("#import-listings button[type=submit]").click();
 	await console_.locator("#import-listings ol.problems").waitFor();
 	await shoot(console_, "console-desktop");
-	const consolePhone = await staffPage(browser, baseUrl, adminToken, "/console?event=demo", PHONE);
+	// A new account's token, shown this once.
+	await console_.getByLabel("姓名").fill("陈销售");
+	await console_.locator("#staff-form").getByRole("button", { name: "创建账号" }).click();
+	await console_.getByRole("dialog").waitFor();
+	await shoot(console_, "console-staff-token", "viewport");
+	await console_.getByRole("dialog").getByRole("button", { name: "我已保存" }).click();
+
+	const consolePhone = await staffPage(browser, baseUrl, operator.token, "/console?event=demo", PHONE);
 	await consolePhone.locator("#event-summary").filter({ hasText: "房源" }).waitFor();
 	await shoot(consolePhone, "console-mobile", "viewport");
+	await consolePhone.locator("#ledger-hash .hash-group").first().waitFor();
+	await consolePhone.locator("#ledger-panel").screenshot({ path: `${OUT}/console-ledger-mobile.png` });
+	// Sales staff on the console: what needs an operator is not there.
+	const consoleSales = await staffPage(browser, baseUrl, sales.token, "/console?event=demo", PHONE);
+	await consoleSales.locator("#event-summary").filter({ hasText: "房源" }).waitFor();
+	await shoot(consoleSales, "console-sales-mobile", "viewport");
 	console.log(
 		`screenshots written to ${OUT}/ (${holds.length} holds granted, ${Math.ceil(holds.length / 2)} confirmed)`,
 	);

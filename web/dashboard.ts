@@ -1,27 +1,54 @@
 // The sales dashboard: the live unit grid coloured by status, counters, charts of claims per second
-// and rejections by reason, and confirm/release of a hold from the grid. Staff authenticate with the
-// admin token (kept in sessionStorage), trade it for a one-time live ticket per socket connection.
+// and rejections by reason, and confirm/release of a hold from the grid. Staff sign in with their own
+// token (web/shared/staff-session.ts): viewers watch, sales and operators may also confirm and
+// release, each after a question naming the unit and the buyer. The token is traded for a one-time
+// live ticket per socket connection.
 import type { LiveTicket, PublicEvent } from "../client/api-types";
 import type { StatsFrame } from "../client/live-frames";
-import { adminApi, adminToken, allOrders, currentEventId, setAdminToken, setEventId } from "./shared/admin-api";
+import { adminApi, allOrders, currentEventId, eventPath, ID_PATTERN, mayAct, setEventId } from "./shared/admin-api";
 import { SeriesChart } from "./shared/charts";
+import { confirmAction } from "./shared/confirm-dialog";
 import { $, $input, h, say } from "./shared/dom";
-import { describeError } from "./shared/errors";
+import { describeError, toErrorLike } from "./shared/errors";
 import { type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
-import { formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
+import { formatCountdown, formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { LiveFeed, wsUrl } from "./shared/live";
 import { type MessageKey, reasonKey } from "./shared/messages";
+import { StaffSession } from "./shared/staff-session";
+import { rejectionDelta } from "./shared/stats-delta";
+import { unitLabel } from "./shared/units";
+
+/** A hold as the panel shows it: an order from D1, or the answer of this page's own confirm/release. */
+interface ShownHold {
+	holdId: string;
+	buyerId: string;
+	status: string;
+	createdAt: string;
+}
 
 let event: PublicEvent | null = null;
+/** The event the page is connected to (its grid, its feed): the one every action here uses. */
+let eventId: string | null = null;
 let feed: LiveFeed | null = null;
 let selected: GridUnit | null = null;
 let lastRejected: Record<string, number> | null = null;
+let liveState: "open" | "down" | null = null;
+/**
+ * What this page's own confirm or release answered, by hold: D1's orders reach it a second or so
+ * later, and until then a panel read from them would offer the buttons again (issue 13).
+ */
+const settled = new Map<string, string>();
 
 const message = $("#message");
 const grid = new UnitGrid(
 	$("#grid"),
 	() => event?.currency ?? "CNY",
-	(unit) => void showHold(unit),
+	(unit) => {
+		openSheet();
+		void showHold(unit);
+	},
+	// One Tab stop for the whole grid (issue 13): arrows move within it.
+	{ rovingTabIndex: true },
 );
 const claimsChart = new SeriesChart($("#chart-claims"), () => t("claimsPerSecond"));
 const rejectionsChart = new SeriesChart($("#chart-rejections"), (code) => {
@@ -30,54 +57,103 @@ const rejectionsChart = new SeriesChart($("#chart-rejections"), (code) => {
 });
 
 initI18n();
+const session = new StaffSession({
+	signedIn: () => void connect(),
+	signedOut: (why) => {
+		feed?.stop();
+		feed = null;
+		eventId = null;
+		selected = null;
+		closeSheet();
+		showLiveState(null);
+		say(message, why === "revoked" ? t("signedOutRevoked") : "", why === "revoked" ? "error" : "info");
+	},
+});
 onLangChange(() => {
 	grid.render(grid.all());
 	claimsChart.relabel();
 	rejectionsChart.relabel();
+	showLiveState(liveState);
 	if (selected) void showHold(selected);
 });
 
 $input("#event-id").value = currentEventId();
-$input("#admin-token").value = adminToken();
 $("#connect-form").addEventListener("submit", (e) => {
 	e.preventDefault();
-	void connect();
+	void signInAndConnect();
 });
-if (adminToken()) void connect();
+$("#close-sheet").addEventListener("click", closeSheet);
+document.addEventListener("keydown", (e) => {
+	if (e.key === "Escape" && document.body.dataset.sheet === "open" && !document.querySelector("dialog[open]")) {
+		closeSheet();
+	}
+});
+setInterval(tickTimeLeft, 1_000);
+void session.resume().catch((err) => say(message, describeError(err), "error"));
+
+async function signInAndConnect(): Promise<void> {
+	say(message, "");
+	const typed = $input("#event-id").value.trim();
+	if (!ID_PATTERN.test(typed)) {
+		say(message, t("badEventId"), "error");
+		return;
+	}
+	setEventId(typed);
+	if (session.who) {
+		await connect();
+		return;
+	}
+	const token = $input("#admin-token").value.trim();
+	if (!token) {
+		say(message, t("needSignIn"), "error");
+		return;
+	}
+	try {
+		await session.signIn(token);
+	} catch (err) {
+		const code = toErrorLike(err).code;
+		say(message, code === "unauthenticated" || code === "forbidden" ? t("signInFailed") : describeError(err), "error");
+	}
+}
 
 async function connect(): Promise<void> {
-	const eventId = $input("#event-id").value.trim();
-	setEventId(eventId);
-	setAdminToken($input("#admin-token").value.trim());
+	const id = currentEventId();
+	$input("#event-id").value = id;
 	say(message, "");
 	feed?.stop();
+	feed = null;
+	eventId = null;
+	selected = null;
+	settled.clear();
+	lastRejected = null;
+	closeSheet();
 	try {
-		// An admin call first: a wrong token is reported here rather than as a failing socket.
-		await adminApi("GET", `/api/admin/events/${encodeURIComponent(eventId)}`);
+		// An admin call first: a wrong token or event is reported here rather than as a failing socket.
+		await adminApi("GET", eventPath(id));
 		const [ev, catalogue] = await Promise.all([
-			fetch(`/api/events/${encodeURIComponent(eventId)}`).then((r) => r.json() as Promise<{ event: PublicEvent }>),
-			fetch(`/api/events/${encodeURIComponent(eventId)}/listings`).then(
+			fetch(`/api/events/${encodeURIComponent(id)}`).then((r) => r.json() as Promise<{ event: PublicEvent }>),
+			fetch(`/api/events/${encodeURIComponent(id)}/listings`).then(
 				(r) => r.json() as Promise<{ listings: GridUnit[] }>,
 			),
 		]);
 		event = ev.event;
+		eventId = id;
 		grid.render(catalogue.listings.map((l) => ({ ...l, status: initialStatus(l) })));
+		$("#hold-panel").replaceChildren(h("p", { class: "muted", text: t("selectHint") }));
 	} catch (err) {
-		say(message, describeError(err), "error");
+		if (session.who) say(message, describeError(err), "error");
 		return;
 	}
 	feed = new LiveFeed(
 		async () => {
-			const { ticket } = await adminApi<LiveTicket>(
-				"POST",
-				`/api/admin/events/${encodeURIComponent(eventId)}/live-ticket`,
-			);
-			return wsUrl(`/api/events/${encodeURIComponent(eventId)}/live?ticket=${encodeURIComponent(ticket)}`);
+			const { ticket } = await adminApi<LiveTicket>("POST", `${eventPath(id)}/live-ticket`);
+			return wsUrl(`/api/events/${encodeURIComponent(id)}/live?ticket=${encodeURIComponent(ticket)}`);
 		},
 		{
 			snapshot: (snap) => {
 				for (const l of snap.listings) grid.update(l.id, l.available, l.status);
 				counters(snap.stats);
+				if (selected) void showHold(selected);
 			},
 			listing: (l) => {
 				const unit = grid.update(l.id, l.available, l.status);
@@ -87,10 +163,15 @@ async function connect(): Promise<void> {
 				counters(s);
 				charts(s);
 			},
-			state: (state) => say($("#live-state"), state === "open" ? t("liveOn") : t("liveOff")),
+			state: (state) => showLiveState(state),
 		},
 	);
 	feed.start();
+}
+
+function showLiveState(state: "open" | "down" | null): void {
+	liveState = state;
+	say($("#live-state"), state === null ? "" : state === "open" ? t("liveOn") : t("liveOff"));
 }
 
 function counters(s: Partial<StatsFrame>): void {
@@ -107,38 +188,51 @@ function counters(s: Partial<StatsFrame>): void {
 function charts(s: StatsFrame): void {
 	const now = Date.now();
 	claimsChart.push(now, { claims: s.claimsPerSecond });
-	// Rejections are running totals; the chart shows what each update added.
-	const delta: Record<string, number> = {};
-	for (const [code, n] of Object.entries(s.rejected)) delta[code] = n - (lastRejected?.[code] ?? n);
+	rejectionsChart.push(now, rejectionDelta(lastRejected, s.rejected));
 	lastRejected = s.rejected;
-	rejectionsChart.push(now, delta);
+}
+
+// --- the hold panel (a bottom sheet on a phone) ------------------------------------------------------
+
+function openSheet(): void {
+	// On a phone the panel is then a sheet fixed to the bottom of the screen, over the grid the person
+	// is looking at; on a wide screen it stays beside the grid, sticky (styles.css).
+	document.body.dataset.sheet = "open";
+}
+
+function closeSheet(): void {
+	delete document.body.dataset.sheet;
 }
 
 /** The selected unit with its current hold (from D1 orders) and the staff actions on it. */
 async function showHold(unit: GridUnit): Promise<void> {
 	selected = unit;
+	const id = eventId;
 	const panel = $("#hold-panel");
 	const facts = h(
 		"dl",
 		{},
 		h("dt", { text: t("layout") }),
-		h("dd", { text: `${unit.building} ${unit.floor}${unit.unit} · ${unit.layout} · ${unit.areaM2}㎡` }),
+		h("dd", { text: `${unitLabel(unit)} · ${unit.layout} · ${unit.areaM2}㎡` }),
 		h("dt", { text: t("price") }),
 		h("dd", { text: formatMoney(unit.priceCents, event?.currency ?? "CNY") }),
 	);
-	if (unit.status === "available") {
+	if (unit.status === "available" || !id) {
 		panel.replaceChildren(facts, h("p", { class: "muted", text: t("noActiveHold") }));
 		return;
 	}
 	let orders: Awaited<ReturnType<typeof allOrders>>;
 	try {
-		orders = await allOrders(currentEventId());
+		orders = await allOrders(id);
 	} catch (err) {
-		say($("#hold-message"), describeError(err), "error");
+		if (session.who) say($("#hold-message"), describeError(err), "error");
 		return;
 	}
-	if (selected?.id !== unit.id) return;
-	const active = orders.filter((o) => o.listingId === unit.id && (o.status === "held" || o.status === "confirmed"));
+	if (selected?.id !== unit.id || eventId !== id) return;
+	const active = orders
+		.filter((o) => o.listingId === unit.id)
+		.map((o): ShownHold => ({ ...o, status: shownStatus(unit, o.holdId, o.status) }))
+		.filter((o) => o.status === "held" || o.status === "confirmed");
 	if (active.length === 0) {
 		panel.replaceChildren(facts, h("p", { class: "muted", text: t("holdLookupPending") }));
 		return;
@@ -146,30 +240,76 @@ async function showHold(unit: GridUnit): Promise<void> {
 	panel.replaceChildren(facts, ...active.map((o) => holdBlock(unit, o)));
 }
 
-function holdBlock(unit: GridUnit, o: { holdId: string; buyerId: string; status: string; createdAt: string }) {
-	const act = (action: "confirm" | "release") => async () => {
+/**
+ * The newest word on a hold: this page's own confirm or release, then the grid (the live feed is
+ * ahead of D1), then D1's order. A unit the grid shows sold is not offered for confirming again.
+ */
+function shownStatus(unit: GridUnit, holdId: string, status: string): string {
+	const mine = settled.get(holdId);
+	if (mine) return mine;
+	if (status === "held" && unit.status === "sold" && unit.stock <= 1) return "confirmed";
+	return status;
+}
+
+function holdBlock(unit: GridUnit, o: ShownHold): HTMLElement {
+	const label = unitLabel(unit);
+	const act = (action: "confirm" | "release", button: HTMLButtonElement) => async () => {
+		const ok = await confirmAction({
+			text: t(action === "confirm" ? "confirmHold" : "confirmRelease", { unit: label, buyer: o.buyerId }),
+			detail: t(action === "confirm" ? "confirmHoldDetail" : "confirmReleaseDetail"),
+			action: button.textContent ?? "",
+			danger: action === "release",
+		});
+		if (!ok) return;
 		try {
-			await adminApi("POST", `/api/admin/holds/${encodeURIComponent(o.holdId)}/${action}`);
-			say($("#hold-message"), t(action === "confirm" ? "confirmedMsg" : "releasedMsg", { unit: unit.id }));
+			const { hold } = await adminApi<{ hold: { status: string } }>(
+				"POST",
+				`/api/admin/holds/${encodeURIComponent(o.holdId)}/${action}`,
+			);
+			settled.set(o.holdId, hold.status);
+			say($("#hold-message"), t(action === "confirm" ? "confirmedMsg" : "releasedMsg", { unit: label }));
 		} catch (err) {
-			say($("#hold-message"), describeError(err), "error");
+			const e = toErrorLike(err);
+			// Ended meanwhile (expired, released by someone else): the panel shows how it ended.
+			const ended = (err as { body?: { error?: { status?: unknown } } }).body?.error?.status;
+			if (e.code === "hold_not_active" && typeof ended === "string") settled.set(o.holdId, ended);
+			if (session.who) say($("#hold-message"), describeError(err), "error");
 		}
+		if (selected) void showHold(selected);
 	};
-	const block = h(
-		"div",
-		{ class: "hold", "data-hold": o.holdId },
-		h(
-			"p",
-			{},
-			`${t("holdBuyer")}: ${o.buyerId} · ${t(`holdStatus_${o.status}` as MessageKey)} · ${t("holdCreated")}: ${formatTime(o.createdAt)}`,
-		),
-	);
+	const sold = o.status === "confirmed";
+	const line = [
+		`${t("holdBuyer")}: ${o.buyerId}`,
+		sold
+			? `${t(`holdStatus_${o.status}` as MessageKey)} · ${t("unitSold")}`
+			: t(`holdStatus_${o.status}` as MessageKey),
+		`${t("holdCreated")}: ${formatTime(o.createdAt)}`,
+	].join(" · ");
+	const block = h("div", { class: "hold", "data-hold": o.holdId, "data-status": o.status }, h("p", {}, line));
 	if (o.status === "held") {
-		const confirm = h("button", { type: "button", class: "primary", text: t("confirm") });
-		const release = h("button", { type: "button", text: t("release") });
-		confirm.addEventListener("click", () => void act("confirm")());
-		release.addEventListener("click", () => void act("release")());
-		block.append(h("div", { class: "row" }, confirm, release));
+		const expires = Date.parse(o.createdAt) + (event?.holdSeconds ?? 0) * 1000;
+		const left = h("p", { class: "hold-left", "data-expires": String(expires) });
+		block.append(left);
+		paintTimeLeft(left);
+		if (mayAct("sales")) {
+			const confirm = h("button", { type: "button", class: "primary", text: t("confirm") });
+			const release = h("button", { type: "button", text: t("release") });
+			confirm.addEventListener("click", () => void act("confirm", confirm)());
+			release.addEventListener("click", () => void act("release", release)());
+			block.append(h("div", { class: "row" }, confirm, release));
+		} else {
+			block.append(h("p", { class: "muted", text: t("viewerReadOnly") }));
+		}
 	}
 	return block;
+}
+
+function tickTimeLeft(): void {
+	for (const el of document.querySelectorAll<HTMLElement>(".hold-left[data-expires]")) paintTimeLeft(el);
+}
+
+function paintTimeLeft(el: HTMLElement): void {
+	const left = Number(el.dataset.expires) - Date.now();
+	el.textContent = left > 0 ? t("holdExpiresIn", { time: formatCountdown(left) }) : t("holdOverdue");
+	el.dataset.overdue = String(left <= 0);
 }

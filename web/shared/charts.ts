@@ -1,8 +1,10 @@
 // Time-series charts of the dashboard, drawn with uPlot (a small canvas chart library, bundled into
 // the page). Each chart keeps the last WINDOW points; a new rejection code adds a series, which uPlot
-// supports by rebuilding the chart (rare: there are few codes).
+// supports by rebuilding the chart (rare: there are few codes). The time axis speaks the page's
+// language and its 24-hour clock (uPlot's own labels are US English: "11/25/26 9:27am").
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { lang } from "./i18n";
 
 const WINDOW = 300;
 const COLORS = ["#b3261e", "#1a56db", "#7a4b00", "#11643a", "#6b21a8", "#0e7490", "#9d174d", "#4b5563"];
@@ -62,7 +64,7 @@ export class SeriesChart {
 					{},
 					...names.map((name, i) => ({ label: this.label(name), stroke: COLORS[i % COLORS.length], width: 2 })),
 				],
-				axes: [{}, { size: 50 }],
+				axes: [{ space: 80, values: (_u, splits) => splits.map((s) => clockTime(s)) }, { size: 50 }],
 				scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 				legend: { live: false },
 			},
@@ -70,4 +72,14 @@ export class SeriesChart {
 			this.root,
 		);
 	}
+}
+
+/** "09:27:41": a chart time (epoch seconds) on the page's clock, in its language. */
+export function clockTime(epochSeconds: number): string {
+	return new Date(epochSeconds * 1000).toLocaleTimeString(lang() === "zh" ? "zh-CN" : "en-GB", {
+		hour: "2-digit",
+		minute: "2-digit",
+		second: "2-digit",
+		hourCycle: "h23",
+	});
 }

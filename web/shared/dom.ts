@@ -43,10 +43,11 @@ export function say(region: HTMLElement, text: string, kind: "info" | "error" = 
 	region.dataset.kind = kind;
 }
 
-/** Offers `text` as a file download (orders export, generated access codes). */
-export function download(filename: string, text: string, type = "text/csv;charset=utf-8"): void {
-	// A BOM so that spreadsheet programs read the Chinese text as UTF-8.
-	const url = URL.createObjectURL(new Blob(["\ufeff", text], { type }));
+/** Offers `text` as a file download (orders export, generated access codes, the ledger). */
+export function download(filename: string, text: string, type = "text/csv;charset=utf-8", bom = true): void {
+	// A BOM so that spreadsheet programs read the Chinese text as UTF-8 (not for JSON Lines, whose
+	// readers take the first line as it is).
+	const url = URL.createObjectURL(new Blob(bom ? ["\ufeff", text] : [text], { type }));
 	const a = h("a", { href: url, download: filename });
 	document.body.append(a);
 	a.click();
