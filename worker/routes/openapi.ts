@@ -735,7 +735,7 @@ export function openApiDocument(): unknown {
 		openapi: "3.1.0",
 		info: {
 			title: "Kaipan HTTP API",
-			version: "1",
+			version: "1.1",
 			description: "Contract v1 of an online real-estate opening. Prose, decisions and examples: docs/API.md.",
 		},
 		paths,
