@@ -736,7 +736,7 @@ export function openApiDocument(): unknown {
 		info: {
 			title: "Kaipan HTTP API",
 			version: "1.1",
-			description: "Contract v1 of an online real-estate opening. Prose, decisions and examples: docs/API.md.",
+			description: "Contract v1.1 of an online real-estate opening. Prose, decisions and examples: docs/API.md.",
 		},
 		paths,
 		components: {
