@@ -109,29 +109,8 @@ showFormMode();
 void session.resume().catch((err) => say(message, describeError(err), "error"));
 
 /** 读取: signs in first if needed, then makes the typed id the page's event and loads it. */
-async function connect(): Promise<void> {
-	say(message, "");
-	const eventId = $input("#event-id").value.trim();
-	if (!ID_PATTERN.test(eventId)) {
-		say(message, t("badEventId"), "error");
-		return;
-	}
-	setEventId(eventId);
-	if (session.who) {
-		await loadAll();
-		return;
-	}
-	const token = $input("#admin-token").value.trim();
-	if (!token) {
-		say(message, t("needSignIn"), "error");
-		return;
-	}
-	try {
-		await session.signIn(token);
-	} catch (err) {
-		const code = toErrorLike(err).code;
-		say(message, code === "unauthenticated" || code === "forbidden" ? t("signInFailed") : describeError(err), "error");
-	}
+function connect(): Promise<void> {
+	return session.openTypedEvent(message, loadAll);
 }
 
 /** Runs an action, reporting its error (or nothing) in the page's alert region. */

@@ -5,7 +5,7 @@
 // live ticket per socket connection.
 import type { LiveTicket, PublicEvent } from "../client/api-types";
 import type { StatsFrame } from "../client/live-frames";
-import { adminApi, allOrders, currentEventId, eventPath, ID_PATTERN, mayAct, setEventId } from "./shared/admin-api";
+import { adminApi, allOrders, currentEventId, eventPath, mayAct } from "./shared/admin-api";
 import { SeriesChart } from "./shared/charts";
 import { confirmAction } from "./shared/confirm-dialog";
 import { $, $input, h, say } from "./shared/dom";
@@ -91,29 +91,9 @@ document.addEventListener("keydown", (e) => {
 setInterval(tickTimeLeft, 1_000);
 void session.resume().catch((err) => say(message, describeError(err), "error"));
 
-async function signInAndConnect(): Promise<void> {
-	say(message, "");
-	const typed = $input("#event-id").value.trim();
-	if (!ID_PATTERN.test(typed)) {
-		say(message, t("badEventId"), "error");
-		return;
-	}
-	setEventId(typed);
-	if (session.who) {
-		await connect();
-		return;
-	}
-	const token = $input("#admin-token").value.trim();
-	if (!token) {
-		say(message, t("needSignIn"), "error");
-		return;
-	}
-	try {
-		await session.signIn(token);
-	} catch (err) {
-		const code = toErrorLike(err).code;
-		say(message, code === "unauthenticated" || code === "forbidden" ? t("signInFailed") : describeError(err), "error");
-	}
+/** 连接: signs in first if needed, then makes the typed id the page's event and connects to it. */
+function signInAndConnect(): Promise<void> {
+	return session.openTypedEvent(message, connect);
 }
 
 async function connect(): Promise<void> {

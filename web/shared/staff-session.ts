@@ -9,16 +9,19 @@
 // minute, so a wall screen whose token was revoked does not go on as if nothing happened.
 import {
 	adminToken,
+	ID_PATTERN,
 	mayAct,
 	onSignedOut,
 	recheck,
 	type StaffRole,
+	setEventId,
 	signIn,
 	signOut,
 	type Whoami,
 	whoSignedIn,
 } from "./admin-api";
-import { $, $button } from "./dom";
+import { $, $button, $input, say } from "./dom";
+import { describeError, toErrorLike } from "./errors";
 import { onLangChange, t } from "./i18n";
 import type { MessageKey } from "./messages";
 
@@ -66,6 +69,40 @@ export class StaffSession {
 		this.timer = setInterval(() => void recheck().catch(() => undefined), RECHECK_MS);
 		this.hooks.signedIn(who);
 		return who;
+	}
+
+	/**
+	 * The page's 读取/连接 button: the typed id becomes the page's event; a signed-in page loads it at
+	 * once, a signed-out one signs in with the typed token first (its signedIn hook then loads it).
+	 * Refusals are said in `message`, in words.
+	 */
+	async openTypedEvent(message: HTMLElement, load: () => Promise<void>): Promise<void> {
+		say(message, "");
+		const eventId = $input("#event-id").value.trim();
+		if (!ID_PATTERN.test(eventId)) {
+			say(message, t("badEventId"), "error");
+			return;
+		}
+		setEventId(eventId);
+		if (this.who) {
+			await load();
+			return;
+		}
+		const token = $input("#admin-token").value.trim();
+		if (!token) {
+			say(message, t("needSignIn"), "error");
+			return;
+		}
+		try {
+			await this.signIn(token);
+		} catch (err) {
+			const code = toErrorLike(err).code;
+			say(
+				message,
+				code === "unauthenticated" || code === "forbidden" ? t("signInFailed") : describeError(err),
+				"error",
+			);
+		}
 	}
 
 	get who(): Whoami | null {
