@@ -24,11 +24,7 @@ export class TokenBuckets {
 	}
 
 	take(key: string, limits: BucketLimits, now = Date.now()): TakeResult {
-		if (!(limits.burst >= 1) || !(limits.ratePerSecond > 0)) {
-			throw new Error(`TokenBuckets: bad limits ${JSON.stringify(limits)}`);
-		}
-		const bucket = this.buckets.get(key) ?? { tokens: limits.burst, at: now };
-		const refilled = Math.min(limits.burst, bucket.tokens + ((now - bucket.at) / 1000) * limits.ratePerSecond);
+		const refilled = this.tokensAt(key, limits, now);
 		// Re-insert so the Map's order is least-recently-used first.
 		this.buckets.delete(key);
 		if (refilled >= 1) {
@@ -37,7 +33,24 @@ export class TokenBuckets {
 			return { ok: true };
 		}
 		this.buckets.set(key, { tokens: refilled, at: now });
-		return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - refilled) / limits.ratePerSecond)) };
+		return { ok: false, retryAfterSeconds: retryAfter(refilled, limits) };
+	}
+
+	/**
+	 * Whether `key` has a token now, without taking it: for limits on failures, which are checked before
+	 * the work (so an empty bucket spares it) and taken only when the work failed.
+	 */
+	peek(key: string, limits: BucketLimits, now = Date.now()): TakeResult {
+		const refilled = this.tokensAt(key, limits, now);
+		return refilled >= 1 ? { ok: true } : { ok: false, retryAfterSeconds: retryAfter(refilled, limits) };
+	}
+
+	private tokensAt(key: string, limits: BucketLimits, now: number): number {
+		if (!(limits.burst >= 1) || !(limits.ratePerSecond > 0)) {
+			throw new Error(`TokenBuckets: bad limits ${JSON.stringify(limits)}`);
+		}
+		const bucket = this.buckets.get(key) ?? { tokens: limits.burst, at: now };
+		return Math.min(limits.burst, bucket.tokens + ((now - bucket.at) / 1000) * limits.ratePerSecond);
 	}
 
 	private evictIfFull(): void {
@@ -47,4 +60,8 @@ export class TokenBuckets {
 			this.buckets.delete(oldest.value);
 		}
 	}
+}
+
+function retryAfter(tokens: number, limits: BucketLimits): number {
+	return Math.max(1, Math.ceil((1 - tokens) / limits.ratePerSecond));
 }

@@ -19,24 +19,8 @@ import type { ListingInventory } from "../durable-objects/listing-inventory";
 import type { HoldRecord } from "../lib/hold-record";
 import { consumeDeadLetters } from "../queue-consumers/dead-letters";
 import { consumeOrders } from "../queue-consumers/orders";
+import { d1Outage } from "./d1-fault";
 import { capturingQueue, claim, login, orders, seedEvent, uniqueId } from "./helpers";
-
-/** A D1 binding that fails every statement while `down` is set: an outage of any length. */
-function outage(): { binding: D1Database; down: boolean } {
-	const state = { binding: env.DB, down: true };
-	state.binding = new Proxy(env.DB, {
-		get(target, prop) {
-			if (state.down && (prop === "prepare" || prop === "batch" || prop === "exec")) {
-				return () => {
-					throw new Error("D1_ERROR: simulated outage");
-				};
-			}
-			const value = Reflect.get(target, prop, target) as unknown;
-			return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-		},
-	});
-	return state;
-}
 
 function batchOf<T>(queue: string, bodies: T[], attempts: number) {
 	return createMessageBatch<T>(
@@ -98,7 +82,7 @@ describe("D1 down for hours (finding b)", () => {
 		expect((await inventoryOfReleased.release(released.holdId, "admin")).kind).toBe("ok");
 		await vi.waitFor(() => expect(capture.sent).toHaveLength(4), { timeout: 5_000, interval: 20 });
 
-		const d1 = outage();
+		const d1 = d1Outage();
 		const downEnv: Env = { ...env, DB: d1.binding };
 		// Twelve rounds of the capped re-send interval: hours of outage.
 		for (let round = 0; round < 12; round++) {
@@ -171,7 +155,7 @@ describe("D1 down for hours (finding b)", () => {
 
 describe("the dead-letter consumer while D1 is down", () => {
 	it("retries the messages with a long delay instead of acknowledging or throwing", async () => {
-		const d1 = outage();
+		const d1 = d1Outage();
 		const batch = batchOf("kaipan-notifications-dlq", [{ kind: "granted", holdId: uniqueId("h") }], 3);
 		const delays = retryDelays(batch);
 		await consumeDeadLetters(batch, { ...env, DB: d1.binding });

@@ -18,6 +18,7 @@ import { ADMIN_ROUTE_ROLES, requiredRole } from "../worker/http/admin-roles";
 import type { AppEnv } from "../worker/http/app-env";
 import { handleError } from "../worker/http/errors";
 import { staffAuth } from "../worker/middleware/staff-auth";
+import { d1Outage } from "./d1-fault";
 import { ADMIN, admin, bearer, call, claim, errorCode, json, login, seedEvent, uniqueId } from "./helpers";
 
 interface Created {
@@ -213,17 +214,7 @@ describe("authentication", () => {
 
 	it("answers 503 degraded with Retry-After when D1 cannot be read; ADMIN_TOKEN needs no D1", async () => {
 		const account = await createAccount("viewer");
-		const broken = new Proxy(env.DB, {
-			get(target, prop) {
-				if (prop === "prepare" || prop === "batch" || prop === "exec") {
-					return () => {
-						throw new Error("D1_ERROR: simulated outage");
-					};
-				}
-				const value = Reflect.get(target, prop, target) as unknown;
-				return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-			},
-		});
+		const broken = d1Outage().binding;
 		const ask = async (token: string) => {
 			const ctx = createExecutionContext();
 			const res = await app.fetch(

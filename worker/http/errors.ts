@@ -42,6 +42,20 @@ export class ApiError extends HTTPException {
 	}
 }
 
+/** Seconds a client waits before retrying a request that needed D1 while it could not be reached. */
+export const D1_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * D1 reports its failures as errors whose message starts with "D1_" (D1_ERROR, D1_EXEC_ERROR, …);
+ * drizzle wraps them (DrizzleQueryError, "Failed query: …") with the original as `cause`.
+ */
+export function isD1Failure(err: unknown): boolean {
+	for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+		if (e.message.startsWith("D1_")) return true;
+	}
+	return false;
+}
+
 /** The app's onError: known errors as they are, anything else as a bare 500 without internals. */
 export function handleError(err: Error, c: Context): Response {
 	if (err instanceof ApiError) return err.getResponse();
@@ -49,6 +63,14 @@ export function handleError(err: Error, c: Context): Response {
 		const code: ErrorCode =
 			err.status === 413 ? "body_too_large" : err.status === 404 ? "not_found" : "invalid_request";
 		return new ApiError(code, err.message || "Bad request").getResponse();
+	}
+	if (isD1Failure(err)) {
+		// Any route that reads D1 while D1 is down or overloaded: the client is told to retry, as API.md's
+		// 503 says, instead of a 500 that reads as a bug. The cause goes to the log, never to the client.
+		console.error("D1 unavailable", { path: c.req.path, error: err.message });
+		return new ApiError("degraded", "The database cannot be reached right now; please retry.", {
+			retryAfter: D1_RETRY_AFTER_SECONDS,
+		}).getResponse();
 	}
 	console.error("unhandled error", { path: c.req.path, error: err.stack ?? String(err) });
 	return new ApiError("internal", "Something went wrong on our side; please retry.").getResponse();

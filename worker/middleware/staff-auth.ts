@@ -11,12 +11,14 @@ import { createMiddleware } from "hono/factory";
 import { findActiveStaffByTokenHash, type StaffAccount } from "../../db/staff";
 import { timingSafeEqualText } from "../../lib/crypto";
 import { roleAllows, type StaffIdentity, type StaffRole } from "../../lib/staff-roles";
+import { TokenBuckets } from "../../lib/token-bucket";
 import { type AdminRouteRoles, adminRouteKey, requiredRole } from "../http/admin-roles";
 import type { AppEnv } from "../http/app-env";
 import { bearerToken } from "../http/credentials";
-import { ApiError } from "../http/errors";
+import { ApiError, D1_RETRY_AFTER_SECONDS } from "../http/errors";
 import { verifySessionToken } from "../tokens/session-token";
 import { hashStaffToken, looksLikeStaffToken } from "../tokens/staff-token";
+import { clientAddress } from "./rate-limit";
 
 declare module "hono" {
 	interface ContextVariableMap {
@@ -30,11 +32,15 @@ export interface StaffAuthOptions {
 	routeRoles: AdminRouteRoles;
 }
 
+/** Staff tokens that name no active account, per client address and isolate: a burst, then one per 5 s. */
+const FAILED_LOOKUP_LIMITS = { burst: 20, ratePerSecond: 0.2 };
+const failedLookups = new TokenBuckets(10_000);
+/** Hashes of well-formed tokens that named no active account, oldest first (a Set keeps insertion order). */
+const knownInactive = new Set<string>();
+const KNOWN_INACTIVE_MAX = 10_000;
+
 const ROLES: readonly StaffRole[] = ["viewer", "sales", "operator"];
 const ROUTE_KEY = /^(GET|POST|PUT|PATCH|DELETE) \/api\/admin\/\S+$/;
-
-/** Seconds a staff client waits before retrying while D1 cannot be read. */
-const D1_RETRY_AFTER_SECONDS = 5;
 
 export function staffAuth(options: StaffAuthOptions) {
 	// Bad options throw at setup: a misspelt key or role would otherwise silently make a route
@@ -44,7 +50,7 @@ export function staffAuth(options: StaffAuthOptions) {
 		if (!ROLES.includes(role)) throw new Error(`staffAuth: "${key}" names no role (${String(role)})`);
 	}
 	return createMiddleware<AppEnv>(async function staffAuth(c, next) {
-		const staff = await authenticate(c.env, bearerToken(c.req.header("authorization")));
+		const staff = await authenticate(c.env, bearerToken(c.req.header("authorization")), clientAddress(c));
 		const needed = requiredRole(options.routeRoles, adminRouteKey(c));
 		if (!roleAllows(staff.role, needed)) {
 			throw new ApiError("forbidden", `This needs the ${needed} role; this account is ${staff.role}.`, {
@@ -56,14 +62,31 @@ export function staffAuth(options: StaffAuthOptions) {
 	});
 }
 
-async function authenticate(env: Env, token: string | undefined): Promise<StaffIdentity> {
+async function authenticate(env: Env, token: string | undefined, address: string): Promise<StaffIdentity> {
 	if (!token) throw new ApiError("unauthenticated", "Staff routes need Authorization: Bearer <token>.");
 	const admin = env.ADMIN_TOKEN;
 	if (!admin) throw new Error("ADMIN_TOKEN is not configured");
 	if (await timingSafeEqualText(token, admin)) return { actor: "admin", name: "ADMIN_TOKEN", role: "operator" };
 	if (looksLikeStaffToken(token)) {
-		const account = await activeAccount(env, token);
-		if (account) return { actor: `staff:${account.id}`, name: account.name, role: account.role };
+		// Each well-formed token costs a D1 read. A token once found inactive stays inactive (revoked
+		// accounts are never restored; tokens are only ever made by the server), so it is remembered and
+		// refused without a read: a revoked colleague's dashboard that keeps polling costs nothing and
+		// uses up nobody's failures. Tokens never seen before, in a loop from one address, are refused
+		// before the read once that address has used up its failures (a 256-bit token cannot be guessed;
+		// what this guards is D1).
+		const hash = await hashStaffToken(token);
+		if (!knownInactive.has(hash)) {
+			const spare = failedLookups.peek(address, FAILED_LOOKUP_LIMITS);
+			if (!spare.ok) {
+				throw new ApiError("rate_limited", "Too many unknown staff tokens from this address.", {
+					retryAfter: spare.retryAfterSeconds,
+				});
+			}
+			const account = await activeAccount(env, hash);
+			if (account) return { actor: `staff:${account.id}`, name: account.name, role: account.role };
+			rememberInactive(hash);
+			failedLookups.take(address, FAILED_LOOKUP_LIMITS);
+		}
 	} else if (await verifySessionToken(env.SESSION_SECRET, token)) {
 		// docs/API.md since v1: a buyer's session here is a known person without a staff role (403), as
 		// opposed to a token nobody issued or one that was revoked (401).
@@ -72,9 +95,16 @@ async function authenticate(env: Env, token: string | undefined): Promise<StaffI
 	throw new ApiError("unauthenticated", "This token is not a staff token, or it was revoked.");
 }
 
-/** The account of a staff token; D1 failing is a 503 (retry), never a 500 or a stack. */
-async function activeAccount(env: Env, token: string): Promise<StaffAccount | null> {
-	const hash = await hashStaffToken(token);
+function rememberInactive(hash: string): void {
+	knownInactive.add(hash);
+	if (knownInactive.size > KNOWN_INACTIVE_MAX) {
+		const oldest = knownInactive.values().next();
+		if (!oldest.done) knownInactive.delete(oldest.value);
+	}
+}
+
+/** The account of a staff token's hash; D1 failing is a 503 (retry), never a 500 or a stack. */
+async function activeAccount(env: Env, hash: string): Promise<StaffAccount | null> {
 	try {
 		return await findActiveStaffByTokenHash(env, hash);
 	} catch (err) {
