@@ -13,7 +13,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { ListingState, ListingStatus, PublicStats, SnapshotFrame } from "../client/live-frames";
 import { dashboardHubOf } from "./addresses";
-import { liveConfig } from "./live-config";
+import type { ClaimCounts } from "./dashboard-hub";
+import { COUNTS_WINDOW_MS, liveConfig } from "./live-config";
 import {
 	type Attachment,
 	buyerTag,
@@ -76,6 +77,10 @@ export class HubShard extends DurableObject<Env> {
 	private syncedAt = 0;
 	private syncing: Promise<void> | null = null;
 	private reportTimer: ReturnType<typeof setTimeout> | null = null;
+	/** Claim counts received from isolates and not yet passed on to the hub. */
+	private claims: ClaimCounts | null = null;
+	private claimsTimer: ReturnType<typeof setTimeout> | null = null;
+	private claimsSentAt = 0;
 	private readonly guard = new ClientMessageGuard();
 	private sent = { frames: 0, bytes: 0 };
 
@@ -103,6 +108,21 @@ export class HubShard extends DurableObject<Env> {
 			this.ctx.waitUntil(this.sync().catch((err: unknown) => console.warn("shard resync failed", { error: String(err) })));
 		}
 		return this.ctx.getWebSockets().length;
+	}
+
+	/**
+	 * Claim counts from the worker's isolates (worker/live/claim-report.ts): summed here and passed on
+	 * to the hub at most once per COUNTS_WINDOW_MS — at once when the last pass is that long ago.
+	 */
+	async recordClaims(eventId: string, idx: number, counts: ClaimCounts): Promise<void> {
+		this.bind(eventId, idx);
+		const sum = (this.claims ??= { granted: 0, rejected: {} });
+		sum.granted += counts.granted;
+		for (const [code, n] of Object.entries(counts.rejected)) sum.rejected[code] = (sum.rejected[code] ?? 0) + n;
+		if (this.claimsTimer !== null) return;
+		const delay = this.claimsSentAt + COUNTS_WINDOW_MS - Date.now();
+		if (delay <= 0) return this.passClaims(eventId);
+		this.claimsTimer = setTimeout(() => this.passClaims(eventId), delay);
 	}
 
 	async disconnectBuyers(): Promise<number> {
@@ -261,6 +281,19 @@ export class HubShard extends DurableObject<Env> {
 					.catch((err: unknown) => console.warn("shard count not reported", { error: String(err) })),
 			);
 		}, REPORT_DELAY_MS);
+	}
+
+	private passClaims(eventId: string): void {
+		this.claimsTimer = null;
+		const counts = this.claims;
+		this.claims = null;
+		if (!counts) return;
+		this.claimsSentAt = Date.now();
+		this.ctx.waitUntil(
+			dashboardHubOf(this.env, eventId)
+				.recordClaims(eventId, counts)
+				.catch((err: unknown) => console.warn("claim counts not passed on", { error: String(err) })),
+		);
 	}
 
 	private seq(): number {

@@ -35,3 +35,9 @@ function bounded(raw: string | undefined, fallback: number, min: number, max: nu
 export function nextFlushDelay(now: number, lastFlushAt: number, flushMs: number): number {
 	return Math.max(BROADCAST_DELAY_MS, lastFlushAt + flushMs - now);
 }
+
+/**
+ * Claim counts: an isolate reports to its shard this often (±10 %), and a shard passes its sums on to
+ * the hub at most this often (worker/live/claim-report.ts). API.md's stats still go out every second.
+ */
+export const COUNTS_WINDOW_MS = 2_000;

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 import { dashboardHubOf, hubShardOf } from "../durable-objects/addresses";
 import type { DashboardHub } from "../durable-objects/dashboard-hub";
 import type { HubShard } from "../durable-objects/hub-shard";
-import { liveConfig } from "../durable-objects/live-config";
+import { COUNTS_WINDOW_MS, liveConfig } from "../durable-objects/live-config";
 import { CLOSE } from "../durable-objects/live-sockets";
 import { shardSpread } from "../worker/live/shard-route";
 import { admin, bearer, call, claim, login, seedEvent } from "./helpers";
@@ -218,6 +218,33 @@ describe("coalescing", () => {
 			}
 		}
 		live.ws.close();
+	});
+});
+
+describe("claim counts (per shard, every 2 s)", () => {
+	it("a shard sums what isolates report and passes it on to the hub at most once per window", async () => {
+		const ev = await seedEvent({ buyers: 1 });
+		const hub = dashboardHubOf(env, ev.eventId);
+		const shard = hubShardOf(env, ev.eventId, 0);
+		// 50 isolates report within a moment: the first passes at once, the other 49 together a window later.
+		for (let i = 0; i < 50; i++) await shard.recordClaims(ev.eventId, 0, { granted: 1, rejected: { sold_out: 2 } });
+		await new Promise((r) => setTimeout(r, 300));
+		expect((await hub.snapshot()).stats.rejected).toEqual({ sold_out: 2 });
+		await vi.waitFor(async () => expect((await hub.snapshot()).stats.rejected).toEqual({ sold_out: 100 }), {
+			timeout: COUNTS_WINDOW_MS + 1_000,
+		});
+	});
+
+	it("a claim's outcome reaches the staff's stats through the shard", async () => {
+		const ev = await seedEvent({ listings: 1, buyers: 2 });
+		const b1 = await login(ev.eventId, "B1");
+		const b2 = await login(ev.eventId, "B2");
+		expect((await claim(b1, "L1")).status).toBe(201);
+		expect((await claim(b2, "L1")).status).toBe(409);
+		await vi.waitFor(
+			async () => expect((await dashboardHubOf(env, ev.eventId).snapshot()).stats.rejected).toEqual({ sold_out: 1 }),
+			{ timeout: 2 * COUNTS_WINDOW_MS + 1_000 },
+		);
 	});
 });
 
