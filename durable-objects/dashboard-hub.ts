@@ -58,7 +58,6 @@ export interface ClaimCounts {
 	rejected: Record<string, number>;
 }
 
-export type { Attachment, Role };
 export {
 	CLIENT_MESSAGE_WINDOW_MS,
 	CLIENT_MESSAGES_PER_WINDOW,
@@ -66,6 +65,7 @@ export {
 	HUB_HEADERS,
 	MAX_CLIENT_MESSAGE_BYTES,
 } from "./live-sockets";
+export type { Attachment, Role };
 export { BROADCAST_DELAY_MS };
 
 /** Staff stats cadence while staff are connected (API.md: at least every 2 s). */

@@ -105,7 +105,9 @@ export class HubShard extends DurableObject<Env> {
 		// differences go out to the sockets too).
 		if (batch.seq > last + 1 && last > 0) {
 			this.syncedAt = 0;
-			this.ctx.waitUntil(this.sync().catch((err: unknown) => console.warn("shard resync failed", { error: String(err) })));
+			this.ctx.waitUntil(
+				this.sync().catch((err: unknown) => console.warn("shard resync failed", { error: String(err) })),
+			);
 		}
 		return this.ctx.getWebSockets().length;
 	}
@@ -116,12 +118,16 @@ export class HubShard extends DurableObject<Env> {
 	 */
 	async recordClaims(eventId: string, idx: number, counts: ClaimCounts): Promise<void> {
 		this.bind(eventId, idx);
-		const sum = (this.claims ??= { granted: 0, rejected: {} });
+		const sum = this.claims ?? { granted: 0, rejected: {} };
+		this.claims = sum;
 		sum.granted += counts.granted;
 		for (const [code, n] of Object.entries(counts.rejected)) sum.rejected[code] = (sum.rejected[code] ?? 0) + n;
 		if (this.claimsTimer !== null) return;
 		const delay = this.claimsSentAt + COUNTS_WINDOW_MS - Date.now();
-		if (delay <= 0) return this.passClaims(eventId);
+		if (delay <= 0) {
+			this.passClaims(eventId);
+			return;
+		}
 		this.claimsTimer = setTimeout(() => this.passClaims(eventId), delay);
 	}
 
@@ -154,7 +160,12 @@ export class HubShard extends DurableObject<Env> {
 		const eventId = request.headers.get(HUB_HEADERS.eventId);
 		const idx = Number(request.headers.get(HUB_HEADERS.shard));
 		const buyerId = request.headers.get(HUB_HEADERS.buyerId);
-		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !eventId || !buyerId || !Number.isInteger(idx)) {
+		if (
+			request.headers.get("upgrade")?.toLowerCase() !== "websocket" ||
+			!eventId ||
+			!buyerId ||
+			!Number.isInteger(idx)
+		) {
 			return liveError(400, "invalid_request", "The upgrade did not come through the live route.");
 		}
 		const { shardSockets } = liveConfig(this.env);

@@ -132,8 +132,14 @@ export class ClientMessageGuard {
 	/** Handles one client message: closes the socket if it is too big or too frequent, answers non-pings. */
 	onMessage(ws: WebSocket, message: string | ArrayBuffer, now = Date.now()): void {
 		const size = typeof message === "string" ? new TextEncoder().encode(message).byteLength : message.byteLength;
-		if (size > MAX_CLIENT_MESSAGE_BYTES) return closeSocket(ws, CLOSE.tooBig, "message too big");
-		if (!this.allow(ws, now)) return closeSocket(ws, CLOSE.policy, "too many messages");
+		if (size > MAX_CLIENT_MESSAGE_BYTES) {
+			closeSocket(ws, CLOSE.tooBig, "message too big");
+			return;
+		}
+		if (!this.allow(ws, now)) {
+			closeSocket(ws, CLOSE.policy, "too many messages");
+			return;
+		}
 		// The stream is server → client; "ping" is answered by the runtime's auto-response. Anything else
 		// is a client bug, told (within the rate above) rather than silently dropped.
 		if (message !== "ping")

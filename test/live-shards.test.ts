@@ -162,40 +162,50 @@ describe("shards", () => {
 });
 
 describe("coalescing", () => {
-	it.each([20, 100])("K = %i changes in one interval: one listings frame of K changes per v2 socket; a v1 socket gets K listing frames", async (K) => {
-		const ev = await seedEvent({ listings: K, buyers: 2 });
-		const b1 = await login(ev.eventId, "B1");
-		const b2 = await login(ev.eventId, "B2");
-		const v2 = await open(ev.eventId, bearer(b1));
-		const v1 = await open(ev.eventId, bearer(b2), "");
-		const hub = dashboardHubOf(env, ev.eventId);
-		const holds = ev.listingIds.map((listingId, i) => ({ holdId: `h${i}`, listingId, status: "held" as const, version: 1 }));
-		const before = { v1: [v1.frames.length, v1.bytes], v2: [v2.frames.length, v2.bytes] };
-		// K changes arrive one RPC each, as K listing objects would push them, within one interval.
-		await Promise.all(holds.map((h) => hub.applyHolds(ev.eventId, [h])));
-		await vi.waitFor(() => expect(v1.frames.filter((f) => f.type === "listing")).toHaveLength(K), { timeout: 2_000 });
-		await vi.waitFor(() => expect(v2.frames.filter((f) => f.type === "listings")).toHaveLength(1), { timeout: 2_000 });
-		await new Promise((r) => setTimeout(r, liveConfig(env).flushMs + 200));
-		const batched = v2.frames.filter((f) => f.type === "listings");
-		expect(batched).toHaveLength(1);
-		expect((batched[0]?.changes as unknown[]).length).toBe(K);
-		expect(v2.frames.some((f) => f.type === "listing")).toBe(false);
-		expect(v1.frames.some((f) => f.type === "listings")).toBe(false);
-		expect(v1.frames.filter((f) => f.type === "listing")[0]).toEqual({
-			type: "listing",
-			id: "L1",
-			available: 0,
-			status: "held",
-			receivedAt: expect.any(Number),
-		});
-		const v1Cost = [v1.frames.length - (before.v1[0] ?? 0), v1.bytes - (before.v1[1] ?? 0)];
-		const v2Cost = [v2.frames.length - (before.v2[0] ?? 0), v2.bytes - (before.v2[1] ?? 0)];
-		console.log(
-			`burst of ${K} changes, per socket: v1 (as before) ${v1Cost[0]} frames ${v1Cost[1]} bytes; v2 ${v2Cost[0]} frame ${v2Cost[1]} bytes`,
-		);
-		v1.ws.close();
-		v2.ws.close();
-	});
+	it.each([20, 100])(
+		"K = %i changes in one interval: one listings frame of K changes per v2 socket; a v1 socket gets K listing frames",
+		async (K) => {
+			const ev = await seedEvent({ listings: K, buyers: 2 });
+			const b1 = await login(ev.eventId, "B1");
+			const b2 = await login(ev.eventId, "B2");
+			const v2 = await open(ev.eventId, bearer(b1));
+			const v1 = await open(ev.eventId, bearer(b2), "");
+			const hub = dashboardHubOf(env, ev.eventId);
+			const holds = ev.listingIds.map((listingId, i) => ({
+				holdId: `h${i}`,
+				listingId,
+				status: "held" as const,
+				version: 1,
+			}));
+			const before = { v1: [v1.frames.length, v1.bytes], v2: [v2.frames.length, v2.bytes] };
+			// K changes arrive one RPC each, as K listing objects would push them, within one interval.
+			await Promise.all(holds.map((h) => hub.applyHolds(ev.eventId, [h])));
+			await vi.waitFor(() => expect(v1.frames.filter((f) => f.type === "listing")).toHaveLength(K), { timeout: 2_000 });
+			await vi.waitFor(() => expect(v2.frames.filter((f) => f.type === "listings")).toHaveLength(1), {
+				timeout: 2_000,
+			});
+			await new Promise((r) => setTimeout(r, liveConfig(env).flushMs + 200));
+			const batched = v2.frames.filter((f) => f.type === "listings");
+			expect(batched).toHaveLength(1);
+			expect(batched[0]?.changes).toHaveLength(K);
+			expect(v2.frames.some((f) => f.type === "listing")).toBe(false);
+			expect(v1.frames.some((f) => f.type === "listings")).toBe(false);
+			expect(v1.frames.filter((f) => f.type === "listing")[0]).toEqual({
+				type: "listing",
+				id: "L1",
+				available: 0,
+				status: "held",
+				receivedAt: expect.any(Number),
+			});
+			const v1Cost = [v1.frames.length - (before.v1[0] ?? 0), v1.bytes - (before.v1[1] ?? 0)];
+			const v2Cost = [v2.frames.length - (before.v2[0] ?? 0), v2.bytes - (before.v2[1] ?? 0)];
+			console.log(
+				`burst of ${K} changes, per socket: v1 (as before) ${v1Cost[0]} frames ${v1Cost[1]} bytes; v2 ${v2Cost[0]} frame ${v2Cost[1]} bytes`,
+			);
+			v1.ws.close();
+			v2.ws.close();
+		},
+	);
 
 	it("a steady stream of changes: at most one frame per flush interval per socket, each change within 1 s", async () => {
 		const ev = await seedEvent({ listings: 12, buyers: 1 });
@@ -293,8 +303,9 @@ describe("reaching every shard", () => {
 			const s = await login(ev.eventId, id);
 			for (let i = 0; i < 3; i++) sockets.push(await open(ev.eventId, bearer(s)));
 		}
-		const ticket = (await (await admin("POST", `/api/admin/events/${ev.eventId}/live-ticket`)).json<{ ticket: string }>())
-			.ticket;
+		const ticket = (
+			await (await admin("POST", `/api/admin/events/${ev.eventId}/live-ticket`)).json<{ ticket: string }>()
+		).ticket;
 		const staff = await open(ev.eventId, {}, `?ticket=${encodeURIComponent(ticket)}&v=2`);
 		const hub = dashboardHubOf(env, ev.eventId);
 		expect(await hub.broadcastToBuyers({ type: "announcement", text: "开盘延后 10 分钟" })).toBe(sockets.length);

@@ -3,7 +3,13 @@
 // for every attempt because a staff ticket works only once. The frames are the client's types, the very
 // ones the hub builds them with (client/live-frames.ts). The feed asks for wire version 2 (`?v=2`): a
 // burst of changes comes as one `listings` frame, handed to the page one listing at a time.
-import { LIVE_V2_QUERY, type ListingFrame, type LiveFrame, type SnapshotFrame, type StatsFrame } from "../../client/live-frames";
+import {
+	LIVE_V2_QUERY,
+	type ListingFrame,
+	type LiveFrame,
+	type SnapshotFrame,
+	type StatsFrame,
+} from "../../client/live-frames";
 
 export interface LiveHandlers {
 	snapshot(frame: SnapshotFrame): void;

@@ -4,14 +4,14 @@
 // worker/live/shard-route.ts), which trust what this route tells them. `?v=2` asks for batched frames.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { buyerQuotaOf, dashboardHubOf } from "../../durable-objects/addresses";
 import { LIVE_V2_QUERY } from "../../client/live-frames";
+import { buyerQuotaOf, dashboardHubOf } from "../../durable-objects/addresses";
 import { HUB_HEADERS } from "../../durable-objects/live-sockets";
 import { loadSwitches } from "../hot-reads/switches";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, sessionRevoked } from "../http/errors";
-import { connectBuyer } from "../live/shard-route";
 import { param } from "../http/validation";
+import { connectBuyer } from "../live/shard-route";
 import { buyerSession } from "../middleware/buyer-session";
 import { requireEvent } from "../middleware/require-event";
 import { verifyLiveTicket } from "../tokens/live-ticket";
