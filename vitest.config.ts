@@ -16,6 +16,8 @@ export default defineConfig({
 								SESSION_SECRET: "test-session-secret",
 								ACCESS_CODE_PEPPER: "test-pepper",
 								SMS_API_KEY: "",
+								// Small live shards, so that a handful of test sockets already spreads over several.
+								HUB_SHARD_SOCKETS: "4",
 							},
 						},
 					})),

@@ -41,6 +41,19 @@ export interface ListingFrame extends ListingState {
 	type: "listing";
 }
 
+/**
+ * Wire version 2 (a client that connected with `?v=2`, docs/LIVE.md): every listing change since the
+ * previous frame, in one frame — at most one a flush interval per socket, still within 1 s of a change.
+ * A client that did not ask gets API.md's one `listing` frame per change instead.
+ */
+export interface ListingsFrame {
+	type: "listings";
+	changes: ListingState[];
+}
+
+/** The query parameter and value a client sends to get wire version 2. */
+export const LIVE_V2_QUERY = { name: "v", value: "2" } as const;
+
 /** Staff only, at least every 2 s while the event is open (the hub: every second while staff are connected). */
 export interface StatsFrame extends StaffStats {
 	type: "stats";
@@ -52,4 +65,4 @@ export interface ErrorFrame {
 	message: string;
 }
 
-export type LiveFrame = SnapshotFrame | ListingFrame | StatsFrame | ErrorFrame;
+export type LiveFrame = SnapshotFrame | ListingFrame | ListingsFrame | StatsFrame | ErrorFrame;

@@ -118,3 +118,12 @@ export async function findBuyerPhone(env: D1Env, eventId: string, buyerId: strin
 		.limit(1);
 	return rows[0]?.phone ?? null;
 }
+
+/** How many buyers the event has: the live feed sizes its shards by it (worker/live/shard-route.ts). */
+export async function countBuyers(env: D1Env, eventId: string): Promise<number> {
+	const [row] = await dbOf(env)
+		.select({ n: sql<number>`count(*)` })
+		.from(schema.buyers)
+		.where(eq(schema.buyers.eventId, eventId));
+	return row?.n ?? 0;
+}

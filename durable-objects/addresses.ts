@@ -16,6 +16,11 @@ export function dashboardHubOf(env: Env, eventId: string) {
 	return env.DASHBOARD_HUB.getByName(eventId);
 }
 
+/** Shard `idx` of the event's live feed: up to HUB_SHARD_SOCKETS buyer sockets (docs/LIVE.md "Scale"). */
+export function hubShardOf(env: Env, eventId: string, idx: number) {
+	return env.HUB_SHARD.getByName(`${eventId}:${idx}`);
+}
+
 /** One ledger per event: the single writer of its hash chain. */
 export function eventLedgerOf(env: Env, eventId: string) {
 	return env.EVENT_LEDGER.getByName(eventId);

@@ -1,6 +1,8 @@
-// DashboardHub: one object per event that fans listing changes out to every open page over
-// hibernatable WebSockets (API.md "Live updates"). Staff connect with a live ticket, buyers with their
-// session; the worker checks both before it forwards the upgrade here, and tells the hub who it is.
+// DashboardHub: one object per event, the input of its live feed (API.md "Live updates"). Listing
+// objects and the orders consumer push hold changes here; the hub coalesces the listing changes and,
+// at most once a flush interval, sends them to its own sockets (staff, who connect with a live ticket)
+// and forwards the batch to every HubShard of the event, which hold the buyers' sockets (docs/LIVE.md
+// "Scale": one object cannot hold a million sockets nor send each a frame per change).
 //
 // State lives in the hub's own SQLite so that hibernation and eviction lose nothing a client needs:
 // each hold's latest (status, version), each listing's stock and the state clients were last told.
@@ -10,8 +12,6 @@
 // stale, which makes the snapshot the source of truth and every pushed update best-effort.
 import { DurableObject } from "cloudflare:workers";
 import type {
-	ErrorFrame,
-	ListingFrame,
 	ListingState,
 	ListingStatus,
 	PublicStats,
@@ -21,6 +21,23 @@ import type {
 } from "../client/live-frames";
 import { liveViewOf } from "../db/live-view";
 import type { HoldStatus } from "../lib/hold-record";
+import { hubShardOf } from "./addresses";
+import type { ShardBatch, ShardSnapshot } from "./hub-shard";
+import { BROADCAST_DELAY_MS, liveConfig, nextFlushDelay } from "./live-config";
+import {
+	type Attachment,
+	buyerTag,
+	ClientMessageGuard,
+	closeAll,
+	closeSessions,
+	HUB_HEADERS,
+	liveError,
+	type Role,
+	sendAll,
+	sendChanges,
+	socketTags,
+	versionOf,
+} from "./live-sockets";
 import { wakeBy } from "./storage/alarm";
 import { one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
@@ -41,45 +58,24 @@ export interface ClaimCounts {
 	rejected: Record<string, number>;
 }
 
-export type Role = "staff" | "buyer";
+export {
+	CLIENT_MESSAGE_WINDOW_MS,
+	CLIENT_MESSAGES_PER_WINDOW,
+	CLOSE,
+	HUB_HEADERS,
+	MAX_CLIENT_MESSAGE_BYTES,
+} from "./live-sockets";
+export type { Attachment, Role };
+export { BROADCAST_DELAY_MS };
 
-/** What each socket carries through hibernation (serializeAttachment). */
-export interface Attachment {
-	role: Role;
-	/** The buyer's id; absent for staff. */
-	buyerId?: string;
-	/** The buyer's session: its sockets close when a newer login or a logout revokes it. */
-	sessionId?: string;
-	connectedAt: number;
-}
-
-/** Headers the worker sets on the upgrade it forwards; the hub is not reachable from outside. */
-export const HUB_HEADERS = {
-	role: "x-kaipan-role",
-	eventId: "x-kaipan-event",
-	buyerId: "x-kaipan-buyer",
-	sessionId: "x-kaipan-session",
-	ticketId: "x-kaipan-ticket",
-	ticketExpiresAt: "x-kaipan-ticket-expires",
-} as const;
-
-/** Listing changes are coalesced for this long, then sent together (API.md: within 1 s). */
-export const BROADCAST_DELAY_MS = 75;
 /** Staff stats cadence while staff are connected (API.md: at least every 2 s). */
 export const STATS_INTERVAL_MS = 1_000;
-/**
- * What a client may send (issue 10). The feed is server → client; a page sends only "ping", which the
- * runtime answers without waking the hub. Anything bigger is refused with 1009 (message too big),
- * anything more often with 1008 (policy violation), so no client can keep the event's hub busy.
- */
-export const MAX_CLIENT_MESSAGE_BYTES = 1_024;
-export const CLIENT_MESSAGES_PER_WINDOW = 10;
-export const CLIENT_MESSAGE_WINDOW_MS = 10_000;
-/** Close codes the hub uses (RFC 6455 §7.4.1). */
-export const CLOSE = { tooBig: 1009, policy: 1008 } as const;
 
-/** The tag that finds one buyer's sockets without scanning the others. */
-const buyerTag = (buyerId: string) => `buyer:${buyerId}`;
+/** A message for every buyer's page (announcements): any frame with a `type` the pages know. */
+export interface BuyerBroadcast {
+	type: string;
+	[field: string]: unknown;
+}
 
 /** A connect re-reads D1 when the hub's copy is older than this. */
 const SYNC_MAX_AGE_MS = 5_000;
@@ -125,6 +121,15 @@ export const DASHBOARD_HUB_SCHEMA: readonly Migration[] = [
 			CREATE TABLE IF NOT EXISTS tickets (ticket_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
 		`,
 	},
+	{
+		// The sharded feed: the shards that joined (with the buyer sockets each last reported) and the
+		// number of the last batch sent, which shards use to notice one they missed.
+		version: 2,
+		up: `
+			CREATE TABLE shards (idx INTEGER PRIMARY KEY, sockets INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE feed (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+		`,
+	},
 ];
 
 export class DashboardHub extends DurableObject<Env> {
@@ -135,8 +140,11 @@ export class DashboardHub extends DurableObject<Env> {
 	private syncing: Promise<void> | null = null;
 	private readonly pending = new Map<string, ListingState>();
 	private flushTimer: ReturnType<typeof setTimeout> | null = null;
-	/** Messages per socket in the current window; memory is enough (a hub wakes only for traffic). */
-	private readonly clientMessages = new WeakMap<WebSocket, { windowStart: number; count: number }>();
+	/** When the last batch went out: the next may go no sooner than one flush interval later. */
+	private lastFlushAt = 0;
+	private readonly guard = new ClientMessageGuard();
+	/** Frames and bytes this incarnation handed to its own sockets (the measurement in docs/LIVE.md). */
+	private sent = { frames: 0, bytes: 0 };
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -188,71 +196,101 @@ export class DashboardHub extends DurableObject<Env> {
 	}
 
 	/**
-	 * The operator switched buyers' live updates off: close their sockets (staff keep theirs). The
-	 * buyer page reconnects, is refused with 503 degraded and falls back to polling the listings.
+	 * The operator switched buyers' live updates off: close their sockets on every shard (staff keep
+	 * theirs). The buyer page reconnects, is refused with 503 degraded and falls back to polling.
 	 */
 	async disconnectBuyers(): Promise<number> {
-		const buyers = this.ctx.getWebSockets("buyer");
-		for (const ws of buyers) {
-			try {
-				ws.close(1013, "live updates for buyers are switched off");
-			} catch {
-				// Already closing.
-			}
-		}
-		return buyers.length;
+		const here = closeAll(this.ctx.getWebSockets("buyer"), 1013, "live updates for buyers are switched off");
+		const shards = await this.eachShard((shard) => shard.disconnectBuyers());
+		return here + shards.reduce((sum, n) => sum + n, 0);
 	}
 
 	/**
 	 * The buyer object revoked sessions of `buyerId` (a newer login, or a logout): their sockets close
-	 * now with 1008, all but those of `keep`. Returns how many were closed.
+	 * now with 1008, all but those of `keep`, on whichever shard holds them. Returns how many were closed.
 	 */
 	async endBuyerSessions(buyerId: string, keep: string | null): Promise<number> {
-		let closed = 0;
-		for (const ws of this.ctx.getWebSockets(buyerTag(buyerId))) {
-			const attachment = ws.deserializeAttachment() as Attachment | null;
-			if (keep !== null && attachment?.sessionId === keep) continue;
-			try {
-				ws.close(CLOSE.policy, "session_revoked");
-				closed += 1;
-			} catch {
-				// Already closing.
-			}
-		}
-		return closed;
+		const here = closeSessions(this.ctx.getWebSockets(buyerTag(buyerId)), keep);
+		const shards = await this.eachShard((shard) => shard.endBuyerSessions(buyerId, keep));
+		return here + shards.reduce((sum, n) => sum + n, 0);
 	}
 
-	/** How many sockets of each role are attached right now. */
+	/**
+	 * One message to every buyer's page (an announcement): the hub forwards it to every shard, which
+	 * sends it to each of its buyer sockets. Returns how many sockets took it.
+	 */
+	async broadcastToBuyers(message: BuyerBroadcast): Promise<number> {
+		const frame = JSON.stringify(message);
+		const here = sendAll(this.ctx.getWebSockets("buyer"), frame);
+		const shards = await this.eachShard((shard) => shard.broadcast(frame));
+		return here + shards.reduce((sum, n) => sum + n, 0);
+	}
+
+	/** How many sockets of each role are attached right now, asking every shard (tests, operators). */
 	async connections(): Promise<Record<Role, number>> {
-		return { staff: this.ctx.getWebSockets("staff").length, buyer: this.ctx.getWebSockets("buyer").length };
+		const shards = await this.eachShard((shard) => shard.connections());
+		return {
+			staff: this.ctx.getWebSockets("staff").length,
+			buyer: this.ctx.getWebSockets("buyer").length + shards.reduce((sum, n) => sum + n, 0),
+		};
+	}
+
+	/**
+	 * A shard's first request of its incarnation (or after it noticed a batch it missed): it joins the
+	 * feed and gets the state to serve snapshots from. The hub re-reads D1 first when its own copy is
+	 * stale, as a connect did when the hub held the sockets itself.
+	 */
+	async joinShard(eventId: string, idx: number): Promise<ShardSnapshot> {
+		this.bind(eventId);
+		this.sql.exec("INSERT INTO shards (idx) VALUES (?) ON CONFLICT (idx) DO NOTHING", idx);
+		if (this.syncedAt < Date.now() - SYNC_MAX_AGE_MS) await this.sync();
+		return { seq: this.feedSeq(), listings: this.listingStates(), stats: this.publicStats() };
+	}
+
+	/** A shard's count of buyer sockets, reported when it changes (staff stats' `online`). */
+	async shardSockets(eventId: string, idx: number, sockets: number): Promise<void> {
+		this.bind(eventId);
+		this.sql.exec(
+			"INSERT INTO shards (idx, sockets) VALUES (?, ?) ON CONFLICT (idx) DO UPDATE SET sockets = excluded.sockets",
+			idx,
+			sockets,
+		);
+	}
+
+	/** Frames and bytes sent to this hub's own sockets since it started (measurements). */
+	async sentCounts(): Promise<{ frames: number; bytes: number }> {
+		return { ...this.sent };
 	}
 
 	// --- WebSockets --------------------------------------------------------------------------------
 
-	/** The upgrade, forwarded by worker/routes/live.ts after it authenticated the caller. */
+	/**
+	 * The upgrade of a staff page, forwarded by worker/routes/live.ts after it checked the ticket. Buyer
+	 * sockets go to the event's shards; one arriving here (a worker from before the shards) is still served.
+	 */
 	override async fetch(request: Request): Promise<Response> {
 		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-			return hubError(400, "invalid_request", "Expected a WebSocket upgrade.");
+			return liveError(400, "invalid_request", "Expected a WebSocket upgrade.");
 		}
 		const eventId = request.headers.get(HUB_HEADERS.eventId);
 		const role = request.headers.get(HUB_HEADERS.role);
 		if (!eventId || (role !== "staff" && role !== "buyer")) {
-			return hubError(400, "invalid_request", "The upgrade did not come through the live route.");
+			return liveError(400, "invalid_request", "The upgrade did not come through the live route.");
 		}
 		this.bind(eventId);
 		if (role === "staff" && !this.redeemTicket(request)) {
-			return hubError(403, "forbidden", "This live ticket was already used; ask for a new one.");
+			return liveError(403, "forbidden", "This live ticket was already used; ask for a new one.");
 		}
 		if (this.syncedAt < Date.now() - SYNC_MAX_AGE_MS) await this.sync();
 
 		const pair = new WebSocketPair();
 		const [client, server] = [pair[0], pair[1]];
-		const attachment: Attachment = { role, connectedAt: Date.now() };
+		const attachment: Attachment = { role, v: versionOf(request), connectedAt: Date.now() };
 		const buyerId = request.headers.get(HUB_HEADERS.buyerId);
 		const sessionId = request.headers.get(HUB_HEADERS.sessionId);
 		if (role === "buyer" && buyerId) attachment.buyerId = buyerId;
 		if (role === "buyer" && sessionId) attachment.sessionId = sessionId;
-		this.ctx.acceptWebSocket(server, attachment.buyerId ? [role, buyerTag(attachment.buyerId)] : [role]);
+		this.ctx.acceptWebSocket(server, socketTags(attachment));
 		server.serializeAttachment(attachment);
 		const stats = role === "staff" ? this.staffStats() : this.publicStats();
 		server.send(JSON.stringify({ type: "snapshot", listings: this.listingStates(), stats } satisfies SnapshotFrame));
@@ -262,23 +300,7 @@ export class DashboardHub extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-		const size = typeof message === "string" ? new TextEncoder().encode(message).byteLength : message.byteLength;
-		if (size > MAX_CLIENT_MESSAGE_BYTES) return closeSocket(ws, CLOSE.tooBig, "message too big");
-		if (!this.allowMessage(ws, Date.now())) return closeSocket(ws, CLOSE.policy, "too many messages");
-		// The stream is server → client; "ping" is answered by the auto-response above. Anything else
-		// is a client bug, told (within the rate above) rather than silently dropped.
-		if (message !== "ping")
-			ws.send(JSON.stringify({ type: "error", message: "This socket only sends." } satisfies ErrorFrame));
-	}
-
-	private allowMessage(ws: WebSocket, now: number): boolean {
-		let window = this.clientMessages.get(ws);
-		if (!window || window.windowStart <= now - CLIENT_MESSAGE_WINDOW_MS) {
-			window = { windowStart: now, count: 0 };
-			this.clientMessages.set(ws, window);
-		}
-		window.count += 1;
-		return window.count <= CLIENT_MESSAGES_PER_WINDOW;
+		this.guard.onMessage(ws, message);
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -301,8 +323,7 @@ export class DashboardHub extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		const staff = this.ctx.getWebSockets("staff");
 		if (staff.length === 0) return;
-		const frame = JSON.stringify({ type: "stats", ...this.staffStats() } satisfies StatsFrame);
-		for (const ws of staff) trySend(ws, frame);
+		sendAll(staff, JSON.stringify({ type: "stats", ...this.staffStats() } satisfies StatsFrame));
 		await wakeBy(this.ctx.storage, Date.now() + STATS_INTERVAL_MS);
 	}
 
@@ -398,21 +419,64 @@ export class DashboardHub extends DurableObject<Env> {
 			if (changed > 0) this.pending.set(next.id, next);
 		}
 		if (this.pending.size > 0 && this.flushTimer === null) {
-			this.flushTimer = setTimeout(() => this.flush(), BROADCAST_DELAY_MS);
+			const delay = nextFlushDelay(Date.now(), this.lastFlushAt, liveConfig(this.env).flushMs);
+			this.flushTimer = setTimeout(() => this.flush(), delay);
 		}
 	}
 
-	/** Sends every listing change of the last few dozen milliseconds to every socket at once. */
+	/**
+	 * Sends every listing change since the last batch, at once: to this hub's sockets (a `listings`
+	 * frame to a v2 client, a `listing` frame per change to a v1 one) and, numbered, to every shard.
+	 */
 	private flush(): void {
 		this.flushTimer = null;
-		const frames = [...this.pending.values()].map((l) =>
-			JSON.stringify({ type: "listing", ...l } satisfies ListingFrame),
-		);
+		const changes = [...this.pending.values()];
 		this.pending.clear();
-		if (frames.length === 0) return;
-		for (const ws of this.ctx.getWebSockets()) {
-			for (const frame of frames) if (!trySend(ws, frame)) break;
-		}
+		if (changes.length === 0) return;
+		this.lastFlushAt = Date.now();
+		const sent = sendChanges(this.ctx.getWebSockets(), changes);
+		this.sent.frames += sent.frames;
+		this.sent.bytes += sent.bytes;
+		const seq = this.feedSeq() + 1;
+		this.sql.exec("INSERT INTO feed (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq", seq);
+		const batch: ShardBatch = { seq, changes, stats: this.publicStats() };
+		// Not awaited by anyone: a shard that misses a batch sees the gap in the numbers at the next one
+		// and asks for the state again; one that is slow never holds back the others.
+		this.ctx.waitUntil(this.forward(batch));
+	}
+
+	private async forward(batch: ShardBatch): Promise<void> {
+		const eventId = this.eventId;
+		if (eventId === null) return;
+		await this.eachShard(async (shard, idx) => {
+			const sockets = await shard.deliver(eventId, idx, batch);
+			this.sql.exec("UPDATE shards SET sockets = ? WHERE idx = ?", sockets, idx);
+			return sockets;
+		});
+	}
+
+	/** Runs `call` on every shard that joined, in parallel; a shard that fails counts 0 and is logged. */
+	private async eachShard(
+		call: (shard: ReturnType<typeof hubShardOf>, idx: number) => Promise<number>,
+	): Promise<number[]> {
+		const eventId = this.eventId;
+		if (eventId === null) return [];
+		const shards = this.sql
+			.exec<{ idx: number }>("SELECT idx FROM shards ORDER BY idx")
+			.toArray()
+			.map((r) => r.idx);
+		return Promise.all(
+			shards.map((idx) =>
+				call(hubShardOf(this.env, eventId, idx), idx).catch((err: unknown) => {
+					console.warn("hub shard not reached", { eventId, idx, error: String(err) });
+					return 0;
+				}),
+			),
+		);
+	}
+
+	private feedSeq(): number {
+		return one<{ seq: number }>(this.sql, "SELECT seq FROM feed WHERE id = 1")?.seq ?? 0;
 	}
 
 	private listingStates(): ListingState[] {
@@ -452,33 +516,16 @@ export class DashboardHub extends DurableObject<Env> {
 			...this.publicStats(),
 			claimsPerSecond: Math.round(((claims ?? 0) / RATE_WINDOW_S) * 10) / 10,
 			rejected,
-			online: this.ctx.getWebSockets("buyer").length,
+			online: this.ctx.getWebSockets("buyer").length + this.shardSocketCount(),
 		};
+	}
+
+	/** Buyer sockets on the shards, as each last reported (on a change, and with every batch). */
+	private shardSocketCount(): number {
+		return this.sql.exec<{ n: number | null }>("SELECT sum(sockets) AS n FROM shards").one().n ?? 0;
 	}
 
 	private listingCount(): number {
 		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM listings").one().n;
 	}
-}
-
-/** False when the socket is gone; the runtime drops it from getWebSockets() once it has closed. */
-function trySend(ws: WebSocket, frame: string): boolean {
-	try {
-		ws.send(frame);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-function closeSocket(ws: WebSocket, code: number, reason: string): void {
-	try {
-		ws.close(code, reason);
-	} catch {
-		// Already closing.
-	}
-}
-
-function hubError(status: number, code: string, message: string): Response {
-	return Response.json({ error: { code, message } }, { status });
 }

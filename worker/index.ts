@@ -10,6 +10,7 @@ import { app } from "./app";
 export { BuyerQuota } from "../durable-objects/buyer-quota";
 export { DashboardHub } from "../durable-objects/dashboard-hub";
 export { EventLedger } from "../durable-objects/event-ledger";
+export { HubShard } from "../durable-objects/hub-shard";
 export { ListingInventory } from "../durable-objects/listing-inventory";
 
 export default {

@@ -1,8 +1,15 @@
 // The live feed client (API.md "Live updates"): reconnects with back-off, keeps the socket warm with
 // pings the hub answers without waking, and hands typed frames to the page. `url()` is asked anew
 // for every attempt because a staff ticket works only once. The frames are the client's types, the very
-// ones the hub builds them with (client/live-frames.ts).
-import type { ListingFrame, LiveFrame, SnapshotFrame, StatsFrame } from "../../client/live-frames";
+// ones the hub builds them with (client/live-frames.ts). The feed asks for wire version 2 (`?v=2`): a
+// burst of changes comes as one `listings` frame, handed to the page one listing at a time.
+import {
+	LIVE_V2_QUERY,
+	type ListingFrame,
+	type LiveFrame,
+	type SnapshotFrame,
+	type StatsFrame,
+} from "../../client/live-frames";
 
 export interface LiveHandlers {
 	snapshot(frame: SnapshotFrame): void;
@@ -52,7 +59,7 @@ export class LiveFeed {
 			return;
 		}
 		if (this.stopped) return;
-		const ws = new WebSocket(url);
+		const ws = new WebSocket(withV2(url));
 		this.ws = ws;
 		ws.addEventListener("message", (e) => this.onMessage(e));
 		ws.addEventListener("close", (e) => {
@@ -77,6 +84,9 @@ export class LiveFeed {
 			case "listing":
 				this.on.listing(frame);
 				break;
+			case "listings":
+				for (const change of frame.changes) this.on.listing({ type: "listing", ...change });
+				break;
 			case "stats":
 				this.on.stats?.(frame);
 				break;
@@ -91,6 +101,11 @@ export class LiveFeed {
 		this.attempt += 1;
 		setTimeout(() => void this.connect(), delay);
 	}
+}
+
+/** The same URL asking for wire version 2 (batched frames). */
+export function withV2(url: string): string {
+	return `${url}${url.includes("?") ? "&" : "?"}${LIVE_V2_QUERY.name}=${LIVE_V2_QUERY.value}`;
 }
 
 /** ws:// or wss:// for a path on this page's origin. */

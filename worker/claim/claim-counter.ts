@@ -1,5 +1,6 @@
 // Claim outcomes for the staff dashboard (claimsPerSecond, rejections by code), counted per isolate
-// and reported to the event's hub in batches. Hold changes reach the hub from the inventory objects
+// and reported in batches to one of the event's live shards, which sums them on to the hub
+// (worker/live/claim-report.ts). Hold changes reach the hub from the inventory objects
 // themselves (ListingInventory pushes each change right after its transaction). Best-effort and after
 // the response is decided (waitUntil): a hub that is slow or down never slows or fails a claim.
 //
@@ -9,13 +10,13 @@
 // was validated and found when the session was issued.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { dashboardHubOf } from "../../durable-objects/addresses";
 import type { ClaimCounts } from "../../durable-objects/dashboard-hub";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
+import { COUNTS_WINDOW_MS, countsWindowMs, reportClaims } from "../live/claim-report";
 
-/** How long an isolate gathers claim counts before it reports them: one RPC per event per window. */
-export const REPORT_WINDOW_MS = 500;
+/** How long an isolate gathers claim counts before it reports them (at most; ±10 %): one RPC per event per window. */
+export const REPORT_WINDOW_MS = COUNTS_WINDOW_MS * 1.1;
 
 const tallies = new Map<string, ClaimCounts>();
 
@@ -39,10 +40,10 @@ function count(c: Context<AppEnv>, eventId: string, code: string | null): void {
 		tally = { granted: 0, rejected: {} };
 		tallies.set(eventId, tally);
 		const report = async () => {
-			await new Promise((resolve) => setTimeout(resolve, REPORT_WINDOW_MS));
+			await new Promise((resolve) => setTimeout(resolve, countsWindowMs()));
 			const counts = tallies.get(eventId);
 			tallies.delete(eventId);
-			if (counts) await dashboardHubOf(c.env, eventId).recordClaims(eventId, counts);
+			if (counts) await reportClaims(c.env, eventId, counts);
 		};
 		c.executionCtx.waitUntil(
 			report().catch((err) => console.warn("claim counts not reported", { error: String(err) })),

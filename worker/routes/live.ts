@@ -1,14 +1,17 @@
 // GET /api/events/:eventId/live — the WebSocket of API.md's "Live updates". Staff come with a live
 // ticket (?ticket=…), buyers with their session (cookie or Bearer). Everything is checked here, at the
-// edge, before the upgrade is forwarded to the event's hub, which trusts what this route tells it.
+// edge, before the upgrade is forwarded to the event's hub (staff) or one of its shards (buyers,
+// worker/live/shard-route.ts), which trust what this route tells them. `?v=2` asks for batched frames.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { LIVE_V2_QUERY } from "../../client/live-frames";
 import { buyerQuotaOf, dashboardHubOf } from "../../durable-objects/addresses";
-import { HUB_HEADERS } from "../../durable-objects/dashboard-hub";
+import { HUB_HEADERS } from "../../durable-objects/live-sockets";
 import { loadSwitches } from "../hot-reads/switches";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, sessionRevoked } from "../http/errors";
 import { param } from "../http/validation";
+import { connectBuyer } from "../live/shard-route";
 import { buyerSession } from "../middleware/buyer-session";
 import { requireEvent } from "../middleware/require-event";
 import { verifyLiveTicket } from "../tokens/live-ticket";
@@ -37,10 +40,10 @@ export const live = new Hono<AppEnv>().get(
 		if (!(await buyerQuotaOf(c.env, eventId, session.buyerId).isSessionCurrent(session.sessionId))) {
 			throw sessionRevoked();
 		}
-		return forward(c.env, eventId, {
+		return connectBuyer(c.env, eventId, session.buyerId, {
 			[HUB_HEADERS.role]: "buyer",
-			[HUB_HEADERS.buyerId]: session.buyerId,
 			[HUB_HEADERS.sessionId]: session.sessionId,
+			...versionHeader(c.req.query(LIVE_V2_QUERY.name)),
 		});
 	},
 );
@@ -70,8 +73,14 @@ function staffByTicket() {
 			[HUB_HEADERS.role]: "staff",
 			[HUB_HEADERS.ticketId]: claims.ticketId,
 			[HUB_HEADERS.ticketExpiresAt]: String(claims.expiresAt),
+			...versionHeader(c.req.query(LIVE_V2_QUERY.name)),
 		});
 	});
+}
+
+/** `?v=2`: batched `listings` frames; anything else (or nothing) is API.md's v1 feed. */
+function versionHeader(v: string | undefined): Record<string, string> {
+	return v === LIVE_V2_QUERY.value ? { [HUB_HEADERS.version]: "2" } : {};
 }
 
 async function forward(env: Env, eventId: string, headers: Record<string, string>): Promise<Response> {

@@ -553,7 +553,10 @@ const OPERATIONS: Operation[] = [
 		summary: "Live updates (Upgrade: websocket); staff with ?ticket=, buyers with their session",
 		tag: "live",
 		auth: "none",
-		query: { ticket: "staff: a live ticket from POST /api/admin/events/{eventId}/live-ticket" },
+		query: {
+			ticket: "staff: a live ticket from POST /api/admin/events/{eventId}/live-ticket",
+			v: 'wire version: "2" sends every change since the last frame as one {"type":"listings","changes":[…]} frame (docs/LIVE.md); absent, one {"type":"listing"} frame per change',
+		},
 		responses: {
 			101: "switching protocols",
 			400: "invalid_request: no Upgrade: websocket",
@@ -561,7 +564,7 @@ const OPERATIONS: Operation[] = [
 			403: "forbidden: a ticket that is invalid, expired or another event's; another event's session; a cookie from another origin",
 			404: "not_found: no such event",
 			429: "rate_limited: this buyer's requests",
-			503: "degraded: buyer live updates switched off",
+			503: "degraded: buyer live updates switched off, or every live shard tried is full",
 		},
 	},
 ];
