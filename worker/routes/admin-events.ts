@@ -222,7 +222,9 @@ export const adminEvents = new Hono<AppEnv>()
 		const rows = await Promise.all(
 			withCodes.map(async (b) => ({
 				...contact(b),
-				accessCodeHash: b.accessCode === null ? null : await hashAccessCode(c.env, eventId, b.id, b.accessCode),
+				// A rehearsal's codes are its real event's (db/rehearsals.ts): hashed under that event's id.
+				accessCodeHash:
+					b.accessCode === null ? null : await hashAccessCode(c.env, codeEventOf(c.get("event")), b.id, b.accessCode),
 			})),
 		);
 		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") {
@@ -332,7 +334,8 @@ export const adminEvents = new Hono<AppEnv>()
 		});
 	});
 
-function adminView(event: EventRow) {
+/** The event as the admin routes answer it (the rehearsal route too). */
+export function adminView(event: EventRow) {
 	return {
 		...publicEvent(event),
 		statusMode: event.statusMode,
@@ -342,6 +345,11 @@ function adminView(event: EventRow) {
 		createdAt: event.createdAt,
 		updatedAt: event.updatedAt,
 	};
+}
+
+/** The event whose id an access code's hash is bound to: a rehearsal shares its real event's codes. */
+export function codeEventOf(event: Pick<EventRow, "id" | "rehearsalOf">): string {
+	return event.rehearsalOf ?? event.id;
 }
 
 function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx): void {
