@@ -23,8 +23,12 @@ afterEach(() => {
 	vi.useRealTimers();
 });
 
-/** A drawn lottery event of `buyers` buyers in batches of 2, opened; its order and sessions by position. */
-async function drawnEvent(buyers: number, listings: number) {
+/**
+ * A drawn lottery event of `buyers` buyers in batches of 2, opened; its order and sessions by position.
+ * Each test names its buyers apart (`prefix`): a buyer's test address is derived from its id, and an
+ * address's rate buckets would otherwise carry one test's moved clock into the next.
+ */
+async function drawnEvent(buyers: number, listings: number, prefix: string) {
 	const eventId = uniqueId("edge");
 	const now = Date.now();
 	const body = {
@@ -49,13 +53,16 @@ async function drawnEvent(buyers: number, listings: number) {
 		})),
 	});
 	await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
-		buyers: Array.from({ length: buyers }, (_, i) => ({ id: `B${i + 1}`, accessCode: `accessB${i + 1}` })),
+		buyers: Array.from({ length: buyers }, (_, i) => ({
+			id: `${prefix}${i + 1}`,
+			accessCode: `access${prefix}${i + 1}`,
+		})),
 	});
 	await admin("POST", `/api/admin/events/${eventId}/draw/commit`, { seedHash: await seedHashOf("edge") });
 	const revealed = await admin("POST", `/api/admin/events/${eventId}/draw/reveal`, { seed: "edge" });
 	const order = (await revealed.json<{ draw: { order: string[] } }>()).draw.order;
 	expect((await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" })).status).toBe(200);
-	const sessions = await Promise.all(order.map((id) => login(eventId, id)));
+	const sessions = await Promise.all(order.map((id) => login(eventId, id, `access${id}`)));
 	return { eventId, order, sessions };
 }
 
@@ -80,7 +87,7 @@ async function statusesAndEntry(responses: Response[]) {
 
 describe("batch boundaries under concurrency (guarantee 8)", () => {
 	it("1 ms before entryAt the whole batch is refused, all at once; 1 ms after it is served", async () => {
-		const ev = await drawnEvent(6, 12);
+		const ev = await drawnEvent(6, 12, "P");
 		const entry = Date.now() + 60_000; // batch 1 (positions 2, 3) enters here
 		await openedAt(ev.eventId, entry - BATCH_SECONDS * 1000);
 		const iso = (ms: number) => new Date(ms).toISOString();
@@ -127,7 +134,7 @@ describe("batch boundaries under concurrency (guarantee 8)", () => {
 	});
 
 	it("auto-claim keeps the same boundary: its alarm 1 ms before entryAt gives nothing, 1 ms after a unit", async () => {
-		const ev = await drawnEvent(4, 4);
+		const ev = await drawnEvent(4, 4, "Q");
 		const [, , late] = ev.sessions as [Login, Login, Login, Login]; // position 2: batch 1
 		const entry = Date.now() + 60_000;
 		await openedAt(ev.eventId, entry - BATCH_SECONDS * 1000);
