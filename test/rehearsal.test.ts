@@ -115,6 +115,24 @@ describe("POST /api/admin/events/:eventId/rehearsal", () => {
 		expect(ledger.entries[0]?.data).toMatchObject({ rehearsalOf: real.eventId, listings: 5, buyers: 4 });
 	});
 
+	it("a buyer registered on the rehearsal later logs in with its code too (hashed under the real event)", async () => {
+		const real = await seedEvent({ open: false });
+		const rehearsalId = uniqueId("reh");
+		expect((await rehearse(real.eventId, { rehearsalId, ...practiceTimes(3_600_000) })).status).toBe(200);
+		const put = await admin("PUT", `/api/admin/events/${rehearsalId}/buyers`, {
+			buyers: [{ id: "B9", accessCode: "accessB9" }],
+		});
+		expect(put.status).toBe(200);
+		expect((await login(rehearsalId, "B9", "accessB9")).eventId).toBe(rehearsalId);
+		// Not registered on the real event: the rehearsal's buyers stay the rehearsal's.
+		const res = await admin("POST", "/api/auth/login", {
+			eventId: real.eventId,
+			buyerId: "B9",
+			accessCode: "accessB9",
+		});
+		expect(res.status).toBe(401);
+	});
+
 	it("copies a lottery event's mode and batches but not its draw (the real seed stays secret)", async () => {
 		const real = await seedEvent({ open: false });
 		const body = await (await admin("GET", `/api/admin/events/${real.eventId}`)).json<{
