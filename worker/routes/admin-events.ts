@@ -164,7 +164,7 @@ export const adminEvents = new Hono<AppEnv>()
 		}
 		await invalidateEvent(eventId);
 		// startsAt or the auto-claim delay may have moved: auto-claim buyers' alarms follow.
-		if (existing) rearmAutoClaimsLater(c.executionCtx, c.env, eventId);
+		if (existing) await rearmAutoClaimsLater(c, eventId);
 		if (existing) {
 			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
 			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
@@ -254,7 +254,7 @@ export const adminEvents = new Hono<AppEnv>()
 		}
 		await invalidateEvent(eventId);
 		// An opening earlier or later than startsAt moves every entry time: auto-claim follows.
-		rearmAutoClaimsLater(c.executionCtx, c.env, eventId);
+		await rearmAutoClaimsLater(c, eventId);
 		const event = await existingEvent(c.env, eventId, FRESH);
 		const view = adminView(event);
 		await recordOperatorAction(c, eventId, "event_status", {
@@ -303,7 +303,7 @@ export const adminEvents = new Hono<AppEnv>()
 		if (revealed.kind === "event_locked") throw new ApiError("event_locked", revealed.reason);
 		await invalidateEvent(event.id);
 		// Entry times exist from now on: auto-claim buyers are armed for theirs.
-		rearmAutoClaimsLater(c.executionCtx, c.env, event.id);
+		await rearmAutoClaimsLater(c, event.id);
 		const draw = await drawView(c.env, await existingEvent(c.env, event.id, FRESH));
 		// The order itself is public (GET /api/events/:id/draw) and follows from these: its hash is enough here.
 		await recordOperatorAction(c, event.id, "draw_revealed", {
