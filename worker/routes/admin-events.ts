@@ -44,6 +44,7 @@ import { recordOperatorAction } from "../ledger/operator-actions";
 import { drawView, frozenBuyers } from "../lottery/draw-view";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
+import { rearmAutoClaimsLater } from "../wishlist/rearm-auto-claims";
 
 const MAX_BULK = 5_000;
 
@@ -60,6 +61,8 @@ export const eventBody = z
 		mode: z.enum(["race", "lottery"]).default("race"),
 		batchSize: z.number().int().min(1).max(1_000).default(10),
 		batchSeconds: z.number().int().min(10).max(86_400).default(300),
+		// API.md v1.1 "Wish lists and auto-claim". Not frozen: auto-claim reads it when it runs.
+		autoClaimDelaySeconds: z.number().int().min(0).max(3_600).default(30),
 	})
 	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
 		path: ["endsAt"],
@@ -134,6 +137,7 @@ export const adminEvents = new Hono<AppEnv>()
 			mode: body.mode,
 			batchSize: body.batchSize,
 			batchSeconds: body.batchSeconds,
+			autoClaimDelaySeconds: body.autoClaimDelaySeconds,
 		};
 		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
@@ -159,6 +163,8 @@ export const adminEvents = new Hono<AppEnv>()
 			});
 		}
 		await invalidateEvent(eventId);
+		// startsAt or the auto-claim delay may have moved: auto-claim buyers' alarms follow.
+		if (existing) await rearmAutoClaimsLater(c, eventId);
 		if (existing) {
 			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
 			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
@@ -216,7 +222,9 @@ export const adminEvents = new Hono<AppEnv>()
 		const rows = await Promise.all(
 			withCodes.map(async (b) => ({
 				...contact(b),
-				accessCodeHash: b.accessCode === null ? null : await hashAccessCode(c.env, eventId, b.id, b.accessCode),
+				// A rehearsal's codes are its real event's (db/rehearsals.ts): hashed under that event's id.
+				accessCodeHash:
+					b.accessCode === null ? null : await hashAccessCode(c.env, codeEventOf(c.get("event")), b.id, b.accessCode),
 			})),
 		);
 		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") {
@@ -245,6 +253,8 @@ export const adminEvents = new Hono<AppEnv>()
 			throw new ApiError("draw_pending", "A lottery event opens only after its draw is revealed.");
 		}
 		await invalidateEvent(eventId);
+		// An opening earlier or later than startsAt moves every entry time: auto-claim follows.
+		await rearmAutoClaimsLater(c, eventId);
 		const event = await existingEvent(c.env, eventId, FRESH);
 		const view = adminView(event);
 		await recordOperatorAction(c, eventId, "event_status", {
@@ -292,6 +302,8 @@ export const adminEvents = new Hono<AppEnv>()
 		);
 		if (revealed.kind === "event_locked") throw new ApiError("event_locked", revealed.reason);
 		await invalidateEvent(event.id);
+		// Entry times exist from now on: auto-claim buyers are armed for theirs.
+		await rearmAutoClaimsLater(c, event.id);
 		const draw = await drawView(c.env, await existingEvent(c.env, event.id, FRESH));
 		// The order itself is public (GET /api/events/:id/draw) and follows from these: its hash is enough here.
 		await recordOperatorAction(c, event.id, "draw_revealed", {
@@ -322,7 +334,8 @@ export const adminEvents = new Hono<AppEnv>()
 		});
 	});
 
-function adminView(event: EventRow) {
+/** The event as the admin routes answer it (the rehearsal route too). */
+export function adminView(event: EventRow) {
 	return {
 		...publicEvent(event),
 		statusMode: event.statusMode,
@@ -332,6 +345,11 @@ function adminView(event: EventRow) {
 		createdAt: event.createdAt,
 		updatedAt: event.updatedAt,
 	};
+}
+
+/** The event whose id an access code's hash is bound to: a rehearsal shares its real event's codes. */
+export function codeEventOf(event: Pick<EventRow, "id" | "rehearsalOf">): string {
+	return event.rehearsalOf ?? event.id;
 }
 
 function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx): void {
