@@ -31,6 +31,8 @@ export interface BuyerHold {
 	listingId: string;
 	status: BuyerHoldStatus;
 	expiresAt: number | null;
+	/** When the hold last changed status (epoch ms): for a confirmed hold, the confirmation (issue 13). */
+	updatedAt: number;
 }
 
 /** Why a signed request is refused before it may do anything (see `admit`). */
@@ -112,6 +114,7 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 	lease_until: number | null;
 	version: number;
 	attempts: number;
+	updated_at: number;
 }
 
 /**
@@ -543,7 +546,13 @@ export class BuyerQuota extends DurableObject<Env> {
 }
 
 function toBuyerHoldFromRecord(hold: HoldRecord): BuyerHold {
-	return { holdId: hold.holdId, listingId: hold.listingId, status: hold.status, expiresAt: hold.expiresAt };
+	return {
+		holdId: hold.holdId,
+		listingId: hold.listingId,
+		status: hold.status,
+		expiresAt: hold.expiresAt,
+		updatedAt: hold.updatedAt,
+	};
 }
 
 /** A hold as the buyer sees it at `now`: one past its expiry is expired, even before its inventory says so. */
@@ -554,5 +563,6 @@ function toBuyerHold(row: ReservationRow, now: number): BuyerHold {
 		listingId: row.listing_id,
 		status: lapsed ? "expired" : (row.status as BuyerHoldStatus),
 		expiresAt: lapsed ? null : row.expires_at,
+		updatedAt: row.updated_at,
 	};
 }

@@ -5,9 +5,17 @@ import type { TransitionOutcome } from "../../durable-objects/listing-inventory"
 import { type HoldRecord, isoOrNull } from "../../lib/hold-record";
 import { ApiError } from "../http/errors";
 
-/** What a buyer sees of a hold; anything with these fields (inventory or buyer object) can be shown. */
-export function buyerHoldView(h: Pick<HoldRecord, "holdId" | "listingId" | "expiresAt"> & { status: string }): Hold {
-	return { holdId: h.holdId, listingId: h.listingId, status: h.status, expiresAt: isoOrNull(h.expiresAt) };
+/**
+ * What a buyer sees of a hold; anything with these fields (inventory or buyer object) can be shown. A
+ * confirmed hold also says when it was confirmed (issue 13's 认购确认书): its last change is the
+ * confirmation, since a confirmed hold never changes again.
+ */
+export function buyerHoldView(
+	h: Pick<HoldRecord, "holdId" | "listingId" | "expiresAt"> & { status: string; updatedAt?: number },
+): Hold {
+	const view: Hold = { holdId: h.holdId, listingId: h.listingId, status: h.status, expiresAt: isoOrNull(h.expiresAt) };
+	if (h.status === "confirmed" && h.updatedAt !== undefined) view.confirmedAt = new Date(h.updatedAt).toISOString();
+	return view;
 }
 
 /** What staff see of a hold: the buyer, the price and its history as well. */

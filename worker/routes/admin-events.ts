@@ -21,6 +21,7 @@ import {
 	setEventStatus,
 	upsertEvent,
 } from "../../db/events";
+import { isFloorPlanUrl, ORIENTATIONS } from "../../client/listing-details";
 import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
@@ -75,6 +76,14 @@ const listingSchema = z.strictObject({
 	areaM2: z.number().positive().max(100_000),
 	priceCents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 	stock: z.number().int().min(0).max(100_000).default(1),
+	// Issue 13 extensions (docs/API.md): optional unit details for the buyer page; null clears them.
+	floorPlanUrl: z
+		.string()
+		.trim()
+		.refine(isFloorPlanUrl, "must be an https URL or a path of this site (/…), at most 512 characters")
+		.nullable()
+		.optional(),
+	orientation: z.enum(ORIENTATIONS).nullable().optional(),
 });
 
 export const listingsBody = z.strictObject({

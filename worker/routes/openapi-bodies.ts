@@ -4,6 +4,8 @@
 // (test/openapi-conformance.ts), so a field added, renamed or dropped in the code fails a test until it
 // is written down here too.
 
+import { ORIENTATIONS } from "../../client/listing-details";
+
 export type JsonSchema = Record<string, unknown>;
 
 export const ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
@@ -53,7 +55,11 @@ const publicEventFields = {
 	batchSeconds: int,
 };
 
-const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time) });
+// confirmedAt: extension (issue 13), only on a confirmed hold.
+const hold = object(
+	{ holdId: text, listingId: id, status: text, expiresAt: orNull(time), confirmedAt: time },
+	["confirmedAt"],
+);
 
 /** The bodies several operations answer, as components.schemas of the document. */
 export const BODY_SCHEMAS = {
@@ -77,7 +83,10 @@ export const BODY_SCHEMAS = {
 		priceCents: count,
 		stock: count,
 		available: count,
-	}),
+		// Extensions (issue 13): present only when the listing has them.
+		floorPlanUrl: { type: "string", maxLength: 512 },
+		orientation: { enum: [...ORIENTATIONS] },
+	}, ["floorPlanUrl", "orientation"]),
 	/** A hold as its buyer sees it (claims, cancel, /api/me/holds). */
 	Hold: hold,
 	/** A hold as staff see it (confirm, release). */
@@ -207,7 +216,8 @@ export const ANSWERS = {
 	replayed: object({ replayed: count, remaining: { anyOf: [{ const: 0 }, { const: "more: call again" }] } }),
 	publicEvent: object({ event: ref("PublicEvent"), serverTime: time }),
 	listings: object({ listings: list(ref("Listing")), asOf: time }),
-	session: object({ buyerId: id, eventId: id, sessionToken: text, signingKey: text, expiresAt: time }),
+	// name: extension (issue 13), the buyer's registered name or null.
+	session: object({ buyerId: id, eventId: id, sessionToken: text, signingKey: text, expiresAt: time, name: orNull(text) }),
 	purchaseToken: object({ purchaseToken: text, expiresAt: time }),
 	hold: ref("Hold"),
 	myHolds: object({ eventId: id, holds: list(ref("Hold")) }),
