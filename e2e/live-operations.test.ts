@@ -77,6 +77,7 @@ describe("an opening, seen by a buyer, the sales staff and the operator", () => 
 		await buyer.getByLabel("认筹编号").fill("b1");
 		await buyer.getByLabel("认筹码").fill("24681012");
 		await buyer.getByRole("button", { name: "登录" }).click();
+		await buyer.locator("#logout").waitFor();
 		await expect.poll(() => buyer.locator("#banner").textContent()).toMatch(/^距开盘还有 00:00:\d\d$/);
 		await buyer.locator('button.unit[data-id="1-2-1"]').click();
 		const claimButton = buyer.locator("#claim");
