@@ -109,16 +109,40 @@ describe("unit details: floor plan, orientation, area, 万元 and per ㎡", () =
 		// A listing without details, and one that clears them (null).
 		await kit.admin("PUT", `/api/admin/events/${eventId}/listings`, {
 			listings: [
-				{ id: "1-01-02", building: "1号楼", floor: 1, unit: "02", layout: "2室2厅1卫", areaM2: 89.2, priceCents: 390_000_000 },
-				{ id: "1-01-03", building: "1号楼", floor: 1, unit: "03", layout: "2室2厅1卫", areaM2: 89.2, priceCents: 390_000_000, floorPlanUrl: null, orientation: null },
+				{
+					id: "1-01-02",
+					building: "1号楼",
+					floor: 1,
+					unit: "02",
+					layout: "2室2厅1卫",
+					areaM2: 89.2,
+					priceCents: 390_000_000,
+				},
+				{
+					id: "1-01-03",
+					building: "1号楼",
+					floor: 1,
+					unit: "03",
+					layout: "2室2厅1卫",
+					areaM2: 89.2,
+					priceCents: 390_000_000,
+					floorPlanUrl: null,
+					orientation: null,
+				},
 			],
 		});
-		for (const bad of [{ floorPlanUrl: "javascript:alert(1)" }, { floorPlanUrl: "//evil.example/a.svg" }, { orientation: "朝南" }]) {
+		for (const bad of [
+			{ floorPlanUrl: "javascript:alert(1)" },
+			{ floorPlanUrl: "//evil.example/a.svg" },
+			{ orientation: "朝南" },
+		]) {
 			const res = await fetch(`${baseUrl}/api/admin/events/${eventId}/listings`, {
 				method: "PUT",
 				headers: { authorization: `Bearer ${inject("adminToken")}`, "content-type": "application/json" },
 				body: JSON.stringify({
-					listings: [{ id: "1-01-01", building: "1号楼", floor: 1, unit: "01", layout: "x", areaM2: 1, priceCents: 1, ...bad }],
+					listings: [
+						{ id: "1-01-01", building: "1号楼", floor: 1, unit: "01", layout: "x", areaM2: 1, priceCents: 1, ...bad },
+					],
 				}),
 			});
 			expect(res.status).toBe(400);
@@ -319,7 +343,9 @@ describe("finishing the purchase: 认购成功 and the 认购确认书", () => {
 			await held.waitFor();
 			const holdId = (await held.getAttribute("data-hold")) ?? "";
 			expect(await page.locator("#certificate").isVisible()).toBe(false);
-			const { hold } = (await kit.admin("POST", `/api/admin/holds/${holdId}/confirm`)) as { hold: { updatedAt: string } };
+			const { hold } = (await kit.admin("POST", `/api/admin/holds/${holdId}/confirm`)) as {
+				hold: { updatedAt: string };
+			};
 			const certificate = page.locator("#certificate article.certificate");
 			// Live: the page hears of it through the feed, without a reload.
 			await expect.poll(() => certificate.isVisible()).toBe(true);
@@ -354,7 +380,15 @@ describe("finishing the purchase: 认购成功 and the 认购确认书", () => {
 			// Printed: the certificate and nothing else.
 			await page.emulateMedia({ media: "print" });
 			expect(await certificate.isVisible()).toBe(true);
-			for (const other of ["#banner", "header.top", "#grid-panel", "#select-panel", "#holds", "#print-certificate", ".cert-success"]) {
+			for (const other of [
+				"#banner",
+				"header.top",
+				"#grid-panel",
+				"#select-panel",
+				"#holds",
+				"#print-certificate",
+				".cert-success",
+			]) {
 				expect(await page.locator(other).first().isVisible(), other).toBe(false);
 			}
 			const visibleTexts = await page.evaluate(() =>

@@ -158,7 +158,7 @@ try {
 	await browse.locator("#selected details.floor-plan > summary").click();
 	await browse.waitForFunction(() => {
 		const img = document.querySelector<HTMLImageElement>("#selected details.floor-plan img");
-		return img !== null && img.complete && img.naturalWidth > 0;
+		return (img?.complete ?? false) && (img?.naturalWidth ?? 0) > 0;
 	});
 	await shoot(browse, "buyer-unit-details-mobile", "viewport");
 	await browseContext.close();

@@ -37,7 +37,10 @@ describe("listing details (floorPlanUrl, orientation)", () => {
 		expect(listings.get("L3")).not.toHaveProperty("orientation");
 		// Replaced without them (or with null): gone.
 		await admin("PUT", `/api/admin/events/${eventId}/listings`, {
-			listings: [{ id: "L1", ...base }, { id: "L2", ...base, floorPlanUrl: null, orientation: null }],
+			listings: [
+				{ id: "L1", ...base },
+				{ id: "L2", ...base, floorPlanUrl: null, orientation: null },
+			],
 		});
 		await new Promise((r) => setTimeout(r, 600)); // the public read's own cache (500 ms)
 		listings = await publicListings(eventId);

@@ -9,6 +9,10 @@
 // does. Every unit is called by one name (shared/units.ts).
 import type { EventStatus } from "../client/api-types";
 import { type Hold, KaipanClient, type PublicEvent, type Session } from "../client/kaipan-client";
+import { claimNeedsText } from "./buyer/browse";
+import { renderCertificates } from "./buyer/certificate";
+import { type FilterState, isEmpty, matches, UnitFilters } from "./buyer/filters";
+import { unitDetails } from "./buyer/unit-details";
 import { $, $button, $input, h, say } from "./shared/dom";
 import { describeError, type ErrorLike, toErrorLike } from "./shared/errors";
 import { type CellText, type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
@@ -16,10 +20,6 @@ import { formatCountdown, formatMoney, formatTime, initI18n, onLangChange, t } f
 import { LiveFeed, wsUrl } from "./shared/live";
 import type { MessageKey } from "./shared/messages";
 import { unitLabel, unitLabelOf } from "./shared/units";
-import { claimNeedsText } from "./buyer/browse";
-import { renderCertificates } from "./buyer/certificate";
-import { type FilterState, isEmpty, matches, UnitFilters } from "./buyer/filters";
-import { unitDetails } from "./buyer/unit-details";
 
 const SESSION_KEY = "kp_buyer_session";
 /** After any claim answer the button rests this long: one click is one request. */

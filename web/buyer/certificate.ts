@@ -31,7 +31,12 @@ export function renderCertificates(root: HTMLElement, facts: CertificateFacts): 
 		root.replaceChildren();
 		return;
 	}
-	const print = h("button", { type: "button", class: "primary no-print", id: "print-certificate", text: t("certPrint") });
+	const print = h("button", {
+		type: "button",
+		class: "primary no-print",
+		id: "print-certificate",
+		text: t("certPrint"),
+	});
 	print.addEventListener("click", () => window.print());
 	root.replaceChildren(
 		h("h3", { class: "cert-success no-print", text: t("certHeading") }),
@@ -64,7 +69,11 @@ function certificate(hold: Hold, facts: CertificateFacts): HTMLElement {
 		"article",
 		{ class: "certificate", "data-hold": hold.holdId, "aria-label": t("certTitle") },
 		h("h4", { class: "cert-title", text: t("certTitle") }),
-		h("dl", {}, ...rows.flatMap(([key, value]) => [h("dt", { text: t(key) }), h("dd", { "data-field": key, text: value })])),
+		h(
+			"dl",
+			{},
+			...rows.flatMap(([key, value]) => [h("dt", { text: t(key) }), h("dd", { "data-field": key, text: value })]),
+		),
 		h("p", { class: "cert-note", text: t("certNote") }),
 	);
 }

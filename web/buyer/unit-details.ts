@@ -34,7 +34,11 @@ export function unitDetails(unit: Listing, currency: string): HTMLElement {
 		"div",
 		{ class: "unit-details" },
 		h("p", { class: "unit-title", text: label }),
-		h("dl", {}, ...rows.flatMap(([key, value]) => [h("dt", { text: t(key) }), h("dd", { "data-field": key, text: value })])),
+		h(
+			"dl",
+			{},
+			...rows.flatMap(([key, value]) => [h("dt", { text: t(key) }), h("dd", { "data-field": key, text: value })]),
+		),
 	);
 	// The server validates the URL; checked again so that nothing else can ever become an image source.
 	if (unit.floorPlanUrl && isFloorPlanUrl(unit.floorPlanUrl)) {

@@ -11,6 +11,7 @@
 // an access code or its hash (every staff role reads the ledger).
 import { Hono } from "hono";
 import { z } from "zod";
+import { isFloorPlanUrl, ORIENTATIONS } from "../../client/listing-details";
 import { existingBuyerIds, upsertBuyers } from "../../db/buyers";
 import { buyerIdsOf, commitDraw, drawStatus, revealDraw } from "../../db/draws";
 import {
@@ -21,7 +22,6 @@ import {
 	setEventStatus,
 	upsertEvent,
 } from "../../db/events";
-import { isFloorPlanUrl, ORIENTATIONS } from "../../client/listing-details";
 import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";

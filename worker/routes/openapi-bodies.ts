@@ -56,10 +56,9 @@ const publicEventFields = {
 };
 
 // confirmedAt: extension (issue 13), only on a confirmed hold.
-const hold = object(
-	{ holdId: text, listingId: id, status: text, expiresAt: orNull(time), confirmedAt: time },
-	["confirmedAt"],
-);
+const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time), confirmedAt: time }, [
+	"confirmedAt",
+]);
 
 /** The bodies several operations answer, as components.schemas of the document. */
 export const BODY_SCHEMAS = {
@@ -73,20 +72,23 @@ export const BODY_SCHEMAS = {
 		createdAt: time,
 		updatedAt: time,
 	}),
-	Listing: object({
-		id,
-		building: text,
-		floor: int,
-		unit: text,
-		layout: text,
-		areaM2: { type: "number" },
-		priceCents: count,
-		stock: count,
-		available: count,
-		// Extensions (issue 13): present only when the listing has them.
-		floorPlanUrl: { type: "string", maxLength: 512 },
-		orientation: { enum: [...ORIENTATIONS] },
-	}, ["floorPlanUrl", "orientation"]),
+	Listing: object(
+		{
+			id,
+			building: text,
+			floor: int,
+			unit: text,
+			layout: text,
+			areaM2: { type: "number" },
+			priceCents: count,
+			stock: count,
+			available: count,
+			// Extensions (issue 13): present only when the listing has them.
+			floorPlanUrl: { type: "string", maxLength: 512 },
+			orientation: { enum: [...ORIENTATIONS] },
+		},
+		["floorPlanUrl", "orientation"],
+	),
 	/** A hold as its buyer sees it (claims, cancel, /api/me/holds). */
 	Hold: hold,
 	/** A hold as staff see it (confirm, release). */
@@ -217,7 +219,14 @@ export const ANSWERS = {
 	publicEvent: object({ event: ref("PublicEvent"), serverTime: time }),
 	listings: object({ listings: list(ref("Listing")), asOf: time }),
 	// name: extension (issue 13), the buyer's registered name or null.
-	session: object({ buyerId: id, eventId: id, sessionToken: text, signingKey: text, expiresAt: time, name: orNull(text) }),
+	session: object({
+		buyerId: id,
+		eventId: id,
+		sessionToken: text,
+		signingKey: text,
+		expiresAt: time,
+		name: orNull(text),
+	}),
 	purchaseToken: object({ purchaseToken: text, expiresAt: time }),
 	hold: ref("Hold"),
 	myHolds: object({ eventId: id, holds: list(ref("Hold")) }),
