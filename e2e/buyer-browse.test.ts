@@ -283,8 +283,11 @@ describe("browsing before login and before the opening", () => {
 		const page = await buyerPage(eventId, PHONE);
 		await expect.poll(() => cells(page).count()).toBe(160);
 		expect(await page.locator("#login-panel").isVisible()).toBe(true);
-		await cell(page, "2-10-03").click();
+		// By keyboard: Enter selects, and focus stays in the grid (the button cannot claim yet).
+		await cell(page, "2-10-03").focus();
+		await page.keyboard.press("Enter");
 		await expect.poll(() => page.locator("#selected").textContent()).toContain("2号楼 1003");
+		expect(await page.evaluate(() => document.activeElement?.getAttribute("data-id"))).toBe("2-10-03");
 		const button = page.locator("#claim");
 		const needs = page.locator("#claim-needs");
 		await expect.poll(() => button.textContent()).toBe("登录后可锁定");

@@ -482,9 +482,10 @@ function select(unit: GridUnit): void {
 	clearNoticeAbout(unit.id);
 	clearNotice("other");
 	renderSelected();
-	// Straight to the claim button when it can be pressed; otherwise focus stays in the grid.
+	// Straight to the claim button when it can claim; otherwise (also while browsing without a
+	// session) focus stays in the grid.
 	const button = $button("#claim");
-	if (!button.disabled) button.focus();
+	if (!button.disabled && loggedIn()) button.focus();
 }
 
 function renderSelected(): void {
