@@ -5,7 +5,7 @@
 /** Cents in one 万元 (10,000 yuan × 100). */
 const CENTS_PER_WAN = 1_000_000;
 
-/** "550.01 万元" (zh) / "5.50 million yuan" … is not how English brochures say it: "¥5,500,100" there. */
+/** The total: "550.01 万元" in Chinese; in full ("CN¥5,500,100") in English and for other currencies. */
 export function formatTotal(priceCents: number, currency: string, lang: "zh" | "en"): string {
 	if (currency === "CNY" && lang === "zh") {
 		// Hundredths of 万元 (100 yuan), rounded half up: two decimals are what brochures print.

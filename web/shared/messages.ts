@@ -166,7 +166,8 @@ const zh = {
 	importHeading: "导入（CSV）",
 	importListings: "房源 CSV",
 	importBuyers: "认筹客户 CSV",
-	importListingsHelp: "表头：id,building,floor,unit,layout,areaM2,priceCents,stock（stock 可省略，默认 1）",
+	importListingsHelp:
+		"表头：id,building,floor,unit,layout,areaM2,priceCents,stock（stock 可省略，默认 1）；可选列 floorPlanUrl（户型图：https 网址或 /开头的站内路径）、orientation（朝向：南北、东南等）",
 	importBuyersHelp:
 		"表头：id,name,phone,accessCode（后三列可省略；不填认筹码：新买家自动生成，已登记的买家保留原认筹码；认筹码至少 8 位，请勿使用 12345678 之类）",
 	import: "校验并导入",
@@ -543,7 +544,8 @@ const en: Record<MessageKey, string> = {
 	importHeading: "Import (CSV)",
 	importListings: "Units CSV",
 	importBuyers: "Buyers CSV",
-	importListingsHelp: "Header: id,building,floor,unit,layout,areaM2,priceCents,stock (stock optional, default 1)",
+	importListingsHelp:
+		"Header: id,building,floor,unit,layout,areaM2,priceCents,stock (stock optional, default 1); optional columns floorPlanUrl (an https URL or a /path of this site) and orientation (南北, 东南, …)",
 	importBuyersHelp:
 		"Header: id,name,phone,accessCode (last three optional; a missing code is generated for a new buyer, a registered buyer keeps theirs; codes need 8+ characters, never 12345678 and the like)",
 	import: "Check and import",
