@@ -52,6 +52,10 @@ export interface Listing {
 	priceCents: number;
 	stock: number;
 	available: number;
+	/** Extension (issue 13): the unit's floor plan image, an https URL or a path of the site; absent if none. */
+	floorPlanUrl?: string;
+	/** Extension (issue 13): 朝向, one of client/listing-details.ts ORIENTATIONS; absent if not given. */
+	orientation?: string;
 }
 
 /** `POST /api/auth/login` → the session (also sent as the kp_session cookie). */
@@ -61,6 +65,8 @@ export interface Session {
 	sessionToken: string;
 	signingKey: string;
 	expiresAt: string;
+	/** Extension (issue 13): the buyer's name as registered, null if none (older servers: absent). */
+	name?: string | null;
 }
 
 /** `POST /api/events/:eventId/purchase-token`. */
@@ -78,6 +84,8 @@ export interface Hold {
 	expiresAt: string | null;
 	/** Present (true) on a hold that auto-claim made for the buyer (docs/API.md, an extension). */
 	auto?: true;
+	/** Extension (issue 13): when staff confirmed the deposit; only on a confirmed hold. */
+	confirmedAt?: string;
 }
 
 // --- operator endpoints ------------------------------------------------------------------------------

@@ -109,6 +109,20 @@ export async function findAccessCodeHash(env: D1Env, eventId: string, buyerId: s
 	return rows[0]?.hash ?? null;
 }
 
+/** The login's one read: the code's hash and the buyer's name (shown back on the 认购确认书, issue 13). */
+export async function findBuyerLogin(
+	env: D1Env,
+	eventId: string,
+	buyerId: string,
+): Promise<{ hash: string; name: string | null } | null> {
+	const rows = await dbOf(env)
+		.select({ hash: schema.buyers.accessCodeHash, name: schema.buyers.name })
+		.from(schema.buyers)
+		.where(and(eq(schema.buyers.eventId, eventId), eq(schema.buyers.id, buyerId)))
+		.limit(1);
+	return rows[0] ?? null;
+}
+
 /** Where a buyer's SMS go; null when the buyer gave no phone or is not on the event's list. */
 export async function findBuyerPhone(env: D1Env, eventId: string, buyerId: string): Promise<string | null> {
 	const rows = await dbOf(env)

@@ -8,8 +8,9 @@ import { frozenAtQuery, type GuardedWrite, unfrozen } from "./terms";
 
 export type ListingRow = typeof schema.listings.$inferSelect;
 
-/** A listing as the operator sends it: the row without its event. */
-export type ListingFields = Omit<ListingRow, "eventId">;
+/** A listing as the operator sends it: the row without its event; the detail fields may be left out. */
+export type ListingFields = Omit<ListingRow, "eventId" | "floorPlanUrl" | "orientation"> &
+	Partial<Pick<ListingRow, "floorPlanUrl" | "orientation">>;
 
 /** A listing with how many of its units active orders (held or confirmed) take. */
 export type ListingWithTaken = ListingRow & { taken: number };
@@ -40,7 +41,7 @@ export async function upsertListings(
 		const values = sql.join(
 			rows.map(
 				(l) =>
-					sql`(${eventId}, ${l.id}, ${l.building}, ${l.floor}, ${l.unit}, ${l.layout}, ${l.areaM2}, ${l.priceCents}, ${l.stock})`,
+					sql`(${eventId}, ${l.id}, ${l.building}, ${l.floor}, ${l.unit}, ${l.layout}, ${l.areaM2}, ${l.priceCents}, ${l.stock}, ${l.floorPlanUrl ?? null}, ${l.orientation ?? null})`,
 			),
 			sql`, `,
 		);
@@ -57,6 +58,8 @@ export async function upsertListings(
 					areaM2: t.areaM2,
 					priceCents: t.priceCents,
 					stock: t.stock,
+					floorPlanUrl: t.floorPlanUrl,
+					orientation: t.orientation,
 				}),
 			});
 	});

@@ -95,6 +95,10 @@ export const listings = sqliteTable(
 		areaM2: real("area_m2").notNull(),
 		priceCents: integer("price_cents").notNull(),
 		stock: integer("stock").notNull(),
+		/** Issue 13 (migration 0009): an https URL or a path under the site; null when the listing has none. */
+		floorPlanUrl: text("floor_plan_url"),
+		/** Issue 13: 朝向, one of lib/listing-details.ts ORIENTATIONS; null when not given. */
+		orientation: text("orientation"),
 	},
 	(t) => [primaryKey({ columns: [t.eventId, t.id] })],
 );

@@ -42,6 +42,8 @@ export interface BuyerHold {
 	expiresAt: number | null;
 	/** Auto-claim made this hold (docs/API.md: `"auto": true` in /api/me/holds). */
 	auto?: boolean;
+	/** When the hold last changed status (epoch ms): for a confirmed hold, the confirmation (issue 13). */
+	updatedAt: number;
 }
 
 /** The buyer's wish list as the API shows it. */
@@ -151,6 +153,7 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 	version: number;
 	attempts: number;
 	auto: number;
+	updated_at: number;
 }
 
 /**
@@ -793,7 +796,13 @@ export class BuyerQuota extends DurableObject<Env> {
 }
 
 function toBuyerHoldFromRecord(hold: HoldRecord): BuyerHold {
-	return { holdId: hold.holdId, listingId: hold.listingId, status: hold.status, expiresAt: hold.expiresAt };
+	return {
+		holdId: hold.holdId,
+		listingId: hold.listingId,
+		status: hold.status,
+		expiresAt: hold.expiresAt,
+		updatedAt: hold.updatedAt,
+	};
 }
 
 /** A hold as the buyer sees it at `now`: one past its expiry is expired, even before its inventory says so. */
@@ -805,5 +814,6 @@ function toBuyerHold(row: ReservationRow, now: number): BuyerHold {
 		status: lapsed ? "expired" : (row.status as BuyerHoldStatus),
 		expiresAt: lapsed ? null : row.expires_at,
 		...(row.auto === 1 ? { auto: true } : {}),
+		updatedAt: row.updated_at,
 	};
 }

@@ -100,6 +100,8 @@ export async function logIn(page: Page, buyer: Buyer): Promise<void> {
 	await page.locator("#buyer-id").fill(buyer.id);
 	await page.locator("#access-code").fill(buyer.accessCode);
 	await page.locator("#login-form button[type=submit]").click();
+	// The grid shows before login too (issue 13): logged in is when the logout button shows.
+	await page.locator("#logout").waitFor();
 	await page.locator("#grid button.unit").first().waitFor();
 }
 

@@ -311,7 +311,7 @@ describe("(8) wording and flow", () => {
 		await page.locator("#buyer-id").fill(` ${buyers[0].id} `);
 		await page.locator("#access-code").fill(` ${buyers[0].accessCode}\t`);
 		await page.locator("#login-form button[type=submit]").click();
-		await page.locator("#grid button.unit").first().waitFor({ timeout: 5_000 });
+		await page.locator("#logout").waitFor({ timeout: 5_000 });
 		expect(await shownAnywhere(page, /认筹编号或认筹码不正确/)).toEqual([]);
 		expect(problems).toEqual([]);
 	});

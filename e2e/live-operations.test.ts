@@ -76,7 +76,8 @@ describe("an opening, seen by a buyer, the sales staff and the operator", () => 
 		const buyer = await openPage(`/?event=${eventId}`, { width: 390, height: 844 });
 		await buyer.getByLabel("认筹编号").fill("b1");
 		await buyer.getByLabel("认筹码").fill("24681012");
-		await buyer.getByRole("button", { name: "登录" }).click();
+		await buyer.getByRole("button", { name: "登录", exact: true }).click();
+		await buyer.locator("#logout").waitFor();
 		await expect.poll(() => buyer.locator("#banner").textContent()).toMatch(/^距开盘还有 00:00:\d\d$/);
 		await buyer.locator('button.unit[data-id="1-2-1"]').click();
 		const claimButton = buyer.locator("#claim");
@@ -197,6 +198,7 @@ describe("accessibility and page security", () => {
 		await page.getByLabel("认筹编号").fill("b1");
 		await page.getByLabel("认筹码").fill("24681012");
 		await page.getByLabel("认筹码").press("Enter");
+		await page.locator("#logout").waitFor();
 		const first = page.locator('button.unit[data-id="1-3-1"]');
 		await first.focus();
 		await page.keyboard.press("ArrowRight");

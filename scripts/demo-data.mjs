@@ -1,11 +1,12 @@
 // The demo opening seeded by `npm start`: 2 buildings × 20 floors × 4 units and 1,000 buyers.
 // Plain functions over fetch so the start script, the simulator and the browser tests share them.
 
+// Each unit position of a floor: its layout, area, orientation (朝向) and floor plan (public/floorplans/).
 const LAYOUTS = [
-	{ layout: "3室2厅2卫", areaM2: 128.6 },
-	{ layout: "2室2厅1卫", areaM2: 89.2 },
-	{ layout: "2室2厅1卫", areaM2: 89.2 },
-	{ layout: "4室2厅2卫", areaM2: 143.9 },
+	{ layout: "3室2厅2卫", areaM2: 128.6, orientation: "南北", floorPlanUrl: "/floorplans/3br.svg" },
+	{ layout: "2室2厅1卫", areaM2: 89.2, orientation: "南", floorPlanUrl: "/floorplans/2br.svg" },
+	{ layout: "2室2厅1卫", areaM2: 89.2, orientation: "南", floorPlanUrl: "/floorplans/2br.svg" },
+	{ layout: "4室2厅2卫", areaM2: 143.9, orientation: "东南", floorPlanUrl: "/floorplans/4br.svg" },
 ];
 
 export function demoListings({ buildings = 2, floors = 20, unitsPerFloor = 4 } = {}) {
@@ -16,7 +17,7 @@ export function demoListings({ buildings = 2, floors = 20, unitsPerFloor = 4 } =
 				const spec = LAYOUTS[(u - 1) % LAYOUTS.length];
 				// Unreachable (the index is taken modulo the length); it tells the type checker so.
 				if (!spec) throw new Error("no layout for this unit");
-				const { layout, areaM2 } = spec;
+				const { layout, areaM2, orientation, floorPlanUrl } = spec;
 				// Higher floors and end units cost more, as they do.
 				const pricePerM2 = 42_000 + f * 350 + (u === 1 || u === unitsPerFloor ? 1_500 : 0);
 				listings.push({
@@ -28,6 +29,8 @@ export function demoListings({ buildings = 2, floors = 20, unitsPerFloor = 4 } =
 					areaM2,
 					priceCents: Math.round(areaM2 * pricePerM2) * 100,
 					stock: 1,
+					orientation,
+					floorPlanUrl,
 				});
 			}
 		}

@@ -112,6 +112,8 @@ try {
 			.filter({ hasText: lang === "en" ? "Live" : "实时更新中" })
 			.waitFor();
 		await page.locator('button.unit[data-status="available"]').nth(5).click();
+		// A full-page shot of a scrolled page would draw the sticky claim panel where the scroll left it.
+		if (viewport !== PHONE) await page.evaluate(() => window.scrollTo(0, 0));
 		await shoot(page, name, viewport === PHONE ? "viewport" : "full");
 		await context.close();
 	}
@@ -124,7 +126,42 @@ try {
 	await won.locator("#claim-result[data-kind=won]").waitFor();
 	await won.locator('#claim[data-state="mine"]').filter({ hasText: "已为您锁定" }).waitFor();
 	await shoot(won, "buyer-claim-won-mobile", "viewport");
+	// Issue 13: staff confirm the deposit; the buyer sees 认购成功 and the 认购确认书, on the screen and
+	// as it prints (print media: the certificate and nothing else).
+	const wonHold = await won.locator('#holds li[data-status="held"]').getAttribute("data-hold");
+	await adminRequest(baseUrl, sales.token, "POST", `/api/admin/holds/${wonHold}/confirm`);
+	await won.locator("#certificate article.certificate").waitFor();
+	await won.locator("#holds-panel").evaluate((el) => el.scrollIntoView({ block: "start" }));
+	await shoot(won, "buyer-certificate-mobile", "viewport");
+	// As it prints: on an A4-sized page (at 96 dpi), the certificate alone.
+	await won.emulateMedia({ media: "print" });
+	await won.setViewportSize({ width: 794, height: 1123 });
+	await shoot(won, "buyer-certificate-print", "viewport");
 	await won.context().close();
+
+	// Issue 13: browsing before login on a phone: the filters opened and set, then a unit's details
+	// with its floor plan.
+	const browseContext = await browser.newContext({ viewport: PHONE, locale: "zh-CN" });
+	const browse = await browseContext.newPage();
+	await browse.goto(`${baseUrl}/?event=demo`);
+	await browse.locator("#grid button.unit").first().waitFor();
+	await browse.locator("details.filters > summary").click();
+	await browse.locator("#filter-building").selectOption("2号楼");
+	await browse.locator("#filter-layout").selectOption("3室2厅2卫");
+	await browse.locator("#filter-floor-min").fill("10");
+	await browse.locator("#filter-price-max").fill("620");
+	await browse.locator("#filter-count").filter({ hasText: "符合条件" }).waitFor();
+	await browse.locator("#grid-panel").evaluate((el) => el.scrollIntoView({ block: "start" }));
+	await shoot(browse, "buyer-filters-mobile", "viewport");
+	await browse.locator("details.filters > summary").click();
+	await browse.locator('#grid button.unit[data-status="available"]').first().click();
+	await browse.locator("#selected details.floor-plan > summary").click();
+	await browse.waitForFunction(() => {
+		const img = document.querySelector<HTMLImageElement>("#selected details.floor-plan img");
+		return (img?.complete ?? false) && (img?.naturalWidth ?? 0) > 0;
+	});
+	await shoot(browse, "buyer-unit-details-mobile", "viewport");
+	await browseContext.close();
 
 	const lost = await buyerPage(browser, baseUrl, loser, PHONE);
 	const lostUnit = lost.locator('button.unit[data-status="available"]').nth(64);

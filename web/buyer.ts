@@ -9,6 +9,10 @@
 // does. Every unit is called by one name (shared/units.ts).
 import type { EventStatus } from "../client/api-types";
 import { type Hold, KaipanClient, type PublicEvent, type Session } from "../client/kaipan-client";
+import { claimNeedsText } from "./buyer/browse";
+import { renderCertificates } from "./buyer/certificate";
+import { type FilterState, isEmpty, matches, UnitFilters } from "./buyer/filters";
+import { unitDetails } from "./buyer/unit-details";
 import { $, $button, $input, h, say } from "./shared/dom";
 import { describeError, type ErrorLike, toErrorLike } from "./shared/errors";
 import { type CellText, type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
@@ -74,6 +78,12 @@ const grid = new UnitGrid(
 	{ rovingTabIndex: true, cellText },
 );
 const cancelDialog = $("#cancel-dialog") as HTMLDialogElement;
+const filters = new UnitFilters($("#filters"), applyFilter);
+
+/** The grid shows the units the filters let through, and the page says how many. */
+function applyFilter(state: FilterState): void {
+	filters.showCount(grid.filter(isEmpty(state) ? null : (unit) => matches(unit, state)));
+}
 
 initI18n();
 onLangChange(() => {
@@ -138,6 +148,9 @@ async function refreshEvent(): Promise<void> {
 		document.title = `${event.name} · Kaipan`;
 		if (!wasKnown) {
 			layout();
+			// Anyone may browse the catalogue, logged in or not, opened or not (issue 13).
+			if (grid.all().length === 0) void loadListings().catch(handleError);
+			if (!feed) startPolling();
 			// The first answer came late (the network was down at load): a kept session goes on.
 			if (client.session && !entered) void enter();
 		}
@@ -302,6 +315,8 @@ function forget(): void {
 	feed = null;
 	liveState = null;
 	stopPolling();
+	// Browsing goes on without a session: the public catalogue, polled.
+	if (event) startPolling();
 	holds = [];
 	selected = null;
 	grid.deselect();
@@ -311,6 +326,7 @@ function forget(): void {
 	if (cancelDialog.open) cancelDialog.close();
 	notify(null);
 	renderLive();
+	holdsChanged();
 	layout();
 }
 
@@ -325,7 +341,9 @@ function layout(): void {
 	const known = event !== null && !eventMissing;
 	const inside = known && entered && client.session !== null;
 	$("#login-panel").hidden = !known || inside;
-	for (const id of ["#grid-panel", "#select-panel", "#holds-panel", "#logout"]) $(id).hidden = !inside;
+	// The catalogue is public (issue 13): browsing needs no login.
+	for (const id of ["#grid-panel", "#select-panel"]) $(id).hidden = !known;
+	for (const id of ["#holds-panel", "#logout"]) $(id).hidden = !inside;
 	renderWho();
 }
 
@@ -389,6 +407,8 @@ async function loadListings(): Promise<void> {
 	serverAnswered();
 	if (grid.all().length === 0) {
 		grid.render(listings.map((l) => ({ ...l, status: initialStatus(l) })));
+		filters.setUnits(listings);
+		applyFilter(filters.state());
 		// The holds were listed before the catalogue gave their units a name.
 		holdsChanged();
 		return;
@@ -462,9 +482,10 @@ function select(unit: GridUnit): void {
 	clearNoticeAbout(unit.id);
 	clearNotice("other");
 	renderSelected();
-	// Straight to the claim button when it can be pressed; otherwise focus stays in the grid.
+	// Straight to the claim button when it can claim; otherwise (also while browsing without a
+	// session) focus stays in the grid.
 	const button = $button("#claim");
-	if (!button.disabled) button.focus();
+	if (!button.disabled && loggedIn()) button.focus();
 }
 
 function renderSelected(): void {
@@ -477,17 +498,7 @@ function renderSelected(): void {
 	const u = selected;
 	const mine = mineStatus(u.id);
 	root.replaceChildren(
-		h("p", { class: "unit-title", text: unitLabel(u) }),
-		h(
-			"dl",
-			{},
-			h("dt", { text: t("layout") }),
-			h("dd", { text: u.layout }),
-			h("dt", { text: t("area") }),
-			h("dd", { text: `${u.areaM2} ㎡` }),
-			h("dt", { text: t("price") }),
-			h("dd", { text: formatMoney(u.priceCents, event?.currency ?? "CNY") }),
-		),
+		unitDetails(u, event?.currency ?? "CNY"),
 		h("p", { class: `status status--${mine ? "mine" : u.status}`, text: unitStatusText(u) }),
 	);
 	renderClaim();
@@ -560,9 +571,13 @@ function renderClaim(): void {
 	else if (mine) label = t(mine === "held" ? "claimBtnMine" : "claimBtnConfirmed");
 	else if (unit?.status === "sold") label = t("claimBtnSold");
 	else if (unit?.status === "held") label = t("claimBtnTaken");
-	else if (state === "scheduled") label = t("claimNotYet");
 	else if (state === "paused") label = t("claimBtnPaused");
 	else if (state === "closed") label = t("claimBtnClosed");
+	else if (!loggedIn()) {
+		// Browsing without a session: the button leads to the login form.
+		label = t("browseLoginToClaim");
+		enabled = event !== null;
+	} else if (state === "scheduled") label = t("claimNotYet");
 	else if (state !== "open") label = t("claim");
 	else if (waitMs > 0) label = t("claimWait", { n: Math.ceil(waitMs / 1000) });
 	else {
@@ -572,6 +587,9 @@ function renderClaim(): void {
 	if (button.textContent !== label) button.textContent = label;
 	button.disabled = !enabled;
 	button.dataset.state = mine ? "mine" : "";
+	const needs = claimNeedsText({ loggedIn: loggedIn(), state, startsAt: event?.startsAt ?? null });
+	const needsLine = $("#claim-needs");
+	if (needsLine.textContent !== needs) needsLine.textContent = needs;
 
 	const result = $("#claim-result");
 	const now = unit ? outcome(unit) : null;
@@ -600,7 +618,17 @@ function renderClaim(): void {
 	);
 }
 
+function loggedIn(): boolean {
+	return entered && client.session !== null;
+}
+
 async function claim(): Promise<void> {
+	if (!loggedIn()) {
+		const id = $input("#buyer-id");
+		id.scrollIntoView({ block: "center" });
+		id.focus();
+		return;
+	}
 	const unit = selected;
 	if (!unit || claimBusy || Date.now() < cooldownUntil) return;
 	claimBusy = true;
@@ -677,6 +705,14 @@ function holdsChanged(): void {
 }
 
 function renderHolds(): void {
+	renderCertificates($("#certificate"), {
+		holds,
+		find: (id) => grid.get(id),
+		eventName: event?.name ?? "",
+		currency: event?.currency ?? "CNY",
+		buyerId: client.session?.buyerId ?? "",
+		buyerName: client.session?.name,
+	});
 	const root = $("#holds");
 	if (holds.length === 0) {
 		root.replaceChildren(h("li", { class: "muted", text: t("holdsEmpty") }));

@@ -84,3 +84,34 @@ describe("helpers", () => {
 		expect(toCsvLine(["a,b", 'q"', null, 3])).toBe('"a,b","q""",,3');
 	});
 });
+
+describe("listing details columns (issue 13)", () => {
+	it("takes floorPlanUrl and orientation as optional columns, checked by the API's rules", () => {
+		const head = "id,building,floor,unit,layout,areaM2,priceCents,floorPlanUrl,orientation";
+		const good = checkCsv(
+			`${head}\n1-1,1号楼,3,01,3室,98.5,100,/floorplans/3br.svg,南北\n1-2,1号楼,3,02,3室,98.5,100,,\n`,
+			LISTING_COLUMNS,
+		);
+		expect(good).toEqual({
+			ok: true,
+			rows: [
+				{
+					id: "1-1",
+					building: "1号楼",
+					floor: 3,
+					unit: "01",
+					layout: "3室",
+					areaM2: 98.5,
+					priceCents: 100,
+					floorPlanUrl: "/floorplans/3br.svg",
+					orientation: "南北",
+				},
+				{ id: "1-2", building: "1号楼", floor: 3, unit: "02", layout: "3室", areaM2: 98.5, priceCents: 100 },
+			],
+		});
+		const bad = checkCsv(`${head}\n1-1,1号楼,3,01,3室,98.5,100,javascript:alert(1),朝南\n`, LISTING_COLUMNS);
+		expect(bad.ok).toBe(false);
+		if (bad.ok) return;
+		expect(bad.problems.map((p) => p.vars?.rule)).toEqual(["rule_floorPlanUrl", "rule_orientation"]);
+	});
+});

@@ -2,6 +2,8 @@
 // bad row is reported with its line number, so an operator fixes the file once; the server then
 // imports it in one all-or-nothing call. The rules mirror docs/API.md's bulk endpoints.
 
+import { isFloorPlanUrl, isOrientation } from "../../client/listing-details";
+
 /** A problem is a message key and its values, so the console can say it in either language. */
 export interface CsvProblem {
 	/** 1-based line of the file (the header is line 1). */
@@ -24,7 +26,15 @@ export type CsvMessage =
 
 /** Why a value was refused: a message key of its own, with the limits as values. */
 export interface RuleProblem {
-	rule: "rule_text" | "rule_int" | "rule_id" | "rule_area" | "rule_phone" | "rule_code";
+	rule:
+		| "rule_text"
+		| "rule_int"
+		| "rule_id"
+		| "rule_area"
+		| "rule_phone"
+		| "rule_code"
+		| "rule_floorPlanUrl"
+		| "rule_orientation";
 	vars?: Record<string, number>;
 }
 
@@ -118,6 +128,17 @@ export const LISTING_COLUMNS: Record<string, Column> = {
 	},
 	priceCents: { required: true, rule: integer(0, Number.MAX_SAFE_INTEGER), convert: asNumber },
 	stock: { required: false, rule: integer(0, 100_000), convert: asNumber },
+	// Issue 13: optional unit details (client/listing-details.ts says what is valid).
+	floorPlanUrl: {
+		required: false,
+		rule: (v) => (isFloorPlanUrl(v.trim()) ? null : { rule: "rule_floorPlanUrl" }),
+		convert: asText,
+	},
+	orientation: {
+		required: false,
+		rule: (v) => (isOrientation(v.trim()) ? null : { rule: "rule_orientation" }),
+		convert: asText,
+	},
 };
 
 export const BUYER_COLUMNS: Record<string, Column> = {

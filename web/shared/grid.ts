@@ -44,6 +44,8 @@ export class UnitGrid {
 	private selected: string | null = null;
 	/** With a roving tabindex: the one cell that Tab reaches. */
 	private tabStop: string | null = null;
+	/** Which units have a cell (the buyer page's filters); the others are kept and updated, not shown. */
+	private shows: (unit: GridUnit) => boolean = () => true;
 
 	constructor(
 		private readonly root: HTMLElement,
@@ -60,13 +62,25 @@ export class UnitGrid {
 		}
 	}
 
-	/** Replaces the whole grid (first load, language change). */
+	/**
+	 * Shows only the units `shows` accepts (null: all) and returns how many that is. The units left out
+	 * keep their live status, so widening the filter again shows them as they are now.
+	 */
+	filter(shows: ((unit: GridUnit) => boolean) | null): number {
+		this.shows = shows ?? (() => true);
+		this.render(this.all());
+		return this.cells.size;
+	}
+
+	/** Replaces the whole grid (first load, language change); only the units the filter shows get a cell. */
 	render(listings: GridUnit[]): void {
 		this.units.clear();
 		this.cells.clear();
 		for (const l of listings) this.units.set(l.id, l);
 		const buildings = new Map<string, GridUnit[]>();
-		for (const l of listings) buildings.set(l.building, [...(buildings.get(l.building) ?? []), l]);
+		for (const l of listings) {
+			if (this.shows(l)) buildings.set(l.building, [...(buildings.get(l.building) ?? []), l]);
+		}
 		const tables = [...buildings].map(([building, units]) => this.table(building, units));
 		this.root.replaceChildren(...tables);
 		if (this.selected) this.cells.get(this.selected)?.setAttribute("aria-pressed", "true");
@@ -96,11 +110,11 @@ export class UnitGrid {
 	/** A live update: only the one cell changes. */
 	update(id: string, available: number, status: UnitStatus): GridUnit | null {
 		const unit = this.units.get(id);
-		const cell = this.cells.get(id);
-		if (!unit || !cell) return null;
+		if (!unit) return null;
 		unit.available = available;
 		unit.status = status;
-		this.paint(cell, unit);
+		const cell = this.cells.get(id);
+		if (cell) this.paint(cell, unit);
 		return unit;
 	}
 
@@ -217,9 +231,14 @@ export class UnitGrid {
 		} else {
 			const move = moves[e.key];
 			if (!move) return;
-			const row = rowIndex + move[0];
-			const col = td.cellIndex + move[1];
-			next = rows[row]?.children[col]?.querySelector("button") ?? null;
+			// Gaps (no unit there, or one the filters leave out) are stepped over.
+			let row = rowIndex + move[0];
+			let col = td.cellIndex + move[1];
+			while (!next && rows[row]?.children[col]) {
+				next = rows[row]?.children[col]?.querySelector("button") ?? null;
+				row += move[0];
+				col += move[1];
+			}
 			if (!next && this.options.rovingTabIndex) next = this.acrossBuildings(tbody, rowIndex, td.cellIndex, move);
 		}
 		if (next) {

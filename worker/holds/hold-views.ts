@@ -5,11 +5,16 @@ import type { TransitionOutcome } from "../../durable-objects/listing-inventory"
 import { type HoldRecord, isoOrNull } from "../../lib/hold-record";
 import { ApiError } from "../http/errors";
 
-/** What a buyer sees of a hold; anything with these fields (inventory or buyer object) can be shown. */
+/**
+ * What a buyer sees of a hold; anything with these fields (inventory or buyer object) can be shown. A
+ * confirmed hold also says when it was confirmed (issue 13's 认购确认书): its last change is the
+ * confirmation, since a confirmed hold never changes again.
+ */
 export function buyerHoldView(
-	h: Pick<HoldRecord, "holdId" | "listingId" | "expiresAt"> & { status: string; auto?: boolean },
+	h: Pick<HoldRecord, "holdId" | "listingId" | "expiresAt"> & { status: string; auto?: boolean; updatedAt?: number },
 ): Hold {
 	const view: Hold = { holdId: h.holdId, listingId: h.listingId, status: h.status, expiresAt: isoOrNull(h.expiresAt) };
+	if (h.status === "confirmed" && h.updatedAt !== undefined) view.confirmedAt = new Date(h.updatedAt).toISOString();
 	// docs/API.md: a hold auto-claim made says so ("auto": true); others leave the field out.
 	return h.auto ? { ...view, auto: true } : view;
 }

@@ -94,6 +94,9 @@ export function listingsWithAvailability(
 			priceCents: r.priceCents,
 			stock: r.stock,
 			available: Math.max(0, r.stock - r.taken),
+			// Issue 13 extensions: present only when the listing has them (5,000 listings stay small).
+			...(r.floorPlanUrl ? { floorPlanUrl: r.floorPlanUrl } : {}),
+			...(r.orientation ? { orientation: r.orientation } : {}),
 		}));
 		return { listings, asOf };
 	});

@@ -11,6 +11,7 @@
 // an access code or its hash (every staff role reads the ledger).
 import { Hono } from "hono";
 import { z } from "zod";
+import { isFloorPlanUrl, ORIENTATIONS } from "../../client/listing-details";
 import { existingBuyerIds, upsertBuyers } from "../../db/buyers";
 import { buyerIdsOf, commitDraw, drawStatus, revealDraw } from "../../db/draws";
 import {
@@ -78,6 +79,14 @@ const listingSchema = z.strictObject({
 	areaM2: z.number().positive().max(100_000),
 	priceCents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 	stock: z.number().int().min(0).max(100_000).default(1),
+	// Issue 13 extensions (docs/API.md): optional unit details for the buyer page; null clears them.
+	floorPlanUrl: z
+		.string()
+		.trim()
+		.refine(isFloorPlanUrl, "must be an https URL or a path of this site (/…), at most 512 characters")
+		.nullable()
+		.optional(),
+	orientation: z.enum(ORIENTATIONS).nullable().optional(),
 });
 
 export const listingsBody = z.strictObject({

@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { findAccessCodeHash } from "../../db/buyers";
+import { findBuyerLogin } from "../../db/buyers";
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import type { AppEnv } from "../http/app-env";
 import { bearerToken, SESSION_COOKIE } from "../http/credentials";
@@ -57,10 +57,10 @@ export const auth = new Hono<AppEnv>()
 		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
 		await limitLoginAttempts(c.env, clientAddress(c), eventId, buyerId);
 		const event = await existingEvent(c.env, eventId);
-		const hash = await findAccessCodeHash(c.env, eventId, buyerId);
+		const found = await findBuyerLogin(c.env, eventId, buyerId);
 		// A rehearsal's buyers log in with their real event's codes (db/rehearsals.ts copies the hashes).
 		const codeEventId = event.rehearsalOf ?? eventId;
-		const matches = await accessCodeMatches(c.env, codeEventId, buyerId, accessCode, hash ?? undefined);
+		const matches = await accessCodeMatches(c.env, codeEventId, buyerId, accessCode, found?.hash);
 		// Known or not, a wrong code ends here: no object is asked or created for a failed attempt.
 		if (!matches) throw badCredentials();
 		const ttlMs = Number(c.env.SESSION_TTL_SECONDS) * 1000;
@@ -81,6 +81,8 @@ export const auth = new Hono<AppEnv>()
 			sessionToken,
 			signingKey: await signingKeyFor(secret, sessionId),
 			expiresAt: new Date(expiresAt).toISOString(),
+			// Extension (issue 13): the buyer's own name as registered (null if none), for the 认购确认书.
+			name: found?.name ?? null,
 		});
 	})
 	.post("/logout", async (c) => {

@@ -4,6 +4,8 @@
 // (test/openapi-conformance.ts), so a field added, renamed or dropped in the code fails a test until it
 // is written down here too.
 
+import { ORIENTATIONS } from "../../client/listing-details";
+
 export type JsonSchema = Record<string, unknown>;
 
 export const ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
@@ -55,9 +57,11 @@ const publicEventFields = {
 	rehearsalOf: orNull(id),
 };
 
-const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time), auto: { const: true } }, [
-	"auto",
-]);
+// confirmedAt: extension (issue 13), only on a confirmed hold; auto: only on a hold auto-claim made.
+const hold = object(
+	{ holdId: text, listingId: id, status: text, expiresAt: orNull(time), auto: { const: true }, confirmedAt: time },
+	["auto", "confirmedAt"],
+);
 
 /** The bodies several operations answer, as components.schemas of the document. */
 export const BODY_SCHEMAS = {
@@ -71,17 +75,23 @@ export const BODY_SCHEMAS = {
 		createdAt: time,
 		updatedAt: time,
 	}),
-	Listing: object({
-		id,
-		building: text,
-		floor: int,
-		unit: text,
-		layout: text,
-		areaM2: { type: "number" },
-		priceCents: count,
-		stock: count,
-		available: count,
-	}),
+	Listing: object(
+		{
+			id,
+			building: text,
+			floor: int,
+			unit: text,
+			layout: text,
+			areaM2: { type: "number" },
+			priceCents: count,
+			stock: count,
+			available: count,
+			// Extensions (issue 13): present only when the listing has them.
+			floorPlanUrl: { type: "string", maxLength: 512 },
+			orientation: { enum: [...ORIENTATIONS] },
+		},
+		["floorPlanUrl", "orientation"],
+	),
 	/** A hold as its buyer sees it (claims, cancel, /api/me/holds). */
 	Hold: hold,
 	/** A hold as staff see it (confirm, release). */
@@ -211,7 +221,15 @@ export const ANSWERS = {
 	replayed: object({ replayed: count, remaining: { anyOf: [{ const: 0 }, { const: "more: call again" }] } }),
 	publicEvent: object({ event: ref("PublicEvent"), serverTime: time }),
 	listings: object({ listings: list(ref("Listing")), asOf: time }),
-	session: object({ buyerId: id, eventId: id, sessionToken: text, signingKey: text, expiresAt: time }),
+	// name: extension (issue 13), the buyer's registered name or null.
+	session: object({
+		buyerId: id,
+		eventId: id,
+		sessionToken: text,
+		signingKey: text,
+		expiresAt: time,
+		name: orNull(text),
+	}),
 	purchaseToken: object({ purchaseToken: text, expiresAt: time }),
 	hold: ref("Hold"),
 	myHolds: object({ eventId: id, holds: list(ref("Hold")) }),
