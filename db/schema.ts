@@ -43,7 +43,18 @@ export const events = sqliteTable("events", {
 	seed: text("seed"),
 	beacon: text("beacon"),
 	drawnAt: text("drawn_at"),
+	/**
+	 * Where the event's objects are placed (docs/SCALE.md fix 1): a Durable Object location hint
+	 * (`wnam`, `enam`, `weur`, `apac` …), null to let each object be created near its first caller.
+	 */
+	region: text("region").$type<EventRegion>(),
+	/** The last `prepare` (terms frozen, every listing object created and given its terms). */
+	preparedAt: text("prepared_at"),
 });
+
+/** DurableObjectLocationHint's values (workers-types): where an event's objects are created. */
+export const EVENT_REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "apac-ne", "apac-se", "oc", "afr", "me"] as const;
+export type EventRegion = (typeof EVENT_REGIONS)[number];
 
 export type EventMode = "race" | "lottery";
 

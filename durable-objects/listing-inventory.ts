@@ -182,6 +182,8 @@ export class ListingInventory extends DurableObject<Env> {
 	private terms: ListingTerms | null = null;
 	/** The first claims' one D1 read of the terms: claims that arrive meanwhile wait for the same read. */
 	private termsLoading: Promise<ListingTerms | null> | null = null;
+	/** Test hook (docs/SCALE.md fix 1): how many times this instance read its terms from D1. */
+	termsReadsFromD1 = 0;
 	private flushing: Promise<void> | null = null;
 	private flushAgain = false;
 
@@ -281,6 +283,16 @@ export class ListingInventory extends DurableObject<Env> {
 			this.flushSoon();
 		}
 		return outcome;
+	}
+
+	/**
+	 * The opening's preparation (worker/opening/prepare.ts): the terms as D1 froze them, handed over
+	 * before the first claim, so that the first claim reads nothing from D1. Creates the object (and its
+	 * database) now, where the caller's stub placed it. Terms already kept win: D1 froze them before
+	 * either copy was read, so both are the same. Answers the terms this object keeps.
+	 */
+	async prepare(terms: ListingTerms): Promise<ListingTerms> {
+		return this.fixTerms(terms);
 	}
 
 	/** Read-only: the holds that fill the stock, or null while a unit is left (the edge's flag renewal). */
@@ -439,6 +451,7 @@ export class ListingInventory extends DurableObject<Env> {
 
 	/** The terms from D1 (freezing the event's), kept here; one read however many claims wait for it. */
 	private async loadTerms(listing: HoldAddress): Promise<ListingTerms | null> {
+		if (!this.termsLoading) this.termsReadsFromD1 += 1;
 		this.termsLoading ??= freezeListingTerms(this.env, listing.eventId, listing.listingId, new Date().toISOString())
 			.then((terms) => terms && this.fixTerms(terms))
 			.finally(() => {

@@ -6,6 +6,7 @@ import { consumeNotifications } from "../queue-consumers/notifications";
 import { consumeOrders } from "../queue-consumers/orders";
 import { reconcileOrders } from "../reconciler/reconcile-orders";
 import { app } from "./app";
+import { prepareDueEvents } from "./opening/prepare";
 
 export { BuyerQuota } from "../durable-objects/buyer-quota";
 export { DashboardHub } from "../durable-objects/dashboard-hub";
@@ -29,5 +30,7 @@ export default {
 	// wrangler.toml [triggers]: every minute, bring D1's orders back to parity with the inventory objects.
 	async scheduled(controller, env) {
 		await reconcileOrders(env, controller.scheduledTime);
+		// Events about to open: terms frozen, objects created in their region (docs/SCALE.md fix 1).
+		await prepareDueEvents(env, controller.scheduledTime);
 	},
 } satisfies ExportedHandler<Env, unknown>;

@@ -22,6 +22,7 @@ import {
 	upsertEvent,
 } from "../../db/events";
 import { upsertListings } from "../../db/listings";
+import { EVENT_REGIONS } from "../../db/schema";
 import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
 import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
@@ -42,6 +43,7 @@ import {
 } from "../http/validation";
 import { recordOperatorAction } from "../ledger/operator-actions";
 import { drawView, frozenBuyers } from "../lottery/draw-view";
+import { prepareEvent } from "../opening/prepare";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
 
@@ -60,6 +62,8 @@ export const eventBody = z
 		mode: z.enum(["race", "lottery"]).default("race"),
 		batchSize: z.number().int().min(1).max(1_000).default(10),
 		batchSeconds: z.number().int().min(10).max(86_400).default(300),
+		// docs/SCALE.md fix 1: where the event's objects are created (a Durable Object location hint).
+		region: z.enum(EVENT_REGIONS).nullable().default(null),
 	})
 	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
 		path: ["endsAt"],
@@ -99,6 +103,8 @@ export const buyersBody = z.strictObject({
 	buyers: z.array(buyerSchema).min(1).max(MAX_BULK).superRefine(uniqueIds),
 });
 
+export const prepareBody = z.strictObject({ after: idSchema.optional() });
+
 export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "closed", "auto"]) });
 
 export const ordersQuery = pageQuery(1_000);
@@ -134,6 +140,7 @@ export const adminEvents = new Hono<AppEnv>()
 			mode: body.mode,
 			batchSize: body.batchSize,
 			batchSeconds: body.batchSeconds,
+			region: body.region,
 		};
 		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
@@ -161,9 +168,9 @@ export const adminEvents = new Hono<AppEnv>()
 		await invalidateEvent(eventId);
 		if (existing) {
 			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
-			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
+			await recordOperatorAction(c, eventId, "event_updated", { ...recorded(next), changed });
 		} else {
-			await recordOperatorAction(c, eventId, "event_created", next);
+			await recordOperatorAction(c, eventId, "event_created", recorded(next));
 		}
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
@@ -254,6 +261,15 @@ export const adminEvents = new Hono<AppEnv>()
 		});
 		return c.json({ event: view });
 	})
+	// docs/SCALE.md fix 1: freeze the terms, create every listing object (given its terms), the ledger
+	// and the hub in the event's region, before the opening. One slice of listings per call.
+	.post("/:eventId/prepare", requireEvent(FRESH), async (c) => {
+		const eventId = c.get("event").id;
+		const { after } = await readJson(c, prepareBody, ADMIN_BODY_LIMIT);
+		const prepared = await prepareEvent(c.env, eventId, after ?? null);
+		if (!prepared) throw new ApiError("not_found", `No event ${eventId}.`);
+		return c.json({ prepare: prepared });
+	})
 	.post("/:eventId/draw/commit", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
 		const { seedHash } = await readJson(c, commitBody, ADMIN_BODY_LIMIT);
@@ -328,10 +344,19 @@ function adminView(event: EventRow) {
 		statusMode: event.statusMode,
 		openedAt: event.openedAt,
 		termsFrozenAt: event.termsFrozenAt,
+		region: event.region ?? null,
+		preparedAt: event.preparedAt ?? null,
 		drawStatus: drawStatus(event),
 		createdAt: event.createdAt,
 		updatedAt: event.updatedAt,
 	};
+}
+
+/** An event's fields as the ledger records them: `region` only when one is named (older entries have none). */
+function recorded<T extends { region: string | null }>(fields: T): Omit<T, "region"> | T {
+	if (fields.region !== null) return fields;
+	const { region: _, ...rest } = fields;
+	return rest;
 }
 
 function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx): void {

@@ -63,6 +63,8 @@ export const BODY_SCHEMAS = {
 		statusMode: { enum: ["auto", "open", "paused", "closed"] },
 		openedAt: orNull(time),
 		termsFrozenAt: orNull(time),
+		region: orNull({ enum: ["wnam", "enam", "sam", "weur", "eeur", "apac", "apac-ne", "apac-se", "oc", "afr", "me"] }),
+		preparedAt: orNull(time),
 		drawStatus: { enum: ["none", "committed", "drawn"] },
 		createdAt: time,
 		updatedAt: time,
@@ -109,6 +111,10 @@ export const ANSWERS = {
 		counts: object({ listings: count, available: count, held: count, confirmed: count, buyers: count }),
 	}),
 	upserted: object({ upserted: count }),
+	// docs/SCALE.md fix 1 (an extension of API.md v1.1).
+	prepare: object({
+		prepare: object({ frozenAt: time, region: orNull(text), prepared: count, next: orNull(id) }),
+	}),
 	buyers: object({ buyers: list(object({ id, accessCode: orNull(text) })) }),
 	orders: object({
 		orders: list(

@@ -16,7 +16,7 @@ import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
-import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
+import { buyersBody, commitBody, eventBody, listingsBody, prepareBody, revealBody, statusBody } from "./admin-events";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
 import { ANSWERS, BODY_SCHEMAS, ID_PATTERN, type JsonSchema } from "./openapi-bodies";
@@ -224,6 +224,17 @@ const OPERATIONS: Operation[] = [
 			503: LEDGER_503,
 		},
 		answers: { 200: ANSWERS.adminEvent },
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/prepare",
+		summary:
+			"Prepare the opening: freeze the terms, create every listing object (given its terms), the ledger and the hub in the event's region (500 listings a call; pass `next` as `after`)",
+		tag: "operator",
+		auth: "admin",
+		body: prepareBody,
+		responses: { 200: "{prepare: {frozenAt, region, prepared, next}}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.prepare },
 	},
 	{
 		method: "post",
