@@ -4,6 +4,7 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	ORDERS_QUEUE: Queue;
 	NOTIFICATIONS_QUEUE: Queue;
+	LEDGER_QUEUE: Queue;
 	IP_RATE_LIMITER: RateLimit;
 	LOGIN_ADDRESS_LIMITER: RateLimit;
 	LOGIN_GUESS_LIMITER: RateLimit;

@@ -21,7 +21,8 @@ import type { HoldAddress } from "../lib/hold-id";
 import { type HoldRecord, type HoldStatus, isActive } from "../lib/hold-record";
 import { holdLedgerInput, type LedgerInput } from "../lib/ledger-chain";
 import type { Actor } from "../lib/staff-roles";
-import { buyerQuotaOf, dashboardHubOf, eventLedgerOf } from "./addresses";
+import { buyerQuotaOf, dashboardHubOf } from "./addresses";
+import type { LedgerMessage } from "./event-ledger";
 import { wakeBy } from "./storage/alarm";
 import { all, one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
@@ -387,6 +388,24 @@ export class ListingInventory extends DurableObject<Env> {
 	}
 
 	/**
+	 * The ledger consumer's report (queue-consumers/ledger.ts): the ledger has every `ledger` row up to
+	 * `upToSeq`. Deletes them and sends the rows that waited behind them. Answers how many it deleted.
+	 */
+	async ledgerDelivered(upToSeq: number): Promise<number> {
+		const removed = this.sql.exec("DELETE FROM outbox WHERE target = 'ledger' AND seq <= ?", upToSeq).rowsWritten;
+		if (one(this.sql, "SELECT 1 AS pending FROM outbox WHERE target = 'ledger' LIMIT 1")) {
+			// The rows behind were written due (or backed off): make the first one due now.
+			this.sql.exec(
+				`UPDATE outbox SET next_attempt_at = min(next_attempt_at, ?)
+				 WHERE seq = (SELECT min(seq) FROM outbox WHERE target = 'ledger') AND sends = 0`,
+				Date.now(),
+			);
+			this.flushSoon();
+		}
+		return removed;
+	}
+
+	/**
 	 * For the reconciler and the parity report: every hold (its current version) and the `orders`
 	 * rows D1 has not acknowledged. Reads only.
 	 */
@@ -617,7 +636,10 @@ export class ListingInventory extends DurableObject<Env> {
 			this.pushToDashboard(rows);
 			const delivered = await this.deliver(rows);
 			for (const row of rows) {
-				if (delivered.has(row.seq) && row.target === "orders") {
+				if (delivered.has(row.seq) && (row.target === "orders" || row.target === "ledger")) {
+					// Kept until its receiver has it: D1 for an `orders` row (acknowledge), the ledger for
+					// a `ledger` row (ledgerDelivered). A sent `ledger` row, first in line and not due,
+					// holds back the rows after it: one batch of this listing in flight at a time.
 					const next = now + resendDelay(row.sends + 1);
 					this.sql.exec(
 						"UPDATE outbox SET sends = sends + 1, sent_at = ?, attempts = 0, next_attempt_at = ? WHERE seq = ?",
@@ -692,11 +714,19 @@ export class ListingInventory extends DurableObject<Env> {
 			// Every row of this object is of its one event: one RPC carries the whole batch.
 			const { eventId } = JSON.parse(first.body) as LedgerRowBody;
 			const inputs = ledger.map((r) => (JSON.parse(r.body) as LedgerRowBody).input);
+			// docs/SCALE.md fix 7: one queue message per flush; the ledger consumer appends the messages
+			// of many listings in one RPC and then reports back (ledgerDelivered), which deletes the rows.
+			const message: LedgerMessage = {
+				eventId,
+				listingId: this.terms?.listingId ?? "",
+				upToSeq: ledger.at(-1)?.seq ?? 0,
+				inputs,
+			};
 			try {
-				await eventLedgerOf(this.env, eventId).append(inputs);
+				await this.env.LEDGER_QUEUE.send(message);
 				for (const r of ledger) delivered.add(r.seq);
 			} catch (err) {
-				console.warn("ledger append failed; the alarm will re-send", { eventId, error: String(err) });
+				console.warn("ledger queue send failed; the alarm will re-send", { eventId, error: String(err) });
 			}
 		};
 		await Promise.all([toOrders(), toBuyers(), toLedger()]);

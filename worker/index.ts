@@ -2,6 +2,7 @@
 // wrangler binds. Only dispatch here; each job lives in its own module.
 import type { HoldRecord, NotificationMessage } from "../lib/hold-record";
 import { consumeDeadLetters, DLQ_SUFFIX } from "../queue-consumers/dead-letters";
+import { consumeLedger, type LedgerMessage } from "../queue-consumers/ledger";
 import { consumeNotifications } from "../queue-consumers/notifications";
 import { consumeOrders } from "../queue-consumers/orders";
 import { reconcileOrders } from "../reconciler/reconcile-orders";
@@ -19,6 +20,8 @@ export default {
 		switch (batch.queue) {
 			case "kaipan-orders":
 				return consumeOrders(batch as MessageBatch<HoldRecord>, env);
+			case "kaipan-ledger":
+				return consumeLedger(batch as MessageBatch<LedgerMessage>, env);
 			case "kaipan-notifications":
 				return consumeNotifications(batch as MessageBatch<NotificationMessage>, env);
 			default:
