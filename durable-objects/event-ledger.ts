@@ -87,6 +87,8 @@ export class EventLedger extends DurableObject<Env> {
 	 * its transaction — a failure in the middle of a batch, which must leave none of it behind.
 	 */
 	failNextAppendAfter: number | null = null;
+	/** Test hook: append calls this instance answered or refused (one per RPC, however many inputs). */
+	appendCalls = 0;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -99,6 +101,7 @@ export class EventLedger extends DurableObject<Env> {
 	 * none. A bad input is refused before anything is written.
 	 */
 	async append(inputs: readonly LedgerInput[]): Promise<AppendOutcome> {
+		this.appendCalls += 1;
 		for (const [i, input] of inputs.entries()) {
 			const bad = invalidInput(input);
 			if (bad) throw new Error(`ledger input ${i} (${String(input.kind)}): bad ${bad}`);
