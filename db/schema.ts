@@ -50,6 +50,16 @@ export const events = sqliteTable("events", {
 	region: text("region").$type<EventRegion>(),
 	/** The last `prepare` (terms frozen, every listing object created and given its terms). */
 	preparedAt: text("prepared_at"),
+	/**
+	 * Race events (docs/FAIRNESS.md "The shuffle window"): claims reaching a listing before startsAt +
+	 * shuffleSeconds are served in ticket order (lib/draw.ts), not arrival order. 0: v1, arrival order.
+	 */
+	shuffleSeconds: integer("shuffle_seconds").notNull().default(0),
+	/** The commitment, public before the opening: hex SHA-256 of the window's seed. */
+	shuffleSeedHash: text("shuffle_seed_hash"),
+	/** The seed and beacon, given at prepare (checked against the hash), public once the window ended. */
+	shuffleSeed: text("shuffle_seed"),
+	shuffleBeacon: text("shuffle_beacon"),
 });
 
 /** DurableObjectLocationHint's values (workers-types): where an event's objects are created. */

@@ -97,6 +97,8 @@ function freeze(env: D1Env, eventId: string, now: string) {
 export interface PreparedTerms {
 	frozenAt: string;
 	region: EventRegion | null;
+	/** The shuffle window, once its seed was given (docs/FAIRNESS.md); null without one. */
+	shuffle: { endsAt: number; seed: string; beacon: string } | null;
 	rules: BuyerRules;
 	listings: ListingTerms[];
 }
@@ -126,6 +128,10 @@ export async function freezeEventTerms(
 				perBuyerLimit: e.perBuyerLimit,
 				holdSeconds: e.holdSeconds,
 				region: e.region,
+				startsAt: e.startsAt,
+				shuffleSeconds: e.shuffleSeconds,
+				shuffleSeed: e.shuffleSeed,
+				shuffleBeacon: e.shuffleBeacon,
 			})
 			.from(e)
 			.where(eq(e.id, eventId))
@@ -142,6 +148,14 @@ export async function freezeEventTerms(
 	return {
 		frozenAt: event.frozenAt,
 		region: event.region,
+		shuffle:
+			event.shuffleSeconds > 0 && event.shuffleSeed !== null
+				? {
+						endsAt: Date.parse(event.startsAt) + event.shuffleSeconds * 1000,
+						seed: event.shuffleSeed,
+						beacon: event.shuffleBeacon ?? "",
+					}
+				: null,
 		rules: { perBuyerLimit: event.perBuyerLimit },
 		listings: listings.map((x) => ({ eventId, ...x, holdSeconds: event.holdSeconds })),
 	};
@@ -151,4 +165,18 @@ export async function freezeEventTerms(
 export async function markPrepared(env: D1Env, eventId: string, now: string): Promise<void> {
 	const e = schema.events;
 	await dbOf(env).update(e).set({ preparedAt: now }).where(eq(e.id, eventId));
+}
+
+/**
+ * Keeps the shuffle window's seed and beacon (checked against the commitment by the caller), once: a
+ * second call writes nothing, so the window's order can never change. Answers whether it wrote.
+ */
+export async function keepShuffleSeed(env: D1Env, eventId: string, seed: string, beacon: string): Promise<boolean> {
+	const e = schema.events;
+	const written = await dbOf(env)
+		.update(e)
+		.set({ shuffleSeed: seed, shuffleBeacon: beacon })
+		.where(and(eq(e.id, eventId), isNull(e.shuffleSeed)))
+		.returning({ id: e.id });
+	return written.length > 0;
 }

@@ -24,6 +24,7 @@ import { publicEvents } from "./routes/events";
 import { adminLedger, publicLedger } from "./routes/ledger";
 import { live } from "./routes/live";
 import { me } from "./routes/me";
+import { publicShuffle } from "./routes/shuffle";
 import { openApiDocument } from "./routes/openapi";
 
 export const app = new Hono<AppEnv>();
@@ -72,6 +73,7 @@ app.route("/api/admin", adminStaff);
 app.route("/api/auth", auth);
 app.route("/api/events", publicEvents);
 app.route("/api/events", publicLedger);
+app.route("/api/events", publicShuffle);
 app.route("/api/events", claims);
 app.route("/api/events", live);
 app.route("/api/me", me);

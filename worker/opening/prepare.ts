@@ -53,7 +53,9 @@ export async function prepareEvent(
 	// The edge's copies of the event must show the terms frozen (so claims pass the frozen rules).
 	await invalidateEvent(eventId);
 	const slice = terms.listings.slice(0, limit);
-	const work: (() => Promise<unknown>)[] = slice.map((t) => () => listingInventoryOf(env, eventId, t.listingId).prepare(t));
+	const work: (() => Promise<unknown>)[] = slice.map(
+		(t) => () => listingInventoryOf(env, eventId, t.listingId).prepare(t, terms.shuffle),
+	);
 	if (after === null) {
 		work.push(() => eventLedgerOf(env, eventId).head());
 		work.push(() => dashboardHubOf(env, eventId).connections());

@@ -371,6 +371,17 @@ const OPERATIONS: Operation[] = [
 		answers: { 200: ANSWERS.ledgerHead },
 	},
 	{
+		method: "get",
+		path: "/api/events/{eventId}/shuffle",
+		summary:
+			"The shuffle window (race events, docs/FAIRNESS.md): its commitment; once ended its seed, beacon and, with listingId, the order that listing's collected claims were served in",
+		tag: "buyer",
+		auth: "none",
+		query: { listingId: "a listing: its served order (only once the window ended)" },
+		responses: { 200: "{shuffle}", 400: "invalid_request", 404: "not_found: no such event, or the window has not ended" },
+		answers: { 200: ANSWERS.shuffle },
+	},
+	{
 		method: "post",
 		path: "/api/admin/holds/{holdId}/confirm",
 		summary: "Deposit received: held → confirmed",
