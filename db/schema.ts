@@ -63,7 +63,19 @@ export const events = sqliteTable("events", {
 });
 
 /** DurableObjectLocationHint's values (workers-types): where an event's objects are created. */
-export const EVENT_REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "apac-ne", "apac-se", "oc", "afr", "me"] as const;
+export const EVENT_REGIONS = [
+	"wnam",
+	"enam",
+	"sam",
+	"weur",
+	"eeur",
+	"apac",
+	"apac-ne",
+	"apac-se",
+	"oc",
+	"afr",
+	"me",
+] as const;
 export type EventRegion = (typeof EVENT_REGIONS)[number];
 
 export type EventMode = "race" | "lottery";

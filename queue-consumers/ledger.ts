@@ -59,14 +59,19 @@ async function reportToListings(env: Env, done: readonly Message<LedgerMessage>[
 	for (const { body } of done) {
 		const key = `${body.eventId}:${body.listingId}`;
 		const seen = upTo.get(key);
-		if (!seen || seen.seq < body.upToSeq) upTo.set(key, { eventId: body.eventId, listingId: body.listingId, seq: body.upToSeq });
+		if (!seen || seen.seq < body.upToSeq)
+			upTo.set(key, { eventId: body.eventId, listingId: body.listingId, seq: body.upToSeq });
 	}
 	await Promise.all(
 		[...upTo.values()].map(({ eventId, listingId, seq }) =>
 			listingInventoryOf(env, eventId, listingId)
 				.ledgerDelivered(seq)
 				.catch((err: unknown) =>
-					console.warn("ledger report to the listing failed; it will re-send", { eventId, listingId, error: String(err) }),
+					console.warn("ledger report to the listing failed; it will re-send", {
+						eventId,
+						listingId,
+						error: String(err),
+					}),
 				),
 		),
 	);

@@ -12,7 +12,18 @@ import type { EventLedger, LedgerMessage } from "../durable-objects/event-ledger
 import type { ListingInventory } from "../durable-objects/listing-inventory";
 import { verifyLedgerExport } from "../lib/ledger-verifier";
 import { consumeLedger } from "../queue-consumers/ledger";
-import { ADMIN, admin, call, cancel, capturingQueue, claim, eventuallyOrders, login, orders, seedEvent } from "./helpers";
+import {
+	ADMIN,
+	admin,
+	call,
+	cancel,
+	capturingQueue,
+	claim,
+	eventuallyOrders,
+	login,
+	orders,
+	seedEvent,
+} from "./helpers";
 
 interface FakeMessage {
 	body: LedgerMessage;

@@ -36,7 +36,9 @@ describe("preparing the opening (freezeAtOpen)", () => {
 		expect((await setRegion(ev.eventId, "weur")).event.region).toBe("weur");
 		const res = await admin("POST", `/api/admin/events/${ev.eventId}/prepare`, {});
 		expect(res.status).toBe(200);
-		const { prepare } = await res.json<{ prepare: { frozenAt: string; region: string; prepared: number; next: null } }>();
+		const { prepare } = await res.json<{
+			prepare: { frozenAt: string; region: string; prepared: number; next: null };
+		}>();
 		expect(prepare).toMatchObject({ region: "weur", prepared: 3, next: null });
 		const event = await findEvent(env, ev.eventId);
 		expect(event?.termsFrozenAt).toBe(prepare.frozenAt);

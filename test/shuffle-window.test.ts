@@ -29,9 +29,9 @@ async function windowEvent(opts: { shuffleSeconds: number; startsInMs: number; b
 	});
 	expect(put.status).toBe(200);
 	const listing = { building: "1", floor: 1, unit: "01", layout: "x", areaM2: 90, priceCents: 100, stock: 1 };
-	expect((await admin("PUT", `/api/admin/events/${eventId}/listings`, { listings: [{ id: "L1", ...listing }] })).status).toBe(
-		200,
-	);
+	expect(
+		(await admin("PUT", `/api/admin/events/${eventId}/listings`, { listings: [{ id: "L1", ...listing }] })).status,
+	).toBe(200);
 	const buyerIds = Array.from({ length: opts.buyers }, (_, i) => `B${i + 1}`);
 	const br = await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
 		buyers: buyerIds.map((id) => ({ id, accessCode: `access${id}` })),
@@ -96,7 +96,9 @@ describe("the shuffle window", () => {
 		expect(arrived.map((x) => x.buyerId)).toEqual(arrival);
 
 		// After the window, the ordinary path: answered at once.
-		const late = await claim(sessions[buyerIds.indexOf(byTicket[1] ?? "")] ?? sessions[0]!, "L1");
+		const again = sessions[buyerIds.indexOf(byTicket[1] ?? "")];
+		if (!again) throw new Error("session");
+		const late = await claim(again, "L1");
 		expect(late.status).toBe(409);
 	});
 

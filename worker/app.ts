@@ -24,8 +24,8 @@ import { publicEvents } from "./routes/events";
 import { adminLedger, publicLedger } from "./routes/ledger";
 import { live } from "./routes/live";
 import { me } from "./routes/me";
-import { publicShuffle } from "./routes/shuffle";
 import { openApiDocument } from "./routes/openapi";
+import { publicShuffle } from "./routes/shuffle";
 
 export const app = new Hono<AppEnv>();
 

@@ -63,7 +63,10 @@ export function regionWins(o: RegionsOptions): RegionWins[] {
 	const fast = o.fastShare ?? 0.6;
 	const cumulative: number[] = [];
 	let acc = 0;
-	for (const r of REGIONS) cumulative.push((acc += r.share));
+	for (const r of REGIONS) {
+		acc += r.share;
+		cumulative.push(acc);
+	}
 	const wins = new Array<number>(REGIONS.length).fill(0);
 	const windowEnd = o.shuffleSeconds * 1000;
 	for (let t = 0; t < o.trials; t++) {

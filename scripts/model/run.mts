@@ -329,7 +329,10 @@ if (want("regions")) {
 				"round trip to Tokyo, ms",
 				"claim arrives later than Tokyo's by, ms",
 				"share of contenders",
-				...results.map((r) => `wins (advantage): ${n0(r.contenders)} contenders, ${r.shuffleSeconds ? `${r.shuffleSeconds} s window` : "race"}`),
+				...results.map(
+					(r) =>
+						`wins (advantage): ${n0(r.contenders)} contenders, ${r.shuffleSeconds ? `${r.shuffleSeconds} s window` : "race"}`,
+				),
 			],
 			first.map((w, i) => [
 				w.region.name,

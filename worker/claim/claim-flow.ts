@@ -6,7 +6,12 @@
 // isolate's catalogue copy, which may be a second or two old.
 
 import { buyerQuotaOf } from "../../durable-objects/addresses";
-import { type BuyerHold, type ClaimOptions, INVENTORY_WAIT_MS, type SignedAttempt } from "../../durable-objects/buyer-quota";
+import {
+	type BuyerHold,
+	type ClaimOptions,
+	INVENTORY_WAIT_MS,
+	type SignedAttempt,
+} from "../../durable-objects/buyer-quota";
 import { withinTime } from "../../lib/within-time";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";

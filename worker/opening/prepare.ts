@@ -12,12 +12,7 @@
 import { and, gt, isNull, lte, ne } from "drizzle-orm";
 import { dbOf, schema } from "../../db/client";
 import { freezeEventTerms, markPrepared } from "../../db/terms";
-import {
-	dashboardHubOf,
-	eventLedgerOf,
-	listingInventoryOf,
-	rememberRegion,
-} from "../../durable-objects/addresses";
+import { dashboardHubOf, eventLedgerOf, listingInventoryOf, rememberRegion } from "../../durable-objects/addresses";
 import { invalidateEvent } from "../hot-reads/catalogue";
 
 /**

@@ -22,13 +22,14 @@ import {
 	upsertEvent,
 } from "../../db/events";
 import { upsertListings } from "../../db/listings";
-import { keepShuffleSeed } from "../../db/terms";
-import { EVENT_REGIONS } from "../../db/schema";
 import { ordersPage } from "../../db/orders";
+import { EVENT_REGIONS } from "../../db/schema";
+import { keepShuffleSeed } from "../../db/terms";
 import { randomAccessCode } from "../../lib/crypto";
 import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
 import { isLocked } from "../../lib/event-rules";
 import { contentSha256 } from "../../lib/ledger-chain";
+import { SHUFFLE_MAX_SECONDS } from "../fairness/shuffle-window";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
@@ -44,9 +45,8 @@ import {
 } from "../http/validation";
 import { recordOperatorAction } from "../ledger/operator-actions";
 import { drawView, frozenBuyers } from "../lottery/draw-view";
-import { prepareEvent } from "../opening/prepare";
-import { SHUFFLE_MAX_SECONDS } from "../fairness/shuffle-window";
 import { existingEvent, requireEvent } from "../middleware/require-event";
+import { prepareEvent } from "../opening/prepare";
 import { hashAccessCode } from "../tokens/access-codes";
 
 const MAX_BULK = 5_000;
@@ -126,10 +126,7 @@ export const prepareBody = z.strictObject({
 	// An event with a shuffle window: its seed (checked against shuffleSeedHash) and beacon, kept
 	// secret until the window ended (docs/FAIRNESS.md "The shuffle window").
 	shuffleSeed: z.string().refine(isValidSeed, "must be 1–256 characters of well-formed Unicode").optional(),
-	shuffleBeacon: z
-		.string()
-		.refine(isValidBeacon, "must be at most 256 characters of well-formed Unicode")
-		.optional(),
+	shuffleBeacon: z.string().refine(isValidBeacon, "must be at most 256 characters of well-formed Unicode").optional(),
 });
 
 export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "closed", "auto"]) });

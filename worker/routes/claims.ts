@@ -7,9 +7,9 @@
 import { Hono } from "hono";
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { claimListing } from "../claim/claim-flow";
-import { shuffleClaimOptions } from "../fairness/shuffle-window";
 import { claimTarget } from "../claim/claim-target";
 import { soldOutGate } from "../claim/sold-out-gate";
+import { shuffleClaimOptions } from "../fairness/shuffle-window";
 import { buyerHoldView } from "../holds/hold-views";
 import type { AppEnv } from "../http/app-env";
 import { sessionRevoked } from "../http/errors";

@@ -378,7 +378,11 @@ const OPERATIONS: Operation[] = [
 		tag: "buyer",
 		auth: "none",
 		query: { listingId: "a listing: its served order (only once the window ended)" },
-		responses: { 200: "{shuffle}", 400: "invalid_request", 404: "not_found: no such event, or the window has not ended" },
+		responses: {
+			200: "{shuffle}",
+			400: "invalid_request",
+			404: "not_found: no such event, or the window has not ended",
+		},
 		answers: { 200: ANSWERS.shuffle },
 	},
 	{
