@@ -377,11 +377,9 @@ export class ListingInventory extends DurableObject<Env> {
 			ticket,
 			Date.now(),
 		);
-		await wakeBy(this.ctx.storage, window.ends_at);
-		if (!this.serveTimer) {
-			this.serveTimer = setTimeout(() => this.serve(), Math.max(0, window.ends_at - Date.now()));
-		}
-		return new Promise<ClaimOutcome>((resolve) => {
+		// Waiting from the moment the row exists (before anything is awaited): a serve that runs
+		// meanwhile answers it.
+		const answered = new Promise<ClaimOutcome>((resolve) => {
 			const before = this.waiting.get(holdId);
 			// The same hold id twice (a buyer object's retry): both calls get the one outcome.
 			this.waiting.set(holdId, (outcome) => {
@@ -389,6 +387,11 @@ export class ListingInventory extends DurableObject<Env> {
 				resolve(outcome);
 			});
 		});
+		if (!this.serveTimer) {
+			this.serveTimer = setTimeout(() => this.serve(), Math.max(0, window.ends_at - Date.now()));
+		}
+		await wakeBy(this.ctx.storage, window.ends_at);
+		return answered;
 	}
 
 	/** A claim after the window was served: the ordinary path. */
