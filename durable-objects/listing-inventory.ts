@@ -182,10 +182,10 @@ export const LISTING_INVENTORY_SCHEMA: readonly Migration[] = [
 		// collected in it with their tickets, rank and outcome once served (kept: the published order).
 		version: 4,
 		up: `
-			CREATE TABLE shuffle (
+			CREATE TABLE IF NOT EXISTS shuffle (
 				id INTEGER PRIMARY KEY CHECK (id = 1), ends_at INTEGER NOT NULL, seed TEXT NOT NULL,
 				beacon TEXT NOT NULL, served_at INTEGER);
-			CREATE TABLE shuffle_claims (
+			CREATE TABLE IF NOT EXISTS shuffle_claims (
 				hold_id TEXT PRIMARY KEY, buyer_id TEXT NOT NULL, actor TEXT NOT NULL, ticket TEXT NOT NULL,
 				arrived_at INTEGER NOT NULL, rank INTEGER, outcome TEXT);
 		`,
