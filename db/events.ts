@@ -11,7 +11,12 @@ export type EventFields = Pick<
 	EventRow,
 	"name" | "startsAt" | "endsAt" | "holdSeconds" | "perBuyerLimit" | "currency"
 > &
-	Partial<Pick<EventRow, "mode" | "batchSize" | "batchSeconds" | "autoClaimDelaySeconds">>;
+	Partial<
+		Pick<
+			EventRow,
+			"mode" | "batchSize" | "batchSeconds" | "autoClaimDelaySeconds" | "region" | "shuffleSeconds" | "shuffleSeedHash"
+		>
+	>;
 
 /** The status modes an operator can set: "auto" follows startsAt/endsAt, the others override it. */
 export type StatusMode = "open" | "paused" | "closed" | "auto";
@@ -41,6 +46,8 @@ export const FROZEN_EVENT_FIELDS = [
 	"mode",
 	"batchSize",
 	"batchSeconds",
+	"shuffleSeconds",
+	"shuffleSeedHash",
 ] as const;
 
 /**
@@ -69,7 +76,8 @@ export async function upsertEvent(
 			set: { ...fields, updatedAt: now },
 			// In the DO UPDATE's WHERE the bare columns are the stored row and `excluded` the new one.
 			setWhere: sql`(${e.termsFrozenAt} IS NULL OR (${sql.join(
-				FROZEN_EVENT_FIELDS.map((f) => sql`${e[f]} = excluded.${sql.identifier(e[f].name)}`),
+				// IS, not =: a frozen field may be null (shuffleSeedHash), and NULL = NULL is not true.
+				FROZEN_EVENT_FIELDS.map((f) => sql`${e[f]} IS excluded.${sql.identifier(e[f].name)}`),
 				sql` AND `,
 			)})) AND (${e.seedHash} IS NULL OR (${sql.join(
 				DRAW_LOCKED_FIELDS.map((f) => sql`${e[f]} = excluded.${sql.identifier(e[f].name)}`),

@@ -53,7 +53,40 @@ export const events = sqliteTable("events", {
 	 * for a real event. A rehearsal sends no SMS and shares nothing keyed by event with the real one.
 	 */
 	rehearsalOf: text("rehearsal_of"),
+	/**
+	 * Where the event's objects are placed (docs/SCALE.md fix 1): a Durable Object location hint
+	 * (`wnam`, `enam`, `weur`, `apac` …), null to let each object be created near its first caller.
+	 */
+	region: text("region").$type<EventRegion>(),
+	/** The last `prepare` (terms frozen, every listing object created and given its terms). */
+	preparedAt: text("prepared_at"),
+	/**
+	 * Race events (docs/FAIRNESS.md "The shuffle window"): claims reaching a listing before startsAt +
+	 * shuffleSeconds are served in ticket order (lib/draw.ts), not arrival order. 0: v1, arrival order.
+	 */
+	shuffleSeconds: integer("shuffle_seconds").notNull().default(0),
+	/** The commitment, public before the opening: hex SHA-256 of the window's seed. */
+	shuffleSeedHash: text("shuffle_seed_hash"),
+	/** The seed and beacon, given at prepare (checked against the hash), public once the window ended. */
+	shuffleSeed: text("shuffle_seed"),
+	shuffleBeacon: text("shuffle_beacon"),
 });
+
+/** DurableObjectLocationHint's values (workers-types): where an event's objects are created. */
+export const EVENT_REGIONS = [
+	"wnam",
+	"enam",
+	"sam",
+	"weur",
+	"eeur",
+	"apac",
+	"apac-ne",
+	"apac-se",
+	"oc",
+	"afr",
+	"me",
+] as const;
+export type EventRegion = (typeof EVENT_REGIONS)[number];
 
 export type EventMode = "race" | "lottery";
 

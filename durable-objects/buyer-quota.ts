@@ -113,6 +113,11 @@ export interface ClaimOptions {
 	 */
 	notBefore?: number;
 	/**
+	 * How long to wait for the inventory's answer (default INVENTORY_WAIT_MS): longer inside a shuffle
+	 * window, where the listing object answers when the window ends (worker/fairness/shuffle-window.ts).
+	 */
+	inventoryWaitMs?: number;
+	/**
 	 * Who the ledger names for the grant: the buyer (`buyer:<buyerId>`, the default) or, for a claim
 	 * the system makes on the buyer's behalf (auto-claim), `system`.
 	 */
@@ -623,7 +628,7 @@ export class BuyerQuota extends DurableObject<Env> {
 		const settled = answered.finally(() => this.inFlight.delete(holdId));
 		// Kept alive past the answer below: a late inventory answer must still be settled here.
 		this.ctx.waitUntil(settled.catch(() => undefined));
-		const result = await withinTime(settled, INVENTORY_WAIT_MS).catch((err: unknown) => {
+		const result = await withinTime(settled, options.inventoryWaitMs ?? INVENTORY_WAIT_MS).catch((err: unknown) => {
 			// Unknown whether the claim landed: the pending row stays (and counts) until the answer or
 			// reconciliation settles it.
 			console.warn("inventory did not answer in time", { holdId, error: String(err) });

@@ -35,6 +35,17 @@ export interface AppendOutcome {
 }
 
 /**
+ * One listing object's `ledger` rows as the ledger queue carries them (docs/SCALE.md fix 7): a prefix
+ * of the rows it has not yet heard the ledger has, oldest first, up to its outbox seq `upToSeq`.
+ */
+export interface LedgerMessage {
+	eventId: string;
+	listingId: string;
+	upToSeq: number;
+	inputs: LedgerInput[];
+}
+
+/**
  * One page of entries in seq order, each as its JSON text (the line the export writes): the stored
  * `data` is spliced in as stored, never parsed and written again. `lastSeq` is the last seq served
  * when more entries follow, else null.
@@ -71,6 +82,13 @@ export const MAX_PAGE = 1_000;
 
 export class EventLedger extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	/**
+	 * Test hook (unset in production): the next append throws after writing this many entries, inside
+	 * its transaction — a failure in the middle of a batch, which must leave none of it behind.
+	 */
+	failNextAppendAfter: number | null = null;
+	/** Test hook: append calls this instance answered or refused (one per RPC, however many inputs). */
+	appendCalls = 0;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -83,6 +101,7 @@ export class EventLedger extends DurableObject<Env> {
 	 * none. A bad input is refused before anything is written.
 	 */
 	async append(inputs: readonly LedgerInput[]): Promise<AppendOutcome> {
+		this.appendCalls += 1;
 		for (const [i, input] of inputs.entries()) {
 			const bad = invalidInput(input);
 			if (bad) throw new Error(`ledger input ${i} (${String(input.kind)}): bad ${bad}`);
@@ -92,7 +111,10 @@ export class EventLedger extends DurableObject<Env> {
 			let head = this.readHead();
 			let appended = 0;
 			let duplicates = 0;
+			const failAfter = this.failNextAppendAfter;
+			this.failNextAppendAfter = null;
 			for (const input of inputs) {
+				if (failAfter !== null && appended === failAfter) throw new Error("injected failure mid-batch");
 				if (one(this.sql, "SELECT seq FROM applied WHERE key = ?", input.key)) {
 					duplicates += 1;
 					continue;

@@ -20,8 +20,10 @@ import { freezeListingTerms, type ListingTerms } from "../db/terms";
 import type { HoldAddress } from "../lib/hold-id";
 import { type HoldRecord, type HoldStatus, isActive } from "../lib/hold-record";
 import { holdLedgerInput, type LedgerInput } from "../lib/ledger-chain";
+import { serviceOrder, shuffleTicket } from "../lib/shuffle";
 import type { Actor } from "../lib/staff-roles";
-import { buyerQuotaOf, dashboardHubOf, eventLedgerOf } from "./addresses";
+import { buyerQuotaOf, dashboardHubOf } from "./addresses";
+import type { LedgerMessage } from "./event-ledger";
 import { wakeBy } from "./storage/alarm";
 import { all, one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
@@ -175,13 +177,67 @@ export const LISTING_INVENTORY_SCHEMA: readonly Migration[] = [
 			}
 		},
 	},
+	{
+		// The shuffle window (docs/FAIRNESS.md): its seed and end, given at prepare, and the claims
+		// collected in it with their tickets, rank and outcome once served (kept: the published order).
+		version: 4,
+		up: `
+			CREATE TABLE IF NOT EXISTS shuffle (
+				id INTEGER PRIMARY KEY CHECK (id = 1), ends_at INTEGER NOT NULL, seed TEXT NOT NULL,
+				beacon TEXT NOT NULL, served_at INTEGER);
+			CREATE TABLE IF NOT EXISTS shuffle_claims (
+				hold_id TEXT PRIMARY KEY, buyer_id TEXT NOT NULL, actor TEXT NOT NULL, ticket TEXT NOT NULL,
+				arrived_at INTEGER NOT NULL, rank INTEGER, outcome TEXT);
+		`,
+	},
 ];
+
+/** A shuffle window as the listing keeps it (docs/FAIRNESS.md "The shuffle window"). */
+export interface ShuffleWindow {
+	/** Epoch ms: claims that reach this object before it are collected and served in ticket order. */
+	endsAt: number;
+	seed: string;
+	beacon: string;
+}
+
+/** One collected claim as served: the published order of a listing's window. */
+export interface ShuffleServed {
+	holdId: string;
+	buyerId: string;
+	ticket: string;
+	arrivedAt: number;
+	rank: number;
+	/** `granted` (a new hold), `already_held`, `sold_out`, `fenced` (given up by its buyer object first). */
+	outcome: string;
+}
+
+interface ShuffleRow extends Record<string, SqlStorageValue> {
+	ends_at: number;
+	seed: string;
+	beacon: string;
+	served_at: number | null;
+}
+
+interface CollectedRow extends Record<string, SqlStorageValue> {
+	hold_id: string;
+	buyer_id: string;
+	actor: string;
+	ticket: string;
+	arrived_at: number;
+	rank: number | null;
+	outcome: string | null;
+}
 
 export class ListingInventory extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private terms: ListingTerms | null = null;
 	/** The first claims' one D1 read of the terms: claims that arrive meanwhile wait for the same read. */
 	private termsLoading: Promise<ListingTerms | null> | null = null;
+	/** The window's collected claims waiting in this instance for their outcome, by hold id. */
+	private readonly waiting = new Map<string, (outcome: ClaimOutcome) => void>();
+	private serveTimer: ReturnType<typeof setTimeout> | null = null;
+	/** Test hook (docs/SCALE.md fix 1): how many times this instance read its terms from D1. */
+	termsReadsFromD1 = 0;
 	private flushing: Promise<void> | null = null;
 	private flushAgain = false;
 
@@ -230,15 +286,37 @@ export class ListingInventory extends DurableObject<Env> {
 			return { kind: "unavailable" };
 		}
 		if (!fixed) return { kind: "unknown_listing" };
-		const terms = fixed;
+		// docs/FAIRNESS.md "The shuffle window": inside it, collected and answered when it ends.
+		const window = this.shuffleWindow();
+		if (window && window.served_at === null) {
+			if (Date.now() < window.ends_at) return this.collect(holdId, buyerId, actor, window);
+			this.serve();
+		}
 		const now = Date.now();
 		let expired = 0;
 		const outcome = this.ctx.storage.transactionSync((): ClaimOutcome => {
+			// Holds past their time free their units now, not when the alarm comes round.
+			expired = this.expireDue(now);
+			return this.decide(holdId, buyerId, actor, now);
+		});
+		if ((outcome.kind === "granted" && outcome.created) || expired > 0) {
+			// Wake for the hold's expiry, or sooner to re-send the outbox if the flush below is lost.
+			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
+			this.flushSoon();
+		}
+		return outcome;
+	}
+
+	/**
+	 * One claim's decision, inside the caller's transaction (expired holds already expired): fenced,
+	 * the same hold again, the buyer's hold, sold out, or a new hold with its outbox rows.
+	 */
+	private decide(holdId: string, buyerId: string, actor: Actor, now: number): ClaimOutcome {
+		const terms = this.requireTerms();
+		{
 			if (this.sql.exec("SELECT 1 FROM fenced WHERE hold_id = ?", holdId).toArray().length > 0) {
 				return { kind: "fenced" };
 			}
-			// Holds past their time free their units now, not when the alarm comes round.
-			expired = this.expireDue(now);
 			const same = this.findRow(holdId);
 			if (same) return { kind: "granted", hold: this.toRecord(same), created: false, soldOutTo: this.soldOutTo(now) };
 			const mine = one<HoldRow>(
@@ -274,13 +352,126 @@ export class ListingInventory extends DurableObject<Env> {
 			this.enqueue("orders", hold, now);
 			this.enqueueLedger(hold, actor, now);
 			return { kind: "granted", hold, created: true, soldOutTo: this.soldOutTo(now) };
+		}
+	}
+
+	// --- the shuffle window (docs/FAIRNESS.md) ---------------------------------------------------
+
+	private shuffleWindow(): ShuffleRow | undefined {
+		return one<ShuffleRow>(this.sql, "SELECT ends_at, seed, beacon, served_at FROM shuffle WHERE id = 1");
+	}
+
+	/**
+	 * A claim inside the window: its ticket computed and the claim kept (durably: an eviction loses the
+	 * waiting call, not the claim, which the alarm serves), answered when the window is served.
+	 */
+	private async collect(holdId: string, buyerId: string, actor: Actor, window: ShuffleRow): Promise<ClaimOutcome> {
+		const ticket = await shuffleTicket(window.seed, window.beacon, buyerId);
+		// The window may have been served while the ticket was computed: then this claim goes now.
+		if (this.shuffleWindow()?.served_at != null) return this.claimNow(holdId, buyerId, actor);
+		this.sql.exec(
+			`INSERT OR IGNORE INTO shuffle_claims (hold_id, buyer_id, actor, ticket, arrived_at) VALUES (?, ?, ?, ?, ?)`,
+			holdId,
+			buyerId,
+			actor,
+			ticket,
+			Date.now(),
+		);
+		// Waiting from the moment the row exists (before anything is awaited): a serve that runs
+		// meanwhile answers it.
+		const answered = new Promise<ClaimOutcome>((resolve) => {
+			const before = this.waiting.get(holdId);
+			// The same hold id twice (a buyer object's retry): both calls get the one outcome.
+			this.waiting.set(holdId, (outcome) => {
+				before?.(outcome);
+				resolve(outcome);
+			});
 		});
-		if ((outcome.kind === "granted" && outcome.created) || expired > 0) {
-			// Wake for the hold's expiry, or sooner to re-send the outbox if the flush below is lost.
-			await wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS);
+		if (!this.serveTimer) {
+			this.serveTimer = setTimeout(() => this.serve(), Math.max(0, window.ends_at - Date.now()));
+		}
+		await wakeBy(this.ctx.storage, window.ends_at);
+		return answered;
+	}
+
+	/** A claim after the window was served: the ordinary path. */
+	private async claimNow(holdId: string, buyerId: string, actor: Actor): Promise<ClaimOutcome> {
+		const terms = this.requireTerms();
+		return this.claim({ eventId: terms.eventId, listingId: terms.listingId }, holdId, buyerId, actor);
+	}
+
+	/**
+	 * Serves the window once: every collected claim in ticket order (lib/shuffle.ts), each decided as a
+	 * claim arriving in that order would be, in one transaction; then answers the waiting calls.
+	 */
+	private serve(): void {
+		if (this.serveTimer) clearTimeout(this.serveTimer);
+		this.serveTimer = null;
+		const now = Date.now();
+		const outcomes = new Map<string, ClaimOutcome>();
+		let changed = false;
+		this.ctx.storage.transactionSync(() => {
+			const window = this.shuffleWindow();
+			if (!window || window.served_at !== null) return;
+			changed = this.expireDue(now) > 0;
+			const rows = all<CollectedRow>(this.sql, "SELECT * FROM shuffle_claims WHERE rank IS NULL");
+			const ordered = serviceOrder(rows.map((r) => ({ ...r, holdId: r.hold_id, buyerId: r.buyer_id })));
+			for (const [rank, row] of ordered.entries()) {
+				const outcome = this.decide(row.hold_id, row.buyer_id, row.actor as Actor, now);
+				if (outcome.kind === "granted" && outcome.created) changed = true;
+				outcomes.set(row.hold_id, outcome);
+				this.sql.exec(
+					"UPDATE shuffle_claims SET rank = ?, outcome = ? WHERE hold_id = ?",
+					rank,
+					outcomeName(outcome),
+					row.hold_id,
+				);
+			}
+			this.sql.exec("UPDATE shuffle SET served_at = ? WHERE id = 1", now);
+		});
+		for (const [holdId, outcome] of outcomes) {
+			this.waiting.get(holdId)?.(outcome);
+			this.waiting.delete(holdId);
+		}
+		if (changed) {
+			this.ctx.waitUntil(wakeBy(this.ctx.storage, now + OUTBOX_RETRY_MS));
 			this.flushSoon();
 		}
-		return outcome;
+	}
+
+	/** The window's published order (public once served; null before, or without a window). */
+	async shuffleOrder(): Promise<{ endsAt: number; servedAt: number; claims: ShuffleServed[] } | null> {
+		const window = this.shuffleWindow();
+		if (!window || window.served_at === null) return null;
+		const claims = all<CollectedRow>(this.sql, "SELECT * FROM shuffle_claims ORDER BY rank").map((r) => ({
+			holdId: r.hold_id,
+			buyerId: r.buyer_id,
+			ticket: r.ticket,
+			arrivedAt: r.arrived_at,
+			rank: r.rank ?? -1,
+			outcome: r.outcome ?? "",
+		}));
+		return { endsAt: window.ends_at, servedAt: window.served_at, claims };
+	}
+
+	/**
+	 * The opening's preparation (worker/opening/prepare.ts): the terms as D1 froze them, handed over
+	 * before the first claim, so that the first claim reads nothing from D1. Creates the object (and its
+	 * database) now, where the caller's stub placed it. Terms already kept win: D1 froze them before
+	 * either copy was read, so both are the same. Answers the terms this object keeps.
+	 */
+	async prepare(terms: ListingTerms, shuffle: ShuffleWindow | null = null): Promise<ListingTerms> {
+		const kept = this.fixTerms(terms);
+		// The window is set once (its seed was checked against the event's commitment): never moved.
+		if (shuffle) {
+			this.sql.exec(
+				"INSERT OR IGNORE INTO shuffle (id, ends_at, seed, beacon) VALUES (1, ?, ?, ?)",
+				shuffle.endsAt,
+				shuffle.seed,
+				shuffle.beacon,
+			);
+		}
+		return kept;
 	}
 
 	/** Read-only: the holds that fill the stock, or null while a unit is left (the edge's flag renewal). */
@@ -375,6 +566,24 @@ export class ListingInventory extends DurableObject<Env> {
 	}
 
 	/**
+	 * The ledger consumer's report (queue-consumers/ledger.ts): the ledger has every `ledger` row up to
+	 * `upToSeq`. Deletes them and sends the rows that waited behind them. Answers how many it deleted.
+	 */
+	async ledgerDelivered(upToSeq: number): Promise<number> {
+		const removed = this.sql.exec("DELETE FROM outbox WHERE target = 'ledger' AND seq <= ?", upToSeq).rowsWritten;
+		if (one(this.sql, "SELECT 1 AS pending FROM outbox WHERE target = 'ledger' LIMIT 1")) {
+			// The rows behind were written due (or backed off): make the first one due now.
+			this.sql.exec(
+				`UPDATE outbox SET next_attempt_at = min(next_attempt_at, ?)
+				 WHERE seq = (SELECT min(seq) FROM outbox WHERE target = 'ledger') AND sends = 0`,
+				Date.now(),
+			);
+			this.flushSoon();
+		}
+		return removed;
+	}
+
+	/**
 	 * For the reconciler and the parity report: every hold (its current version) and the `orders`
 	 * rows D1 has not acknowledged. Reads only.
 	 */
@@ -428,6 +637,9 @@ export class ListingInventory extends DurableObject<Env> {
 
 	/** Expires due holds, then re-sends whatever the outbox still holds. Safe to run at any time. */
 	override async alarm(): Promise<void> {
+		const window = this.shuffleWindow();
+		// Claims collected by an instance that is gone are served here (their callers reconcile).
+		if (window && window.served_at === null && Date.now() >= window.ends_at) this.serve();
 		const now = Date.now();
 		this.ctx.storage.transactionSync(() => this.expireDue(now));
 		this.flushSoon();
@@ -439,6 +651,7 @@ export class ListingInventory extends DurableObject<Env> {
 
 	/** The terms from D1 (freezing the event's), kept here; one read however many claims wait for it. */
 	private async loadTerms(listing: HoldAddress): Promise<ListingTerms | null> {
+		if (!this.termsLoading) this.termsReadsFromD1 += 1;
 		this.termsLoading ??= freezeListingTerms(this.env, listing.eventId, listing.listingId, new Date().toISOString())
 			.then((terms) => terms && this.fixTerms(terms))
 			.finally(() => {
@@ -604,7 +817,10 @@ export class ListingInventory extends DurableObject<Env> {
 			this.pushToDashboard(rows);
 			const delivered = await this.deliver(rows);
 			for (const row of rows) {
-				if (delivered.has(row.seq) && row.target === "orders") {
+				if (delivered.has(row.seq) && (row.target === "orders" || row.target === "ledger")) {
+					// Kept until its receiver has it: D1 for an `orders` row (acknowledge), the ledger for
+					// a `ledger` row (ledgerDelivered). A sent `ledger` row, first in line and not due,
+					// holds back the rows after it: one batch of this listing in flight at a time.
 					const next = now + resendDelay(row.sends + 1);
 					this.sql.exec(
 						"UPDATE outbox SET sends = sends + 1, sent_at = ?, attempts = 0, next_attempt_at = ? WHERE seq = ?",
@@ -679,11 +895,19 @@ export class ListingInventory extends DurableObject<Env> {
 			// Every row of this object is of its one event: one RPC carries the whole batch.
 			const { eventId } = JSON.parse(first.body) as LedgerRowBody;
 			const inputs = ledger.map((r) => (JSON.parse(r.body) as LedgerRowBody).input);
+			// docs/SCALE.md fix 7: one queue message per flush; the ledger consumer appends the messages
+			// of many listings in one RPC and then reports back (ledgerDelivered), which deletes the rows.
+			const message: LedgerMessage = {
+				eventId,
+				listingId: this.terms?.listingId ?? "",
+				upToSeq: ledger.at(-1)?.seq ?? 0,
+				inputs,
+			};
 			try {
-				await eventLedgerOf(this.env, eventId).append(inputs);
+				await this.env.LEDGER_QUEUE.send(message);
 				for (const r of ledger) delivered.add(r.seq);
 			} catch (err) {
-				console.warn("ledger append failed; the alarm will re-send", { eventId, error: String(err) });
+				console.warn("ledger queue send failed; the alarm will re-send", { eventId, error: String(err) });
 			}
 		};
 		await Promise.all([toOrders(), toBuyers(), toLedger()]);
@@ -722,9 +946,16 @@ export class ListingInventory extends DurableObject<Env> {
 				this.sql,
 				"SELECT next_attempt_at AS t FROM outbox WHERE target = 'ledger' ORDER BY seq LIMIT 1",
 			)?.t ?? null;
-		const candidates = [nextExpiry, nextSend, nextLedger].filter((t): t is number => t !== null);
+		const window = this.shuffleWindow();
+		const serveAt = window && window.served_at === null ? window.ends_at : null;
+		const candidates = [nextExpiry, nextSend, nextLedger, serveAt].filter((t): t is number => t !== null);
 		if (candidates.length > 0) await wakeBy(this.ctx.storage, Math.min(...candidates));
 	}
+}
+
+function outcomeName(outcome: ClaimOutcome): string {
+	if (outcome.kind === "granted") return outcome.created ? "granted" : "already_held";
+	return outcome.kind;
 }
 
 function holdRecordOf(row: HoldRow, eventId: string, listingId: string, priceCents: number): HoldRecord {

@@ -1,6 +1,8 @@
 // Checks a published lottery draw (摇号) as anyone can: a buyer, a notary (公证), a journalist.
 //   npm run verify-draw -- <baseUrl> <eventId> [--seed-hash <hex>] [--buyers-hash <hex>] [--beacon <text>] [--buyer <id>]
 //   npm run verify-draw -- --file <saved draw.json> [the same options]
+//   npm run verify-draw -- <baseUrl> <eventId> --shuffle-listing <listingId> [--seed-hash <hex>] [--beacon <text>]
+//     (a race event's shuffle window: GET /api/events/:eventId/shuffle?listingId=…, verifyShuffle)
 // It fetches the public GET /api/events/:eventId/draw and recomputes everything with its own code
 // (Node's crypto and API.md's words, nothing of lib/draw.ts, so that a mistake there cannot hide here):
 // the seed is the committed one, the order's buyers are the frozen list, the order is the one the seed
@@ -252,6 +254,67 @@ export function verifyDraw(body: unknown, expected: Expected = {}): Verification
 	return { ...outcomeOf(checks, true), summary, checks, todo };
 }
 
+/**
+ * A race event's shuffle window (docs/FAIRNESS.md "The shuffle window"): the body of
+ * GET /api/events/:eventId/shuffle?listingId=…, checked with this script's own SHA-256 — the seed is
+ * the committed one, each claim's ticket is the one seed, beacon and buyer id give, and the claims were
+ * served in ticket order (ties by buyer id). `expected.seedHash` and `expected.beacon` compare with
+ * what was announced.
+ */
+export function verifyShuffle(body: unknown, expected: Expected = {}): Verification {
+	const todo = [
+		"that seedHash is the one published before the opening (pass --seed-hash)",
+		"that the beacon is the public value the announcement named (pass --beacon)",
+		"that no claim of the window is missing from the list (the ledger's hold_granted entries name every winner)",
+	];
+	const fail = (what: string): Verification => ({
+		outcome: "failed",
+		exitCode: 1,
+		summary: [],
+		checks: [{ ok: false, what }],
+		todo,
+	});
+	const w = isRecord(body) && isRecord(body.shuffle) ? body.shuffle : null;
+	if (!w) return fail("the answer is a shuffle window (API.md: {shuffle: {…}})");
+	if (typeof w.seedHash !== "string" || !HASH.test(w.seedHash)) return fail("seedHash is 64 lowercase hex");
+	const summary = [`window: ${String(w.shuffleSeconds)} s, ends ${String(w.windowEndsAt)}`, `seedHash: ${w.seedHash}`];
+	if (typeof w.seed !== "string") {
+		return { outcome: "not_drawn", exitCode: 2, summary, checks: expectedChecks(w, expected), todo };
+	}
+	const seed = w.seed;
+	const beacon = typeof w.beacon === "string" ? w.beacon : "";
+	const listing = isRecord(w.listing) ? w.listing : null;
+	const claims = listing && Array.isArray(listing.claims) ? listing.claims.filter(isRecord) : null;
+	if (!claims) return fail("the answer names a listing and its claims (pass a listingId)");
+	summary.push(`listing ${String(listing?.listingId)}: ${claims.length} claims collected in the window`);
+	const checks: Check[] = [
+		{ ok: sha256(seed) === w.seedHash, what: "the seed is the committed one: SHA-256(seed) = seedHash" },
+		...expectedChecks(w, expected),
+		...(expected.beacon === undefined
+			? []
+			: [{ ok: beacon === expected.beacon, what: "the beacon is the one the announcement named (--beacon)" }]),
+	];
+	const wrongTickets = claims.filter(
+		(c) => typeof c.buyerId !== "string" || c.ticket !== sha256(`${seed}\n${beacon}\n${c.buyerId}`),
+	);
+	checks.push({
+		ok: wrongTickets.length === 0,
+		what: `every ticket is SHA-256(seed + "\\n" + beacon + "\\n" + buyerId) (${claims.length} recomputed)`,
+		...(wrongTickets.length ? { detail: `wrong: ${wrongTickets.map((c) => String(c.buyerId)).join(", ")}` } : {}),
+	});
+	const listed = claims.map((c) => `${String(c.ticket)} ${String(c.buyerId)}`);
+	const sorted = [...claims]
+		.sort(
+			(a, b) => byCodeUnits(String(a.ticket), String(b.ticket)) || byCodeUnits(String(a.buyerId), String(b.buyerId)),
+		)
+		.map((c) => `${String(c.ticket)} ${String(c.buyerId)}`);
+	checks.push({
+		ok: listed.every((x, i) => x === sorted[i]) && claims.every((c, i) => c.rank === i),
+		what: "the claims were served in ticket order (smallest first, ties by buyer id), ranks 0, 1, 2 …",
+	});
+	return { ...outcomeOf(checks, true), summary, checks, todo };
+}
+
 function ordinal(n: number): string {
 	const tens = n % 100;
 	const suffix = tens >= 11 && tens <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
@@ -284,13 +347,16 @@ export function formatReport(v: Verification, source?: string): string {
 
 const USAGE = `usage: npm run verify-draw -- <baseUrl> <eventId> [options]
        npm run verify-draw -- --file <draw.json> [options]
-options: --seed-hash <hex> --buyers-hash <hex> --beacon <text> --buyer <id>`;
+options: --seed-hash <hex> --buyers-hash <hex> --beacon <text> --buyer <id>
+        --shuffle-listing <listingId>  check a race event's shuffle window for that listing instead`;
 
 interface Cli {
 	baseUrl?: string;
 	eventId?: string;
 	file?: string;
 	expected: Expected;
+	/** Check this listing's shuffle window instead of a lottery draw. */
+	shuffleListing?: string;
 }
 
 export function parseArgs(argv: string[]): Cli | null {
@@ -311,6 +377,9 @@ export function parseArgs(argv: string[]): Cli | null {
 		},
 		"--buyer": (v) => {
 			cli.expected.buyer = v;
+		},
+		"--shuffle-listing": (v) => {
+			cli.shuffleListing = v;
 		},
 	};
 	for (let i = 0; i < argv.length; i++) {
@@ -346,7 +415,11 @@ async function main(): Promise<number> {
 			return 3;
 		}
 	} else {
-		const url = `${(cli.baseUrl ?? "").replace(/\/+$/, "")}/api/events/${encodeURIComponent(cli.eventId ?? "")}/draw`;
+		const base = `${(cli.baseUrl ?? "").replace(/\/+$/, "")}/api/events/${encodeURIComponent(cli.eventId ?? "")}`;
+		const url =
+			cli.shuffleListing === undefined
+				? `${base}/draw`
+				: `${base}/shuffle?listingId=${encodeURIComponent(cli.shuffleListing)}`;
 		source = `GET ${url}`;
 		try {
 			const res = await fetch(url, { headers: { accept: "application/json" } });
@@ -361,7 +434,8 @@ async function main(): Promise<number> {
 			return 3;
 		}
 	}
-	const verification = verifyDraw(body, cli.expected);
+	const verification =
+		cli.shuffleListing === undefined ? verifyDraw(body, cli.expected) : verifyShuffle(body, cli.expected);
 	console.log(formatReport(verification, source));
 	return verification.exitCode;
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Check, formatReport, parseArgs, type Verification, verifyDraw } from "./verify-draw.mts";
+import { type Check, formatReport, parseArgs, type Verification, verifyDraw, verifyShuffle } from "./verify-draw.mts";
 
 interface Draw {
 	status: string;
@@ -196,4 +196,50 @@ describe("verify-draw", () => {
 			rmSync(dir, { recursive: true, force: true });
 		}
 	}, 60_000);
+});
+
+describe("verifyShuffle (a race event's shuffle window)", () => {
+	const seed = "window-seed-0123456789abcdef";
+	const beacon = "drand-round-1";
+	const h = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+	const buyers = ["B1", "B2", "B3", "B4", "B5"];
+	const claims = buyers
+		.map((buyerId) => ({ buyerId, ticket: h(`${seed}\n${beacon}\n${buyerId}`) }))
+		.sort((a, b) => (a.ticket < b.ticket ? -1 : 1))
+		.map((c, rank) => ({
+			...c,
+			rank,
+			arrivedAt: "2030-01-01T00:00:00.000Z",
+			outcome: rank === 0 ? "granted" : "sold_out",
+		}));
+	const body = (over: Record<string, unknown> = {}) => ({
+		shuffle: {
+			shuffleSeconds: 3,
+			seedHash: h(seed),
+			windowEndsAt: "2030-01-01T00:00:03.000Z",
+			seed,
+			beacon,
+			listing: { listingId: "L1", servedAt: "2030-01-01T00:00:03.001Z", claims },
+			...over,
+		},
+	});
+
+	it("verifies a window served in ticket order, with the announced hash and beacon", () => {
+		const v = verifyShuffle(body(), { seedHash: h(seed), beacon });
+		expect(v.checks.filter((c) => !c.ok)).toEqual([]);
+		expect(v.exitCode).toBe(0);
+	});
+
+	it("fails a window served in another order, a ticket not from the seed, or another seed", () => {
+		const swapped = [claims[1], claims[0], ...claims.slice(2)].map((c, rank) => ({ ...c, rank }));
+		expect(verifyShuffle(body({ listing: { listingId: "L1", servedAt: null, claims: swapped } })).exitCode).toBe(1);
+		const forged = claims.map((c, i) => (i === 2 ? { ...c, ticket: h("x") } : c));
+		expect(verifyShuffle(body({ listing: { listingId: "L1", servedAt: null, claims: forged } })).exitCode).toBe(1);
+		expect(verifyShuffle(body({ seed: "another" })).exitCode).toBe(1);
+		expect(verifyShuffle(body(), { beacon: "not-the-one" }).exitCode).toBe(1);
+	});
+
+	it("before the window ended (no seed yet): not drawn, exit 2", () => {
+		expect(verifyShuffle(body({ seed: null, beacon: null, listing: null })).exitCode).toBe(2);
+	});
 });

@@ -171,10 +171,17 @@ describe("a failing queue send", () => {
 		await evictDurableObject(inventory);
 		expect(await runDurableObjectAlarm(inventory)).toBe(true);
 		await eventuallyOrders(ev.eventId, (rows) => expect(rows.map((r) => r.holdId)).toEqual([holdId]));
-		const left = await runInDurableObject(inventory, (_: ListingInventory, state) =>
-			state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one(),
+		// Every row done: the orders row once D1 acknowledged it, the ledger row once the ledger queue's
+		// consumer reported it appended (docs/LEDGER.md: a second or so).
+		await vi.waitFor(
+			async () => {
+				const left = await runInDurableObject(inventory, (_: ListingInventory, state) =>
+					state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one(),
+				);
+				expect(left.n).toBe(0);
+			},
+			{ timeout: 10_000 },
 		);
-		expect(left.n).toBe(0);
 	});
 });
 

@@ -65,13 +65,14 @@ async function changesInObjects(eventId: string, listingIds: readonly string[]):
 	return versions;
 }
 
-/** Replaces the ledger binding of one inventory instance with one that always fails (until evicted). */
+/**
+ * Cuts one inventory instance off the ledger (until evicted): its ledger queue binding always fails
+ * (the ledger is fed through the queue, docs/SCALE.md fix 7).
+ */
 async function breakLedgerOf(eventId: string, listingId: string): Promise<void> {
 	await runInDurableObject(listingInventoryOf(env, eventId, listingId), (instance: ListingInventory) => {
-		const broken = {
-			getByName: () => ({ append: () => Promise.reject(new Error("ledger unreachable")) }),
-		} as unknown as Env["EVENT_LEDGER"];
-		Object.assign(instance, { env: { ...env, EVENT_LEDGER: broken } });
+		const broken = { send: () => Promise.reject(new Error("ledger unreachable")) } as unknown as Queue;
+		Object.assign(instance, { env: { ...env, LEDGER_QUEUE: broken } });
 	});
 }
 
@@ -344,7 +345,7 @@ describe("holds in the ledger", () => {
 			state.storage.sql.exec("INSERT INTO outbox (target, body, next_attempt_at) VALUES ('ledger', ?, 0)", row.body);
 		});
 		await runDurableObjectAlarm(inventory);
-		expect(await pendingLedgerRows(ev.eventId, "L1")).toBe(0);
+		await vi.waitFor(async () => expect(await pendingLedgerRows(ev.eventId, "L1")).toBe(0), { timeout: 10_000 });
 		const { input } = JSON.parse(row.body) as { input: Parameters<EventLedger["append"]>[0][number] };
 		expect(await eventLedgerOf(env, ev.eventId).append([input])).toMatchObject({ appended: 0, duplicates: 1 });
 		expect(holdChanges(await entriesOf(ev.eventId))).toHaveLength(1);
@@ -380,7 +381,11 @@ describe("holds in the ledger", () => {
 		expect(await pendingLedgerRows(ev.eventId, "L1")).toBe(2);
 		expect(holdChanges(await entriesOf(ev.eventId))).toEqual([]);
 		await resendNow(ev.eventId, "L1");
-		expect(holdChanges(await entriesOf(ev.eventId))).toEqual([`${holdId}:1:held`, `${holdId}:2:confirmed`]);
+		await vi.waitFor(
+			async () =>
+				expect(holdChanges(await entriesOf(ev.eventId))).toEqual([`${holdId}:1:held`, `${holdId}:2:confirmed`]),
+			{ timeout: 10_000 },
+		);
 		await eventuallyOrders(ev.eventId, (rows) => expect(rows[0]?.status).toBe("confirmed"));
 		expect((await verify(ev.eventId)).ok).toBe(true);
 	});
@@ -411,13 +416,18 @@ describe("holds in the ledger", () => {
 			await runInDurableObject(inventory, (_: ListingInventory, state) => state.storage.getAlarm()),
 		).not.toBeNull();
 		await resendNow(ev.eventId, "L1");
-		const entries = (await entriesOf(ev.eventId)).filter((e) => e.kind.startsWith("hold_"));
-		expect(entries.map((e) => [e.kind, e.actor, e.data.holdId, e.data.version, e.data.backfilled])).toEqual([
-			["hold_granted", "system", h1, 1, true],
-			["hold_released", "system", h2, 2, true],
-		]);
+		await vi.waitFor(
+			async () => {
+				const entries = (await entriesOf(ev.eventId)).filter((e) => e.kind.startsWith("hold_"));
+				expect(entries.map((e) => [e.kind, e.actor, e.data.holdId, e.data.version, e.data.backfilled])).toEqual([
+					["hold_granted", "system", h1, 1, true],
+					["hold_released", "system", h2, 2, true],
+				]);
+			},
+			{ timeout: 10_000 },
+		);
+		await vi.waitFor(async () => expect(await pendingLedgerRows(ev.eventId, "L1")).toBe(0), { timeout: 10_000 });
 		await evictDurableObject(inventory);
-		expect(await pendingLedgerRows(ev.eventId, "L1")).toBe(0);
 		expect((await verifyLedgerExport(await exportText(ev.eventId))).ok).toBe(true);
 	});
 });

@@ -27,6 +27,7 @@ import { adminLedger, publicLedger } from "./routes/ledger";
 import { live } from "./routes/live";
 import { me } from "./routes/me";
 import { openApiDocument } from "./routes/openapi";
+import { publicShuffle } from "./routes/shuffle";
 
 export const app = new Hono<AppEnv>();
 
@@ -76,6 +77,7 @@ app.route("/api/admin", adminStaff);
 app.route("/api/auth", auth);
 app.route("/api/events", publicEvents);
 app.route("/api/events", publicLedger);
+app.route("/api/events", publicShuffle);
 app.route("/api/events", claims);
 app.route("/api/events", live);
 app.route("/api/me", me);

@@ -2,10 +2,12 @@
 // wrangler binds. Only dispatch here; each job lives in its own module.
 import type { HoldRecord, NotificationMessage } from "../lib/hold-record";
 import { consumeDeadLetters, DLQ_SUFFIX } from "../queue-consumers/dead-letters";
+import { consumeLedger, type LedgerMessage } from "../queue-consumers/ledger";
 import { consumeNotifications } from "../queue-consumers/notifications";
 import { consumeOrders } from "../queue-consumers/orders";
 import { reconcileOrders } from "../reconciler/reconcile-orders";
 import { app } from "./app";
+import { prepareDueEvents } from "./opening/prepare";
 
 export { BuyerQuota } from "../durable-objects/buyer-quota";
 export { DashboardHub } from "../durable-objects/dashboard-hub";
@@ -19,6 +21,8 @@ export default {
 		switch (batch.queue) {
 			case "kaipan-orders":
 				return consumeOrders(batch as MessageBatch<HoldRecord>, env);
+			case "kaipan-ledger":
+				return consumeLedger(batch as MessageBatch<LedgerMessage>, env);
 			case "kaipan-notifications":
 				return consumeNotifications(batch as MessageBatch<NotificationMessage>, env);
 			default:
@@ -30,5 +34,7 @@ export default {
 	// wrangler.toml [triggers]: every minute, bring D1's orders back to parity with the inventory objects.
 	async scheduled(controller, env) {
 		await reconcileOrders(env, controller.scheduledTime);
+		// Events about to open: terms frozen, objects created in their region (docs/SCALE.md fix 1).
+		await prepareDueEvents(env, controller.scheduledTime);
 	},
 } satisfies ExportedHandler<Env, unknown>;

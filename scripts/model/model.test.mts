@@ -82,3 +82,15 @@ describe("the event loop", () => {
 		expect(sim.now).toBe(5);
 	});
 });
+
+describe("fairness across regions (regions.mts)", () => {
+	it("in a race the region nearest the object takes the hot unit; a shuffle window gives each region its share", async () => {
+		const { regionWins } = await import("./regions.mts");
+		const race = regionWins({ contenders: 1_000, trials: 1_000, shuffleSeconds: 0, seed: 42 });
+		expect(race[0]?.advantage).toBeGreaterThan(1.5);
+		expect(race.at(-1)?.winShare).toBe(0);
+		const window = regionWins({ contenders: 1_000, trials: 1_000, shuffleSeconds: 3, seed: 42 });
+		for (const w of window) expect(w.advantage, w.region.name).toBeGreaterThan(0.7);
+		for (const w of window) expect(w.advantage, w.region.name).toBeLessThan(1.3);
+	});
+});

@@ -307,3 +307,43 @@ if (want("cost")) {
 }
 
 note("done");
+
+if (want("regions")) {
+	const { regionWins } = await import("./regions.mts");
+	console.log(`## Fairness across regions: who wins a hot unit\n`);
+	console.log(
+		`Listing objects hinted to Tokyo (\`apac-ne\`); the unit's contenders click from six regions (published round trips in scripts/model/regions.mts); 2,000 openings of one hot unit each, seed ${seed}. "advantage" is the region's share of the wins over its share of the contenders (1: fair).\n`,
+	);
+	const settings = [
+		{ contenders: 1_000, shuffleSeconds: 0 },
+		{ contenders: 1_000, shuffleSeconds: 3 },
+		{ contenders: 100, shuffleSeconds: 0 },
+		{ contenders: 100, shuffleSeconds: 3 },
+	];
+	const results = settings.map((s) => ({ ...s, wins: regionWins({ ...s, trials: 2_000, seed }) }));
+	const first = results[0]?.wins ?? [];
+	console.log(
+		table(
+			[
+				"buyer region",
+				"round trip to Tokyo, ms",
+				"claim arrives later than Tokyo's by, ms",
+				"share of contenders",
+				...results.map(
+					(r) =>
+						`wins (advantage): ${n0(r.contenders)} contenders, ${r.shuffleSeconds ? `${r.shuffleSeconds} s window` : "race"}`,
+				),
+			],
+			first.map((w, i) => [
+				w.region.name,
+				w.region.rttMs.toFixed(1),
+				w.headStartLostMs.toFixed(1),
+				`${(w.region.share * 100).toFixed(0)} %`,
+				...results.map((r) => {
+					const x = r.wins[i];
+					return x ? `${(x.winShare * 100).toFixed(1)} % (${x.advantage.toFixed(2)})` : "";
+				}),
+			]),
+		),
+	);
+}

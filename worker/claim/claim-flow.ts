@@ -6,7 +6,12 @@
 // isolate's catalogue copy, which may be a second or two old.
 
 import { buyerQuotaOf } from "../../durable-objects/addresses";
-import type { BuyerHold, ClaimOptions, SignedAttempt } from "../../durable-objects/buyer-quota";
+import {
+	type BuyerHold,
+	type ClaimOptions,
+	INVENTORY_WAIT_MS,
+	type SignedAttempt,
+} from "../../durable-objects/buyer-quota";
 import { withinTime } from "../../lib/within-time";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
@@ -32,7 +37,7 @@ export interface ClaimResult {
 export const CLAIM_TIMEOUT_MS = 3_000;
 
 export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
-	const { eventId, listingId, attempt, leaseMs, frozenRules, notBefore } = req;
+	const { eventId, listingId, attempt, leaseMs, frozenRules, notBefore, inventoryWaitMs } = req;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
 	const outcome = await withinTime(
 		(async () =>
@@ -40,8 +45,10 @@ export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimRe
 				leaseMs,
 				...(frozenRules ? { frozenRules } : {}),
 				...(notBefore === undefined ? {} : { notBefore }),
+				...(inventoryWaitMs === undefined ? {} : { inventoryWaitMs }),
 			}))(),
-		CLAIM_TIMEOUT_MS,
+		// A shuffle window's claim is answered when the window ends (worker/fairness/shuffle-window.ts).
+		inventoryWaitMs === undefined ? CLAIM_TIMEOUT_MS : inventoryWaitMs + (CLAIM_TIMEOUT_MS - INVENTORY_WAIT_MS),
 	).catch((err: unknown) => {
 		console.warn("claim did not complete", { eventId, listingId, error: String(err) });
 		throw overloaded();

@@ -5,6 +5,7 @@
 import type { PublicEvent, Listing as PublicListing } from "../../client/kaipan-client";
 import { type EventRow, findEvent } from "../../db/events";
 import { type ListingRow, listingsOf, listingsWithTaken } from "../../db/listings";
+import { rememberRegion } from "../../durable-objects/addresses";
 import { eventStatus } from "../../lib/event-rules";
 import { TtlCache } from "../../lib/ttl-cache";
 import { edgeCached, evictEdgeCached } from "./edge-cache";
@@ -35,7 +36,17 @@ const availabilityCache = new TtlCache<{ listings: PublicListing[]; asOf: string
 );
 
 export function loadEvent(env: Env, eventId: string): Promise<EventRow | null> {
-	return edgeCached(eventCache, `event:${eventId}`, EVENT_TTL_SECONDS, () => findEvent(env, eventId), isMissingEvent);
+	return edgeCached(
+		eventCache,
+		`event:${eventId}`,
+		EVENT_TTL_SECONDS,
+		() => findEvent(env, eventId),
+		isMissingEvent,
+	).then((event) => {
+		// The stubs of this event's objects carry its region (durable-objects/addresses.ts).
+		if (event) rememberRegion(event.id, event.region);
+		return event;
+	});
 }
 
 export async function loadListing(env: Env, eventId: string, listingId: string): Promise<ListingRow | undefined> {

@@ -24,10 +24,13 @@ import {
 } from "../../db/events";
 import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
+import { EVENT_REGIONS } from "../../db/schema";
+import { keepShuffleSeed } from "../../db/terms";
 import { randomAccessCode } from "../../lib/crypto";
 import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
 import { isLocked } from "../../lib/event-rules";
 import { contentSha256 } from "../../lib/ledger-chain";
+import { SHUFFLE_MAX_SECONDS } from "../fairness/shuffle-window";
 import { invalidateEvent, publicEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
@@ -44,6 +47,7 @@ import {
 import { recordOperatorAction } from "../ledger/operator-actions";
 import { drawView, frozenBuyers } from "../lottery/draw-view";
 import { existingEvent, requireEvent } from "../middleware/require-event";
+import { prepareEvent } from "../opening/prepare";
 import { hashAccessCode } from "../tokens/access-codes";
 import { rearmAutoClaimsLater } from "../wishlist/rearm-auto-claims";
 
@@ -64,6 +68,24 @@ export const eventBody = z
 		batchSeconds: z.number().int().min(10).max(86_400).default(300),
 		// API.md v1.1 "Wish lists and auto-claim". Not frozen: auto-claim reads it when it runs.
 		autoClaimDelaySeconds: z.number().int().min(0).max(3_600).default(30),
+		// docs/SCALE.md fix 1: where the event's objects are created (a Durable Object location hint).
+		region: z.enum(EVENT_REGIONS).nullable().default(null),
+		// docs/FAIRNESS.md "The shuffle window" (race events): seconds after startsAt whose claims are
+		// served in ticket order, and the commitment to the seed that draws it. Frozen like the rules.
+		shuffleSeconds: z.number().int().min(0).max(SHUFFLE_MAX_SECONDS).default(0),
+		shuffleSeedHash: z
+			.string()
+			.refine(isSeedHash, "must be 64 lowercase hex characters (SHA-256 of the seed)")
+			.nullable()
+			.default(null),
+	})
+	.refine((e) => e.shuffleSeconds === 0 || e.mode === "race", {
+		path: ["shuffleSeconds"],
+		message: "a shuffle window is for race events (a lottery's order is its draw)",
+	})
+	.refine((e) => e.shuffleSeconds === 0 || e.shuffleSeedHash !== null, {
+		path: ["shuffleSeedHash"],
+		message: "required with a shuffle window: commit to its seed before the opening",
 	})
 	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
 		path: ["endsAt"],
@@ -111,6 +133,14 @@ export const buyersBody = z.strictObject({
 	buyers: z.array(buyerSchema).min(1).max(MAX_BULK).superRefine(uniqueIds),
 });
 
+export const prepareBody = z.strictObject({
+	after: idSchema.optional(),
+	// An event with a shuffle window: its seed (checked against shuffleSeedHash) and beacon, kept
+	// secret until the window ended (docs/FAIRNESS.md "The shuffle window").
+	shuffleSeed: z.string().refine(isValidSeed, "must be 1–256 characters of well-formed Unicode").optional(),
+	shuffleBeacon: z.string().refine(isValidBeacon, "must be at most 256 characters of well-formed Unicode").optional(),
+});
+
 export const statusBody = z.strictObject({ status: z.enum(["open", "paused", "closed", "auto"]) });
 
 export const ordersQuery = pageQuery(1_000);
@@ -147,6 +177,9 @@ export const adminEvents = new Hono<AppEnv>()
 			batchSize: body.batchSize,
 			batchSeconds: body.batchSeconds,
 			autoClaimDelaySeconds: body.autoClaimDelaySeconds,
+			region: body.region,
+			shuffleSeconds: body.shuffleSeconds,
+			shuffleSeedHash: body.shuffleSeedHash,
 		};
 		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
@@ -176,9 +209,9 @@ export const adminEvents = new Hono<AppEnv>()
 		if (existing) await rearmAutoClaimsLater(c, eventId);
 		if (existing) {
 			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
-			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
+			await recordOperatorAction(c, eventId, "event_updated", { ...recorded(next), changed });
 		} else {
-			await recordOperatorAction(c, eventId, "event_created", next);
+			await recordOperatorAction(c, eventId, "event_created", recorded(next));
 		}
 		return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
 	})
@@ -273,6 +306,16 @@ export const adminEvents = new Hono<AppEnv>()
 		});
 		return c.json({ event: view });
 	})
+	// docs/SCALE.md fix 1: freeze the terms, create every listing object (given its terms), the ledger
+	// and the hub in the event's region, before the opening. One slice of listings per call.
+	.post("/:eventId/prepare", requireEvent(FRESH), async (c) => {
+		const eventId = c.get("event").id;
+		const { after, shuffleSeed, shuffleBeacon } = await readJson(c, prepareBody, ADMIN_BODY_LIMIT);
+		await keepWindowSeed(c.env, c.get("event"), shuffleSeed, shuffleBeacon);
+		const prepared = await prepareEvent(c.env, eventId, after ?? null);
+		if (!prepared) throw new ApiError("not_found", `No event ${eventId}.`);
+		return c.json({ prepare: prepared });
+	})
 	.post("/:eventId/draw/commit", requireEvent(FRESH), async (c) => {
 		const eventId = c.get("event").id;
 		const { seedHash } = await readJson(c, commitBody, ADMIN_BODY_LIMIT);
@@ -350,6 +393,11 @@ export function adminView(event: EventRow) {
 		statusMode: event.statusMode,
 		openedAt: event.openedAt,
 		termsFrozenAt: event.termsFrozenAt,
+		region: event.region ?? null,
+		preparedAt: event.preparedAt ?? null,
+		shuffleSeconds: event.shuffleSeconds,
+		shuffleSeedHash: event.shuffleSeedHash,
+		shuffleSeedGiven: event.shuffleSeed !== null,
 		drawStatus: drawStatus(event),
 		createdAt: event.createdAt,
 		updatedAt: event.updatedAt,
@@ -359,6 +407,49 @@ export function adminView(event: EventRow) {
 /** The event whose id an access code's hash is bound to: a rehearsal shares its real event's codes. */
 export function codeEventOf(event: Pick<EventRow, "id" | "rehearsalOf">): string {
 	return event.rehearsalOf ?? event.id;
+}
+
+/**
+ * The shuffle window's seed at prepare (docs/FAIRNESS.md): required while the event has a window and
+ * no seed yet, checked against its commitment, kept once. A seed for an event without a window, or one
+ * that does not hash to the commitment, is refused (400) and changes nothing.
+ */
+async function keepWindowSeed(
+	env: Env,
+	event: EventRow,
+	seed: string | undefined,
+	beacon: string | undefined,
+): Promise<void> {
+	const invalid = (message: string) =>
+		new ApiError("invalid_request", `shuffleSeed: ${message}`, { details: { field: "shuffleSeed" } });
+	if (event.shuffleSeconds === 0 || event.shuffleSeedHash === null) {
+		if (seed !== undefined || beacon !== undefined) throw invalid("this event has no shuffle window");
+		return;
+	}
+	if (seed === undefined) {
+		if (event.shuffleSeed === null) throw invalid("required: the event has a shuffle window and no seed yet");
+		return;
+	}
+	if (!(await checkSeed(seed, event.shuffleSeedHash))) throw invalid("does not hash to the event's shuffleSeedHash");
+	if (event.shuffleSeed !== null && (event.shuffleSeed !== seed || (event.shuffleBeacon ?? "") !== (beacon ?? ""))) {
+		throw invalid("the window's seed and beacon are already given and cannot change");
+	}
+	await keepShuffleSeed(env, event.id, seed, beacon ?? "");
+}
+
+/**
+ * An event's fields as the ledger records them: `region` and the shuffle window only when set, so an
+ * event without them is recorded as before they existed.
+ */
+function recorded<T extends { region: string | null; shuffleSeconds: number; shuffleSeedHash: string | null }>(
+	fields: T,
+): Partial<T> {
+	const { region, shuffleSeconds, shuffleSeedHash, ...rest } = fields;
+	return {
+		...(rest as Partial<T>),
+		...(region === null ? {} : { region }),
+		...(shuffleSeconds === 0 ? {} : { shuffleSeconds, shuffleSeedHash }),
+	} as Partial<T>;
 }
 
 function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx): void {

@@ -9,6 +9,7 @@ import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { claimListing } from "../claim/claim-flow";
 import { claimTarget } from "../claim/claim-target";
 import { soldOutGate } from "../claim/sold-out-gate";
+import { shuffleClaimOptions } from "../fairness/shuffle-window";
 import { buyerHoldView } from "../holds/hold-views";
 import type { AppEnv } from "../http/app-env";
 import { sessionRevoked } from "../http/errors";
@@ -60,7 +61,8 @@ export const claims = new Hono<AppEnv>()
 					nonce: c.get("signed").nonce,
 					claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S),
 				},
-				leaseMs: Number(c.env.RESERVATION_LEASE_SECONDS) * 1000,
+				// Inside a shuffle window the claim waits for the window's end (docs/FAIRNESS.md).
+				...shuffleClaimOptions(event, Number(c.env.RESERVATION_LEASE_SECONDS) * 1000),
 				// Lottery: the buyer object refuses the claim before this moment too (guarantee 8).
 				...(c.var.notBefore === undefined ? {} : { notBefore: c.var.notBefore }),
 				// A frozen copy of the rules is exact however old (db/terms.ts): it spares the buyer's first

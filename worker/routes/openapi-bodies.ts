@@ -71,6 +71,11 @@ export const BODY_SCHEMAS = {
 		statusMode: { enum: ["auto", "open", "paused", "closed"] },
 		openedAt: orNull(time),
 		termsFrozenAt: orNull(time),
+		region: orNull({ enum: ["wnam", "enam", "sam", "weur", "eeur", "apac", "apac-ne", "apac-se", "oc", "afr", "me"] }),
+		preparedAt: orNull(time),
+		shuffleSeconds: count,
+		shuffleSeedHash: orNull(sha256Hex),
+		shuffleSeedGiven: { type: "boolean" },
 		drawStatus: { enum: ["none", "committed", "drawn"] },
 		createdAt: time,
 		updatedAt: time,
@@ -123,6 +128,35 @@ export const ANSWERS = {
 		counts: object({ listings: count, available: count, held: count, confirmed: count, buyers: count }),
 	}),
 	upserted: object({ upserted: count }),
+	// docs/FAIRNESS.md "The shuffle window" (an extension of API.md v1.1).
+	shuffle: object({
+		shuffle: object({
+			shuffleSeconds: count,
+			seedHash: orNull(sha256Hex),
+			windowEndsAt: orNull(time),
+			seed: orNull(text),
+			beacon: orNull(text),
+			listing: orNull(
+				object({
+					listingId: id,
+					servedAt: orNull(time),
+					claims: list(
+						object({
+							rank: count,
+							buyerId: id,
+							ticket: sha256Hex,
+							arrivedAt: time,
+							outcome: { enum: ["granted", "already_held", "sold_out", "fenced"] },
+						}),
+					),
+				}),
+			),
+		}),
+	}),
+	// docs/SCALE.md fix 1 (an extension of API.md v1.1).
+	prepare: object({
+		prepare: object({ frozenAt: time, region: orNull(text), prepared: count, next: orNull(id) }),
+	}),
 	buyers: object({ buyers: list(object({ id, accessCode: orNull(text) })) }),
 	orders: object({
 		orders: list(

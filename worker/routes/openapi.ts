@@ -17,7 +17,7 @@ import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
 import { wishlistBody } from "../wishlist/wishlist-routes";
-import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
+import { buyersBody, commitBody, eventBody, listingsBody, prepareBody, revealBody, statusBody } from "./admin-events";
 import { rehearsalBody } from "./admin-rehearsal";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
@@ -229,6 +229,17 @@ const OPERATIONS: Operation[] = [
 	},
 	{
 		method: "post",
+		path: "/api/admin/events/{eventId}/prepare",
+		summary:
+			"Prepare the opening: freeze the terms, create every listing object (given its terms), the ledger and the hub in the event's region (500 listings a call; pass `next` as `after`)",
+		tag: "operator",
+		auth: "admin",
+		body: prepareBody,
+		responses: { 200: "{prepare: {frozenAt, region, prepared, next}}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.prepare },
+	},
+	{
+		method: "post",
 		path: "/api/admin/events/{eventId}/draw/commit",
 		summary: "Lottery: commit to a seed (SHA-256); freezes the buyer list, mode and batches",
 		tag: "operator",
@@ -385,6 +396,21 @@ const OPERATIONS: Operation[] = [
 		auth: "none",
 		responses: { 200: "{seq, hash, at}", 404: "not_found: no such event" },
 		answers: { 200: ANSWERS.ledgerHead },
+	},
+	{
+		method: "get",
+		path: "/api/events/{eventId}/shuffle",
+		summary:
+			"The shuffle window (race events, docs/FAIRNESS.md): its commitment; once ended its seed, beacon and, with listingId, the order that listing's collected claims were served in",
+		tag: "buyer",
+		auth: "none",
+		query: { listingId: "a listing: its served order (only once the window ended)" },
+		responses: {
+			200: "{shuffle}",
+			400: "invalid_request",
+			404: "not_found: no such event, or the window has not ended",
+		},
+		answers: { 200: ANSWERS.shuffle },
 	},
 	{
 		method: "post",
