@@ -18,6 +18,7 @@ interface __BaseEnv_Env {
 	IP_BURST: string;
 	IP_RATE_PER_SECOND: string;
 	BUYER_CLAIMS_PER_10S: string;
+	FIRST_WAVE_WINDOW_MS: string;
 	ADMIN_TOKEN: string;
 	SESSION_SECRET: string;
 	ACCESS_CODE_PEPPER: string;
@@ -39,7 +40,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "SMS_PROVIDER" | "SMS_API_URL" | "SESSION_TTL_SECONDS" | "RESERVATION_LEASE_SECONDS" | "PURCHASE_TOKEN_TTL_SECONDS" | "BUYER_BURST" | "BUYER_RATE_PER_SECOND" | "IP_BURST" | "IP_RATE_PER_SECOND" | "BUYER_CLAIMS_PER_10S" | "ADMIN_TOKEN" | "SESSION_SECRET" | "ACCESS_CODE_PEPPER" | "SMS_API_KEY">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "SMS_PROVIDER" | "SMS_API_URL" | "SESSION_TTL_SECONDS" | "RESERVATION_LEASE_SECONDS" | "PURCHASE_TOKEN_TTL_SECONDS" | "BUYER_BURST" | "BUYER_RATE_PER_SECOND" | "IP_BURST" | "IP_RATE_PER_SECOND" | "BUYER_CLAIMS_PER_10S" | "FIRST_WAVE_WINDOW_MS" | "ADMIN_TOKEN" | "SESSION_SECRET" | "ACCESS_CODE_PEPPER" | "SMS_API_KEY">> {}
 }
 declare module "*.txt" {
 	const value: string;

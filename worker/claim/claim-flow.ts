@@ -8,6 +8,7 @@
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import type { BuyerHold, ClaimOptions, SignedAttempt } from "../../durable-objects/buyer-quota";
 import { withinTime } from "../../lib/within-time";
+import { publishSoldOut } from "../hot-reads/sold-out-colo";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
 import { notYourTurn } from "../lottery/turn";
@@ -31,7 +32,15 @@ export interface ClaimResult {
  */
 export const CLAIM_TIMEOUT_MS = 3_000;
 
-export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
+/**
+ * `waitUntil` keeps the sharing of a new sold-out flag with the location (sold-out-colo.ts) alive
+ * after the answer; without it the flag stays this isolate's.
+ */
+export async function claimListing(
+	env: Env,
+	req: ClaimRequest,
+	waitUntil?: (work: Promise<unknown>) => void,
+): Promise<ClaimResult> {
 	const { eventId, listingId, attempt, leaseMs, frozenRules, notBefore } = req;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
 	const outcome = await withinTime(
@@ -54,10 +63,14 @@ export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimRe
 		case "limit_reached":
 			throw new ApiError("limit_reached", `You already hold ${outcome.perBuyerLimit} unit(s) of this event.`);
 		case "held":
-			if (outcome.soldOutTo) markSoldOut(eventId, listingId, outcome.soldOutTo);
+			if (outcome.soldOutTo) {
+				markSoldOut(eventId, listingId, outcome.soldOutTo);
+				waitUntil?.(publishSoldOut(eventId, listingId));
+			}
 			return { created: outcome.created, hold: outcome.hold };
 		case "sold_out":
 			markSoldOut(eventId, listingId, outcome.soldOutTo);
+			waitUntil?.(publishSoldOut(eventId, listingId));
 			throw soldOut();
 		case "overloaded":
 			throw overloaded();
