@@ -32,6 +32,13 @@ export interface ClaimResult {
  */
 export const CLAIM_TIMEOUT_MS = 3_000;
 
+let forwarded = 0;
+
+/** Tests: how many claims this isolate sent on towards the objects. */
+export function forwardedClaimsForTests(): number {
+	return forwarded;
+}
+
 /**
  * `waitUntil` keeps the sharing of a new sold-out flag with the location (sold-out-colo.ts) alive
  * after the answer; without it the flag stays this isolate's.
@@ -42,6 +49,7 @@ export async function claimListing(
 	waitUntil?: (work: Promise<unknown>) => void,
 ): Promise<ClaimResult> {
 	const { eventId, listingId, attempt, leaseMs, frozenRules, notBefore } = req;
+	forwarded += 1;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
 	const outcome = await withinTime(
 		(async () =>

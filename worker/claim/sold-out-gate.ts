@@ -47,6 +47,13 @@ export function soldOutAnswer(c: Context<AppEnv>): Response {
 	return new Response(soldOutBody, { status: 409, headers: { "content-type": "application/json; charset=utf-8" } });
 }
 
+let peeks = 0;
+
+/** Tests: how many read-only peeks this isolate sent to listing objects. */
+export function peeksForTests(): number {
+	return peeks;
+}
+
 /**
  * Renews a flag past its trust: from the location's set if another isolate renewed it already, else
  * by asking the listing's object, read-only, and sharing its answer with the location.
@@ -54,6 +61,7 @@ export function soldOutAnswer(c: Context<AppEnv>): Response {
 export async function renewSoldOutFlag(env: Env, eventId: string, listingId: string): Promise<void> {
 	try {
 		if (await learnSoldOutFromColo(eventId, listingId, { force: true })) return;
+		peeks += 1;
 		const taken = await listingInventoryOf(env, eventId, listingId).peek();
 		if (taken) {
 			markSoldOut(eventId, listingId, taken);

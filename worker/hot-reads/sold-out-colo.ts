@@ -26,7 +26,7 @@ interface SharedFlag {
 	setAt: number;
 }
 
-const cacheUrl = (eventId: string, listingId: string) =>
+export const soldOutCacheUrl = (eventId: string, listingId: string) =>
 	`https://sold-out.kaipan.internal/${encodeURIComponent(eventId)}/${encodeURIComponent(listingId)}`;
 
 /** When this isolate last asked the location about each unit it had no flag for. */
@@ -42,7 +42,7 @@ export async function publishSoldOut(eventId: string, listingId: string, now = D
 	const maxAge = Math.max(1, Math.ceil((flag.until - now + MAX_AGE_SLACK_MS) / 1000));
 	try {
 		await caches.default.put(
-			cacheUrl(eventId, listingId),
+			soldOutCacheUrl(eventId, listingId),
 			new Response(JSON.stringify(body), {
 				headers: { "content-type": "application/json", "cache-control": `max-age=${maxAge}` },
 			}),
@@ -56,7 +56,7 @@ export async function publishSoldOut(eventId: string, listingId: string, now = D
 /** Removes the location's flag: a free passed through this isolate (cancel, release, a peek found it free). */
 export async function unpublishSoldOut(eventId: string, listingId: string): Promise<void> {
 	try {
-		await caches.default.delete(cacheUrl(eventId, listingId));
+		await caches.default.delete(soldOutCacheUrl(eventId, listingId));
 	} catch (err) {
 		console.warn("shared sold-out flag not removed", { eventId, listingId, error: String(err) });
 	}
@@ -89,7 +89,7 @@ export async function learnSoldOutFromColo(
 	}
 	lookups += 1;
 	try {
-		const hit = await caches.default.match(cacheUrl(eventId, listingId));
+		const hit = await caches.default.match(soldOutCacheUrl(eventId, listingId));
 		if (!hit) return false;
 		const shared = (await hit.json()) as SharedFlag;
 		return adoptSoldOut(eventId, listingId, shared, Date.now());
