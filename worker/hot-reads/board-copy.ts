@@ -55,13 +55,14 @@ export async function boardOf(eventId: string, load: () => Promise<PublicListing
 	}
 	if (copy && now - copy.loadedAt < timing.freshMs) return copy.board;
 	if (copy && now - copy.loadedAt < timing.maxAgeMs) {
+		// Claimed here before any await, so that this isolate's other requests see it at once.
 		const since = refreshingHere.get(eventId);
-		if (since !== undefined && now - since < timing.leaseMs) return copy.board;
-		const marker = await readJson<{ since: number }>(markerUrl(eventId));
-		if (marker && now - marker.since < timing.leaseMs) return copy.board;
-		refreshingHere.set(eventId, now);
+		if (since !== undefined && Date.now() - since < timing.leaseMs) return copy.board;
+		refreshingHere.set(eventId, Date.now());
 		try {
-			await putJson(markerUrl(eventId), { since: now }, 1);
+			const marker = await readJson<{ since: number }>(markerUrl(eventId));
+			if (marker && Date.now() - marker.since < timing.leaseMs) return copy.board;
+			await putJson(markerUrl(eventId), { since: Date.now() }, 1);
 			return await reload(eventId, load);
 		} finally {
 			refreshingHere.delete(eventId);
