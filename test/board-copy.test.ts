@@ -65,15 +65,13 @@ describe("the listing board per location", () => {
 		};
 		// Another isolate of the location is refreshing a copy that is stale but servable.
 		const servable = stale(500);
-		await put(base, servable);
-		await put(`${base}/refreshing`, { since: Date.now() });
+		await put(base, { ...servable, refreshingSince: Date.now() });
 		forgetBoardMemoryForTests();
 		const loads = boardLoadsForTests();
 		expect((await board(ev.eventId)).board.asOf).toBe(servable.board.asOf);
 		expect(boardLoadsForTests()).toBe(loads);
 		// Too old to serve within the bound: loaded here, whoever else is at it.
-		await put(base, stale(2_500));
-		await put(`${base}/refreshing`, { since: Date.now() });
+		await put(base, { ...stale(2_500), refreshingSince: Date.now() });
 		forgetBoardMemoryForTests();
 		const fresh = await board(ev.eventId);
 		expect(boardLoadsForTests()).toBe(loads + 1);

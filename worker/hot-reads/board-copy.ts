@@ -10,9 +10,10 @@
 // orders queue), so what a buyer sees is at most ~1.7 s behind.
 //
 // One refresh at a time: in an isolate exactly (a map of who is refreshing); across the isolates of a
-// location as nearly as the Cache API allows (a marker entry that the refresher writes before its
-// query; two isolates that look at the same instant may both refresh — a bounded herd, never a wrong
-// answer). A marker older than REFRESH_LEASE_MS is ignored, so a refresher that died holds nobody up.
+// location as nearly as the Cache API allows (the refresher writes the copy back with its start time
+// before its query, so one read tells the others both the copy and that it is being refreshed; two
+// isolates that look at the same instant may both refresh — a bounded herd, never a wrong answer).
+// A mark older than REFRESH_LEASE_MS is ignored, so a refresher that died holds nobody up.
 //
 // Only plain JSON crosses requests (issue 10): a Cache API Response is read inside the request that
 // fetched it, and no request awaits another's promise.
@@ -27,6 +28,8 @@ interface Copy {
 	board: Board;
 	/** When its D1 read began (the board is at least this recent). */
 	loadedAt: number;
+	/** In the location's entry: when a request began refreshing it. */
+	refreshingSince?: number;
 }
 
 export const BOARD_FRESH_MS = 500;
@@ -41,28 +44,28 @@ const refreshingHere = new Map<string, number>();
 let loads = 0;
 
 const boardUrl = (eventId: string) => `https://board.kaipan.internal/${encodeURIComponent(eventId)}`;
-const markerUrl = (eventId: string) => `https://board.kaipan.internal/${encodeURIComponent(eventId)}/refreshing`;
 
 /** The event's board: this isolate's copy, the location's, or a fresh one from `load` (see the header). */
 export async function boardOf(eventId: string, load: () => Promise<PublicListing[]>): Promise<Board> {
 	const now = Date.now();
 	let copy = memory.get(eventId);
 	if (copy && now - copy.loadedAt < timing.freshMs) return copy.board;
+	// This isolate is refreshing it already: the previous copy, without any I/O.
+	if (copy && now - copy.loadedAt < timing.maxAgeMs && refreshingSince(eventId, now)) return copy.board;
 	const shared = await readJson<Copy>(boardUrl(eventId));
 	if (shared && (!copy || shared.loadedAt > copy.loadedAt)) {
-		copy = shared;
+		copy = { board: shared.board, loadedAt: shared.loadedAt };
 		remember(eventId, copy);
 	}
 	if (copy && now - copy.loadedAt < timing.freshMs) return copy.board;
 	if (copy && now - copy.loadedAt < timing.maxAgeMs) {
 		// Claimed here before any await, so that this isolate's other requests see it at once.
-		const since = refreshingHere.get(eventId);
-		if (since !== undefined && Date.now() - since < timing.leaseMs) return copy.board;
+		if (refreshingSince(eventId, Date.now())) return copy.board;
 		refreshingHere.set(eventId, Date.now());
 		try {
-			const marker = await readJson<{ since: number }>(markerUrl(eventId));
-			if (marker && Date.now() - marker.since < timing.leaseMs) return copy.board;
-			await putJson(markerUrl(eventId), { since: Date.now() }, 1);
+			const since = shared?.refreshingSince;
+			if (since !== undefined && Date.now() - since < timing.leaseMs) return copy.board;
+			await putJson(boardUrl(eventId), { ...copy, refreshingSince: Date.now() }, 1);
 			return await reload(eventId, load);
 		} finally {
 			refreshingHere.delete(eventId);
@@ -70,6 +73,12 @@ export async function boardOf(eventId: string, load: () => Promise<PublicListing
 	}
 	// Cold, or too old to serve within the lag bound: this request loads its own.
 	return reload(eventId, load);
+}
+
+/** Whether a request of this isolate is refreshing the board (a request cancelled mid-way holds it a lease at most). */
+function refreshingSince(eventId: string, now: number): boolean {
+	const since = refreshingHere.get(eventId);
+	return since !== undefined && now - since < timing.leaseMs;
 }
 
 async function reload(eventId: string, load: () => Promise<PublicListing[]>): Promise<Board> {
