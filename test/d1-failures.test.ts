@@ -17,7 +17,11 @@ function countingD1(): { binding: D1Database; prepared: () => number } {
 			const value = Reflect.get(target, prop, target) as unknown;
 			if (typeof value !== "function") return value;
 			const fn = (value as (...a: unknown[]) => unknown).bind(target);
-			return prop === "prepare" ? (...a: unknown[]) => ((prepared += 1), fn(...a)) : fn;
+			if (prop !== "prepare") return fn;
+			return (...a: unknown[]) => {
+				prepared += 1;
+				return fn(...a);
+			};
 		},
 	});
 	return { binding, prepared: () => prepared };

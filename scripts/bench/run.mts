@@ -19,7 +19,7 @@ import {
 	registerBuyers,
 	signedClaim,
 } from "./buyers.mts";
-import { startCpuWindow } from "./cpu.mts";
+import { type CpuWindow, startCpuWindow } from "./cpu.mts";
 import { bestFirst, runCrowd } from "./crowd.mts";
 import { type Check, D1Watcher, type Grant, type Verdict, verifyGuarantees } from "./guarantees.mts";
 import { forEachLimited, HttpPool, type HttpRequest, Tally } from "./load.mts";
@@ -81,9 +81,11 @@ try {
 	await measure("1. ceiling: GET /api/health", health(Number(args.health)), { isCeiling: true });
 	if (edge && PHASES.has("soldout")) await soldOutPhase(edge);
 	if (edge && PHASES.has("winning")) await winningPhase(edge);
-	await measure("1'. ceiling again (drift check)", health(Number(args.health)), { isCeiling: true });
 	if (crowd) await crowdPhase(crowd);
 	if (PHASES.has("abuse")) await abusePhases();
+	// The ceiling again at the very end: the run's drift (a process full of objects, the other
+	// sessions on this machine) is the spread between the two, reported with the targets.
+	await measure("1'. ceiling again (end of the run)", health(Number(args.health)), { isCeiling: true });
 
 	for (const { name, verdict } of verdicts) {
 		log(`guarantees, ${name}: ${verdict.ok ? "all hold" : "FAILED"}`);
@@ -105,12 +107,18 @@ function targets(): Check[] {
 	const out: Check[] = [];
 	const ceiling = Math.max(0, ...rows.filter((r) => r.isCeiling).map((r) => r.throughput));
 	const soldOut = rows.find((r) => r.name.startsWith("2."));
+	const ceilings = rows.filter((r) => r.isCeiling).map((r) => r.throughput);
+	const spread = ceilings.length > 1 ? (Math.max(...ceilings) - Math.min(...ceilings)) / Math.max(...ceilings) : 0;
 	if (soldOut && ceiling > 0) {
 		const share = soldOut.throughput / ceiling;
+		const each = ceilings.map((c) => `${((soldOut.throughput / c) * 100).toFixed(0)} %`).join(" / ");
 		out.push({
 			name: "sold-out rejections ≥ 70 % of the run's ceiling",
 			ok: share >= 0.7,
-			detail: `${(share * 100).toFixed(0)} % (${soldOut.throughput.toFixed(0)} of ${ceiling.toFixed(0)} req/s)`,
+			detail:
+				`${(share * 100).toFixed(0)} % (${soldOut.throughput.toFixed(0)} of ${ceiling.toFixed(0)} req/s, the better ceiling); ` +
+				`ceilings at the start / end ${ceilings.map((c) => c.toFixed(0)).join(" / ")} req/s, spread ${(spread * 100).toFixed(0)} %; ` +
+				`of each: ${each}`,
 		});
 	}
 	const crowd = rows.find((r) => r.name.startsWith("4.") && r.name.endsWith("(all requests)"));
@@ -141,8 +149,34 @@ type EdgeEvent = Awaited<ReturnType<typeof setupEdgeEvent>>;
 type CrowdEvent = Awaited<ReturnType<typeof setupCrowdEvent>>;
 
 async function soldOutPhase(edge: EdgeEvent): Promise<void> {
-	const soldOut = await presign(edge.soldOutCrowd, Number(args["claims-per-buyer"]), () => "SOLD");
-	await measure("2. sold-out claim → 409 at the edge", soldOut);
+	// In rounds of one claim per buyer, each signed just before it is sent: on a loaded machine the
+	// whole phase can outlast the signatures' ±30 s window. Signing time is outside the measurement.
+	const rounds = Array.from(
+		{ length: Number(args["claims-per-buyer"]) },
+		() => () => presign(edge.soldOutCrowd, 1, () => "SOLD"),
+	);
+	await measureRounds("2. sold-out claim → 409 at the edge", rounds);
+}
+
+/** `measure` over rounds made just before each is sent; only the sending is timed. */
+async function measureRounds(name: string, rounds: (() => Promise<HttpRequest[]>)[]): Promise<void> {
+	const tally = new Tally();
+	const total: CpuWindow = { server: 0, generator: 0, wallSeconds: 0 };
+	for (const make of rounds) {
+		const requests = await make();
+		const cpu = startCpuWindow(runtime.workerdPid);
+		await forEachLimited(requests, CONNECTIONS, (req) => http.send(req, tally).then(() => undefined));
+		const w = cpu();
+		total.server = total.server === null || w.server === null ? null : total.server + w.server;
+		total.generator += w.generator;
+		total.wallSeconds += w.wallSeconds;
+	}
+	const r = phaseRow(name, tally, total);
+	rows.push(r);
+	const cpu = r.cpuPerRequestUs === null ? "" : `, ${r.cpuPerRequestUs.toFixed(0)} µs workerd CPU/req`;
+	log(
+		`${name}: ${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${cpu}; ${r.outcomes}`,
+	);
 }
 
 async function winningPhase(edge: EdgeEvent): Promise<void> {
@@ -362,7 +396,8 @@ async function logIn(eventId: string, credentials: BuyerCredentials[], tallyFor:
 async function setupEdgeEvent() {
 	const eventId = `bench-edge-${Date.now().toString(36)}`;
 	const soldOutBuyers = Number(args["soldout-buyers"]);
-	const winners = Number(args.winners);
+	// No winners to log in when their phase does not run (the logins are most of the setup's time).
+	const winners = PHASES.has("winning") ? Number(args.winners) : 0;
 	await putEvent(eventId, "Benchmark: edge paths");
 	const listing = (id: string, i: number) => ({
 		id,

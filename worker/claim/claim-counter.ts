@@ -54,6 +54,8 @@ function count(c: Context<AppEnv>, eventId: string, code: string | null): void {
 }
 
 async function errorCode(c: Context<AppEnv>): Promise<string> {
+	const refused: string | undefined = c.get("refusedWith");
+	if (refused) return refused;
 	if (c.error instanceof ApiError) return c.error.code;
 	try {
 		const body = (await c.res.clone().json()) as { error?: { code?: unknown } };

@@ -13,6 +13,7 @@ import {
 	type SignedAttempt,
 } from "../../durable-objects/buyer-quota";
 import { withinTime } from "../../lib/within-time";
+import { publishSoldOut } from "../hot-reads/sold-out-colo";
 import { markSoldOut } from "../hot-reads/sold-out-flags";
 import { ApiError, overloaded, refusalError, soldOut } from "../http/errors";
 import { notYourTurn } from "../lottery/turn";
@@ -36,8 +37,24 @@ export interface ClaimResult {
  */
 export const CLAIM_TIMEOUT_MS = 3_000;
 
-export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimResult> {
+let forwarded = 0;
+
+/** Tests: how many claims this isolate sent on towards the objects. */
+export function forwardedClaimsForTests(): number {
+	return forwarded;
+}
+
+/**
+ * `waitUntil` keeps the sharing of a new sold-out flag with the location (sold-out-colo.ts) alive
+ * after the answer; without it the flag stays this isolate's.
+ */
+export async function claimListing(
+	env: Env,
+	req: ClaimRequest,
+	waitUntil?: (work: Promise<unknown>) => void,
+): Promise<ClaimResult> {
 	const { eventId, listingId, attempt, leaseMs, frozenRules, notBefore, inventoryWaitMs } = req;
+	forwarded += 1;
 	const buyer = buyerQuotaOf(env, eventId, req.buyerId);
 	const outcome = await withinTime(
 		(async () =>
@@ -61,10 +78,14 @@ export async function claimListing(env: Env, req: ClaimRequest): Promise<ClaimRe
 		case "limit_reached":
 			throw new ApiError("limit_reached", `You already hold ${outcome.perBuyerLimit} unit(s) of this event.`);
 		case "held":
-			if (outcome.soldOutTo) markSoldOut(eventId, listingId, outcome.soldOutTo);
+			if (outcome.soldOutTo) {
+				markSoldOut(eventId, listingId, outcome.soldOutTo);
+				waitUntil?.(publishSoldOut(eventId, listingId));
+			}
 			return { created: outcome.created, hold: outcome.hold };
 		case "sold_out":
 			markSoldOut(eventId, listingId, outcome.soldOutTo);
+			waitUntil?.(publishSoldOut(eventId, listingId));
 			throw soldOut();
 		case "overloaded":
 			throw overloaded();

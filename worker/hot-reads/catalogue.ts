@@ -2,19 +2,19 @@
 // copies so that a crowd of claims does not turn into a crowd of D1 queries. Staleness is bounded by
 // the TTLs below (docs/OPERATIONS.md); writes made through this isolate invalidate its copies at once.
 // The public shapes are the client's: one definition for the API and everything that calls it.
-import type { PublicEvent, Listing as PublicListing } from "../../client/kaipan-client";
+import type { PublicEvent } from "../../client/kaipan-client";
 import { type EventRow, findEvent } from "../../db/events";
 import { type ListingRow, listingsOf, listingsWithTaken } from "../../db/listings";
 import { rememberRegion } from "../../durable-objects/addresses";
 import { eventStatus } from "../../lib/event-rules";
 import { TtlCache } from "../../lib/ttl-cache";
+import { type Board, boardOf, forgetBoard } from "./board-copy";
 import { edgeCached, evictEdgeCached } from "./edge-cache";
 
 export type { ListingRow };
 
 /** Seconds an event or catalogue copy may live in each cache layer. */
 export const EVENT_TTL_SECONDS = 1;
-export const LISTINGS_TTL_MS = 500;
 
 /** Unknown event ids are remembered this long, apart from the real events (lib/ttl-cache.ts). */
 export const MISS_TTL_MS = 5_000;
@@ -26,15 +26,6 @@ const eventCache = new TtlCache<EventRow | null>(EVENT_TTL_SECONDS * 1000, 1_000
 });
 const catalogueCache = new TtlCache<ListingRow[]>(EVENT_TTL_SECONDS * 1000);
 const catalogueIndex = new WeakMap<ListingRow[], Map<string, ListingRow>>();
-/** A short grace: API.md lets the listing board lag the inventory by 2 s, and the queue takes ~1 s of it. */
-const AVAILABILITY_GRACE_MS = 200;
-const availabilityCache = new TtlCache<{ listings: PublicListing[]; asOf: string }>(
-	LISTINGS_TTL_MS,
-	1_000,
-	undefined,
-	AVAILABILITY_GRACE_MS,
-);
-
 export function loadEvent(env: Env, eventId: string): Promise<EventRow | null> {
 	return edgeCached(
 		eventCache,
@@ -62,8 +53,8 @@ export async function loadListing(env: Env, eventId: string, listingId: string):
 }
 
 export async function invalidateEvent(eventId: string): Promise<void> {
-	availabilityCache.delete(eventId);
 	await Promise.all([
+		forgetBoard(eventId),
 		evictEdgeCached(eventCache, `event:${eventId}`),
 		evictEdgeCached(catalogueCache, `catalogue:${eventId}`),
 	]);
@@ -87,15 +78,14 @@ export function publicEvent(event: EventRow, now = Date.now()): PublicEvent {
 	};
 }
 
-/** The catalogue with availability from D1's orders, which trail the inventory objects by ~1 s. */
-export function listingsWithAvailability(
-	env: Env,
-	eventId: string,
-): Promise<{ listings: PublicListing[]; asOf: string }> {
-	return availabilityCache.get(eventId, async () => {
-		const asOf = new Date().toISOString();
+/**
+ * The catalogue with availability from D1's orders, which trail the inventory objects by ~1 s; one
+ * copy per location, refreshed by one request at a time (board-copy.ts).
+ */
+export function listingsWithAvailability(env: Env, eventId: string): Promise<Board> {
+	return boardOf(eventId, async () => {
 		const rows = await listingsWithTaken(env, eventId);
-		const listings = rows.map((r) => ({
+		return rows.map((r) => ({
 			id: r.id,
 			building: r.building,
 			floor: r.floor,
@@ -109,6 +99,5 @@ export function listingsWithAvailability(
 			...(r.floorPlanUrl ? { floorPlanUrl: r.floorPlanUrl } : {}),
 			...(r.orientation ? { orientation: r.orientation } : {}),
 		}));
-		return { listings, asOf };
 	});
 }

@@ -30,6 +30,11 @@ interface Flag {
 }
 
 const flags = new Map<string, Flag>();
+/**
+ * When a free passed through this isolate (clearSoldOut), per listing: a flag the location's cache
+ * (sold-out-colo.ts) recorded before that moment is older news than the free and is not adopted.
+ */
+const clearedAt = new Map<string, number>();
 
 const key = (eventId: string, listingId: string) => `${eventId}:${listingId}`;
 
@@ -44,8 +49,48 @@ export function markSoldOut(eventId: string, listingId: string, holders: HoldRec
 	});
 }
 
-export function clearSoldOut(eventId: string, listingId: string): void {
-	flags.delete(key(eventId, listingId));
+export function clearSoldOut(eventId: string, listingId: string, now = Date.now()): void {
+	const k = key(eventId, listingId);
+	flags.delete(k);
+	if (clearedAt.size >= 100_000) clearedAt.clear();
+	clearedAt.set(k, now);
+}
+
+/** What this isolate's flag says, to share with the location (sold-out-colo.ts); null without one. */
+export function soldOutFlagOf(eventId: string, listingId: string): { until: number; holders: string[] } | null {
+	const flag = flags.get(key(eventId, listingId));
+	return flag ? { until: flag.until, holders: [...flag.holders] } : null;
+}
+
+/**
+ * Takes on a flag another isolate of this location recorded at `setAt` (sold-out-colo.ts). Refused
+ * when it is past its trust (`until`) or older than a free this isolate saw, and never shortens a
+ * flag this isolate already trusts longer.
+ */
+export function adoptSoldOut(
+	eventId: string,
+	listingId: string,
+	shared: { until: number; holders: string[]; setAt: number },
+	now = Date.now(),
+): boolean {
+	const k = key(eventId, listingId);
+	if (now >= shared.until || shared.setAt <= (clearedAt.get(k) ?? Number.NEGATIVE_INFINITY)) return false;
+	const mine = flags.get(k);
+	if (mine && mine.until >= shared.until) return true;
+	if (flags.size >= 100_000) flags.clear();
+	flags.set(k, { until: shared.until, holders: new Set(shared.holders), renewing: false });
+	return true;
+}
+
+/** Whether this isolate has a flag for the listing at all (fresh or being renewed). */
+export function hasSoldOutFlag(eventId: string, listingId: string): boolean {
+	return flags.has(key(eventId, listingId));
+}
+
+/** Tests: forget every flag and free, as a fresh isolate would. */
+export function resetSoldOutFlagsForTests(): void {
+	flags.clear();
+	clearedAt.clear();
 }
 
 /**

@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { staffHoldView, transitioned } from "../holds/hold-views";
 import { locateHold } from "../holds/locate-hold";
-import { clearSoldOut } from "../hot-reads/sold-out-flags";
+import { clearSoldOutInColo } from "../hot-reads/sold-out-colo";
 import type { AppEnv } from "../http/app-env";
 import { param } from "../http/validation";
 
@@ -14,13 +14,15 @@ export const adminHolds = new Hono<AppEnv>()
 		const { inventory, eventId, listingId } = await locateHold(c.env, holdId);
 		const outcome = await inventory.confirm(holdId, c.get("staff").actor);
 		// A hold past its time is expired by the confirm itself (409): its unit is free from now on.
-		if (outcome.kind === "not_active" && outcome.hold.status === "expired") clearSoldOut(eventId, listingId);
+		if (outcome.kind === "not_active" && outcome.hold.status === "expired") {
+			await clearSoldOutInColo(eventId, listingId);
+		}
 		return c.json({ hold: staffHoldView(transitioned(outcome)) });
 	})
 	.post("/:holdId/release", async (c) => {
 		const holdId = param(c, "holdId");
 		const { inventory, eventId, listingId } = await locateHold(c.env, holdId);
 		const hold = staffHoldView(transitioned(await inventory.release(holdId, c.get("staff").actor)));
-		clearSoldOut(eventId, listingId);
+		await clearSoldOutInColo(eventId, listingId);
 		return c.json({ hold });
 	});

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { buyerQuotaOf, listingInventoryOf } from "../../durable-objects/addresses";
 import { buyerHoldView, transitioned } from "../holds/hold-views";
 import { holdNotFound, locateHold } from "../holds/locate-hold";
-import { clearSoldOut } from "../hot-reads/sold-out-flags";
+import { clearSoldOutInColo } from "../hot-reads/sold-out-colo";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, refusalError } from "../http/errors";
 import { BUYER_BODY_LIMIT, param } from "../http/validation";
@@ -32,7 +32,7 @@ export const buyerHolds = new Hono<AppEnv>().post(
 		const listingId = found.hold.listingId;
 		const outcome = await listingInventoryOf(c.env, eventId, listingId).cancel(holdId, buyerId);
 		if (outcome.kind === "ok") {
-			clearSoldOut(eventId, listingId);
+			await clearSoldOutInColo(eventId, listingId);
 			// The cancel is done: the inventory committed it. Telling the buyer object now only saves the
 			// outbox's delivery a moment; if it fails, that delivery follows, and the answer stays 200.
 			await buyer.applyHold(outcome.hold).catch((err: unknown) => {

@@ -2,12 +2,14 @@
 // so the objects never see a request that failed one (README "Follow one claim"):
 //   buyerSession (401, buyer bucket 429) → signedRequest (400/403/413) → requireOpenEvent
 //   (403/404/423/503) → requireTurn (lottery: 423 not_your_turn) → requirePurchaseToken (403) → claimTarget (400/404) → soldOutGate (409 from
-//   memory, nothing written) → addressRateLimit across isolates (429) → claimListing: the buyer
+//   memory or the location's sold-out set, nothing written) → firstWaveBudget (503, one forward per unit
+//   per window) → addressRateLimit across isolates (429) → claimListing: the buyer
 //   object, which runs the claim against the listing's inventory object (protocol v2).
 import { Hono } from "hono";
 import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { claimListing } from "../claim/claim-flow";
 import { claimTarget } from "../claim/claim-target";
+import { firstWaveBudget } from "../claim/first-wave-budget";
 import { soldOutGate } from "../claim/sold-out-gate";
 import { shuffleClaimOptions } from "../fairness/shuffle-window";
 import { buyerHoldView } from "../holds/hold-views";
@@ -48,27 +50,32 @@ export const claims = new Hono<AppEnv>()
 		requirePurchaseToken(),
 		claimTarget(),
 		soldOutGate(),
+		firstWaveBudget(),
 		addressRateLimit(),
 		spendNonce(),
 		async (c) => {
 			const { event, listing, session } = c.var;
-			const result = await claimListing(c.env, {
-				eventId: event.id,
-				listingId: listing.id,
-				buyerId: session.buyerId,
-				attempt: {
-					sessionId: session.sessionId,
-					nonce: c.get("signed").nonce,
-					claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S),
+			const result = await claimListing(
+				c.env,
+				{
+					eventId: event.id,
+					listingId: listing.id,
+					buyerId: session.buyerId,
+					attempt: {
+						sessionId: session.sessionId,
+						nonce: c.get("signed").nonce,
+						claimsPer10s: Number(c.env.BUYER_CLAIMS_PER_10S),
+					},
+					// Inside a shuffle window the claim waits for the window's end (docs/FAIRNESS.md).
+					...shuffleClaimOptions(event, Number(c.env.RESERVATION_LEASE_SECONDS) * 1000),
+					// Lottery: the buyer object refuses the claim before this moment too (guarantee 8).
+					...(c.var.notBefore === undefined ? {} : { notBefore: c.var.notBefore }),
+					// A frozen copy of the rules is exact however old (db/terms.ts): it spares the buyer's first
+					// claim a D1 round trip. An unfrozen copy may be stale, so the buyer object reads D1 itself.
+					...(event.termsFrozenAt ? { frozenRules: { perBuyerLimit: event.perBuyerLimit } } : {}),
 				},
-				// Inside a shuffle window the claim waits for the window's end (docs/FAIRNESS.md).
-				...shuffleClaimOptions(event, Number(c.env.RESERVATION_LEASE_SECONDS) * 1000),
-				// Lottery: the buyer object refuses the claim before this moment too (guarantee 8).
-				...(c.var.notBefore === undefined ? {} : { notBefore: c.var.notBefore }),
-				// A frozen copy of the rules is exact however old (db/terms.ts): it spares the buyer's first
-				// claim a D1 round trip. An unfrozen copy may be stale, so the buyer object reads D1 itself.
-				...(event.termsFrozenAt ? { frozenRules: { perBuyerLimit: event.perBuyerLimit } } : {}),
-			});
+				(work) => c.executionCtx.waitUntil(work),
+			);
 			return c.json(buyerHoldView(result.hold), result.created ? 201 : 200);
 		},
 	);
