@@ -3,8 +3,9 @@
 // so a field renamed on one side is a compile error on the other. Plain types only: this file is
 // bundled into the pages and must not pull in zod or anything of the worker.
 import type { EventStatus, StatusMode } from "../lib/event-rules";
+import type { Announcement } from "./live-frames";
 
-export type { EventStatus, StatusMode };
+export type { Announcement, EventStatus, StatusMode };
 
 // --- buyer endpoints ---------------------------------------------------------------------------------
 
@@ -22,6 +23,8 @@ export interface PublicEvent {
 	mode: "race" | "lottery";
 	batchSize: number;
 	batchSeconds: number;
+	/** Extension (issue 13): the operator's current message to every buyer, or null. */
+	announcement: Announcement | null;
 }
 
 /** One unit of `GET /api/events/:eventId/listings` → `{listings, asOf}`. */

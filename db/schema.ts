@@ -43,6 +43,9 @@ export const events = sqliteTable("events", {
 	seed: text("seed"),
 	beacon: text("beacon"),
 	drawnAt: text("drawn_at"),
+	/** The operator's message to every buyer (issue 13), and when it was posted; both null: none. */
+	announcementText: text("announcement_text"),
+	announcementPostedAt: text("announcement_posted_at"),
 });
 
 export type EventMode = "race" | "lottery";

@@ -10,6 +10,8 @@
 // stale, which makes the snapshot the source of truth and every pushed update best-effort.
 import { DurableObject } from "cloudflare:workers";
 import type {
+	Announcement,
+	AnnouncementFrame,
 	ErrorFrame,
 	ListingFrame,
 	ListingState,
@@ -220,6 +222,18 @@ export class DashboardHub extends DurableObject<Env> {
 			}
 		}
 		return closed;
+	}
+
+	/**
+	 * The operator posted (or cleared) the event's announcement: every page on the feed, buyer and
+	 * staff, is told now. Nothing is stored here: D1 keeps the announcement and the pages read it with
+	 * the event (issue 13). Returns how many sockets were sent it.
+	 */
+	async announce(announcement: Announcement | null): Promise<number> {
+		const frame = JSON.stringify({ type: "announcement", announcement } satisfies AnnouncementFrame);
+		const sockets = this.ctx.getWebSockets();
+		for (const ws of sockets) trySend(ws, frame);
+		return sockets.length;
 	}
 
 	/** How many sockets of each role are attached right now. */

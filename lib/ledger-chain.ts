@@ -34,7 +34,10 @@ export type LedgerKind =
 	| "listings_imported"
 	| "buyers_imported"
 	| "draw_committed"
-	| "draw_revealed";
+	| "draw_revealed"
+	// issue 13: the operator's message to every buyer ({text, postedAt}), and taking it down ({})
+	| "announcement_posted"
+	| "announcement_cleared";
 
 /** One entry as stored, served and exported. */
 export interface LedgerEntry {

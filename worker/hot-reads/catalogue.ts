@@ -71,6 +71,10 @@ export function publicEvent(event: EventRow, now = Date.now()): PublicEvent {
 		mode: event.mode,
 		batchSize: event.batchSize,
 		batchSeconds: event.batchSeconds,
+		announcement:
+			event.announcementText !== null && event.announcementPostedAt !== null
+				? { text: event.announcementText, postedAt: event.announcementPostedAt }
+				: null,
 	};
 }
 

@@ -22,6 +22,7 @@ import {
 	upsertEvent,
 } from "../../db/events";
 import { upsertListings } from "../../db/listings";
+import { insertNewEvent } from "../../db/staff-views";
 import { ordersPage } from "../../db/orders";
 import { randomAccessCode } from "../../lib/crypto";
 import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
@@ -135,8 +136,17 @@ export const adminEvents = new Hono<AppEnv>()
 			batchSize: body.batchSize,
 			batchSeconds: body.batchSeconds,
 		};
-		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
+		// The console's "new event" form sends If-None-Match: * (issue 13): create, never overwrite.
+		if (c.req.header("if-none-match")?.trim() === "*") {
+			if ((await insertNewEvent(c.env, eventId, next, now)) === "exists") {
+				throw new ApiError("precondition_failed", `An event with the id ${eventId} exists already; nothing was changed.`);
+			}
+			await invalidateEvent(eventId);
+			await recordOperatorAction(c, eventId, "event_created", next);
+			return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
+		}
+		const existing = await findEvent(c.env, eventId);
 		const changedFrom = (event: EventRow) => FROZEN_EVENT_FIELDS.filter((f) => event[f] !== next[f]);
 		if (existing && isLocked(existing, Date.now())) {
 			const changed = changedFrom(existing);
@@ -322,7 +332,7 @@ export const adminEvents = new Hono<AppEnv>()
 		});
 	});
 
-function adminView(event: EventRow) {
+export function adminView(event: EventRow) {
 	return {
 		...publicEvent(event),
 		statusMode: event.statusMode,

@@ -51,7 +51,11 @@ const publicEventFields = {
 	mode: { enum: ["race", "lottery"] },
 	batchSize: int,
 	batchSeconds: int,
+	/** Extension (issue 13): the operator's message to every buyer. */
+	announcement: orNull(object({ text, postedAt: time })),
 };
+
+const eventCounts = object({ listings: count, available: count, held: count, confirmed: count, buyers: count });
 
 const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time) });
 
@@ -104,10 +108,14 @@ export const ANSWERS = {
 	health: object({ ok: { const: true } }),
 	openapi: { type: "object", required: ["openapi", "info", "paths"] },
 	adminEvent: object({ event: ref("AdminEvent") }),
-	adminEventWithCounts: object({
-		event: ref("AdminEvent"),
-		counts: object({ listings: count, available: count, held: count, confirmed: count, buyers: count }),
+	adminEventWithCounts: object({ event: ref("AdminEvent"), counts: eventCounts }),
+	eventList: object({ events: list(object({ event: ref("AdminEvent"), counts: eventCounts })), nextCursor: ref("Cursor") }),
+	buyerContacts: object({
+		buyers: list(object({ id, name: orNull(text), phone: orNull(text) })),
+		nextCursor: ref("Cursor"),
+		phonesMasked: { type: "boolean" },
 	}),
+	announcement: object({ announcement: orNull(object({ text, postedAt: time })) }),
 	upserted: object({ upserted: count }),
 	buyers: object({ buyers: list(object({ id, accessCode: orNull(text) })) }),
 	orders: object({
