@@ -89,12 +89,7 @@ export async function insertNewEvent(
 }
 
 /** Sets (text) or clears (null) the event's announcement; false when there is no such event. */
-export async function setAnnouncement(
-	env: D1Env,
-	eventId: string,
-	text: string | null,
-	now: string,
-): Promise<boolean> {
+export async function setAnnouncement(env: D1Env, eventId: string, text: string | null, now: string): Promise<boolean> {
 	const e = schema.events;
 	const written = await dbOf(env)
 		.update(e)
@@ -103,4 +98,3 @@ export async function setAnnouncement(
 		.returning({ id: e.id });
 	return written.length > 0;
 }
-

@@ -158,11 +158,15 @@ describe("GET /api/admin/events/:eventId/buyers: who to call about a hold", () =
 	it("pages by cursor; a bad cursor is 400 and an unknown event 404; a buyer's session is 403", async () => {
 		const ev = await seeded();
 		const path = `/api/admin/events/${ev.eventId}/buyers`;
-		const first = await (await admin("GET", `${path}?limit=2`)).json<{ buyers: { id: string }[]; nextCursor: string }>();
+		const first = await (await admin("GET", `${path}?limit=2`)).json<{
+			buyers: { id: string }[];
+			nextCursor: string;
+		}>();
 		expect(first.buyers.map((b) => b.id)).toEqual(["b1", "b2"]);
-		const second = await (
-			await admin("GET", `${path}?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`)
-		).json<{ buyers: { id: string }[]; nextCursor: string | null }>();
+		const second = await (await admin("GET", `${path}?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`)).json<{
+			buyers: { id: string }[];
+			nextCursor: string | null;
+		}>();
 		expect(second).toEqual({ buyers: [{ id: "b3", name: null, phone: null }], nextCursor: null, phonesMasked: false });
 		expect(await errorCode(await admin("GET", `${path}?cursor=%%%`))).toBe("invalid_request");
 		expect(await errorCode(await admin("GET", "/api/admin/events/no-such-event/buyers"))).toBe("not_found");

@@ -9,6 +9,7 @@
 // does. Every unit is called by one name (shared/units.ts).
 import type { EventStatus } from "../client/api-types";
 import { type Hold, KaipanClient, type PublicEvent, type Session } from "../client/kaipan-client";
+import { announcementFromEvent, announcementPushed, announcementRelabel } from "./buyer/announcement";
 import { $, $button, $input, h, say } from "./shared/dom";
 import { describeError, type ErrorLike, toErrorLike } from "./shared/errors";
 import { type CellText, type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
@@ -83,6 +84,7 @@ onLangChange(() => {
 	renderNotice();
 	renderSelected();
 	renderHolds();
+	announcementRelabel();
 	tick();
 });
 
@@ -134,6 +136,7 @@ async function refreshEvent(): Promise<void> {
 		const wasKnown = event !== null;
 		event = answer.event;
 		eventMissing = false;
+		announcementFromEvent(answer.event.announcement);
 		$("#event-name").textContent = event.name;
 		document.title = `${event.name} · Kaipan`;
 		if (!wasKnown) {
@@ -362,6 +365,7 @@ async function enter(): Promise<void> {
 			// One of mine changed (confirmed or released by staff, expired): "my holds" follows.
 			if (holds.some((hold) => hold.listingId === l.id)) void loadHolds().catch(handleError);
 		},
+		announcement: (frame) => announcementPushed(frame.announcement),
 		state: (state) => {
 			liveState = state;
 			renderLive();

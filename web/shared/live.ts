@@ -2,12 +2,14 @@
 // pings the hub answers without waking, and hands typed frames to the page. `url()` is asked anew
 // for every attempt because a staff ticket works only once. The frames are the client's types, the very
 // ones the hub builds them with (client/live-frames.ts).
-import type { ListingFrame, LiveFrame, SnapshotFrame, StatsFrame } from "../../client/live-frames";
+import type { AnnouncementFrame, ListingFrame, LiveFrame, SnapshotFrame, StatsFrame } from "../../client/live-frames";
 
 export interface LiveHandlers {
 	snapshot(frame: SnapshotFrame): void;
 	listing(frame: ListingFrame): void;
 	stats?(frame: StatsFrame): void;
+	/** The operator posted or took down the event's announcement (issue 13). */
+	announcement?(frame: AnnouncementFrame): void;
 	/** "open" after a snapshot arrived; "down" while reconnecting. */
 	state(state: "open" | "down"): void;
 	/**
@@ -79,6 +81,9 @@ export class LiveFeed {
 				break;
 			case "stats":
 				this.on.stats?.(frame);
+				break;
+			case "announcement":
+				this.on.announcement?.(frame);
 				break;
 		}
 	}

@@ -6,8 +6,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Announcement } from "../../client/live-frames";
-import { dashboardHubOf } from "../../durable-objects/addresses";
 import { setAnnouncement } from "../../db/staff-views";
+import { dashboardHubOf } from "../../durable-objects/addresses";
 import { invalidateEvent } from "../hot-reads/catalogue";
 import type { AppEnv } from "../http/app-env";
 import { eventNotFound } from "../http/errors";

@@ -22,8 +22,8 @@ import {
 	upsertEvent,
 } from "../../db/events";
 import { upsertListings } from "../../db/listings";
-import { insertNewEvent } from "../../db/staff-views";
 import { ordersPage } from "../../db/orders";
+import { insertNewEvent } from "../../db/staff-views";
 import { randomAccessCode } from "../../lib/crypto";
 import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
 import { isLocked } from "../../lib/event-rules";
@@ -140,7 +140,10 @@ export const adminEvents = new Hono<AppEnv>()
 		// The console's "new event" form sends If-None-Match: * (issue 13): create, never overwrite.
 		if (c.req.header("if-none-match")?.trim() === "*") {
 			if ((await insertNewEvent(c.env, eventId, next, now)) === "exists") {
-				throw new ApiError("precondition_failed", `An event with the id ${eventId} exists already; nothing was changed.`);
+				throw new ApiError(
+					"precondition_failed",
+					`An event with the id ${eventId} exists already; nothing was changed.`,
+				);
 			}
 			await invalidateEvent(eventId);
 			await recordOperatorAction(c, eventId, "event_created", next);

@@ -109,7 +109,10 @@ export const ANSWERS = {
 	openapi: { type: "object", required: ["openapi", "info", "paths"] },
 	adminEvent: object({ event: ref("AdminEvent") }),
 	adminEventWithCounts: object({ event: ref("AdminEvent"), counts: eventCounts }),
-	eventList: object({ events: list(object({ event: ref("AdminEvent"), counts: eventCounts })), nextCursor: ref("Cursor") }),
+	eventList: object({
+		events: list(object({ event: ref("AdminEvent"), counts: eventCounts })),
+		nextCursor: ref("Cursor"),
+	}),
 	buyerContacts: object({
 		buyers: list(object({ id, name: orNull(text), phone: orNull(text) })),
 		nextCursor: ref("Cursor"),

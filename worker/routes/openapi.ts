@@ -16,8 +16,8 @@ import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
-import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
 import { announcementBody } from "./admin-announcement";
+import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
 import { ANSWERS, BODY_SCHEMAS, ID_PATTERN, type JsonSchema } from "./openapi-bodies";
@@ -282,7 +282,10 @@ const OPERATIONS: Operation[] = [
 		tag: "operator",
 		auth: "admin",
 		query: { cursor: "nextCursor of the previous page", limit: "events per page (1–100, default 100)" },
-		responses: { 200: "{events: [{event, counts}], nextCursor}", 400: "invalid_request: a cursor or limit that is not valid" },
+		responses: {
+			200: "{events: [{event, counts}], nextCursor}",
+			400: "invalid_request: a cursor or limit that is not valid",
+		},
 		answers: { 200: ANSWERS.eventList },
 	},
 	{
