@@ -169,6 +169,7 @@ try {
 
 	const consolePhone = await staffPage(browser, baseUrl, operator.token, "/console?event=demo", PHONE);
 	await consolePhone.locator("#event-summary").filter({ hasText: "房源" }).waitFor();
+	await consolePhone.locator("#event-list table").waitFor();
 	await shoot(consolePhone, "console-mobile", "viewport");
 	await consolePhone.locator("#ledger-hash .hash-group").first().waitFor();
 	await consolePhone.locator("#ledger-panel").screenshot({ path: `${OUT}/console-ledger-mobile.png` });

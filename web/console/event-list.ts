@@ -96,10 +96,17 @@ export class EventList {
 							{ "data-event": event.id, "aria-current": isCurrent ? "true" : undefined },
 							h("th", { scope: "row", text: event.name }),
 							h("td", { class: "mono", text: event.id }),
-							h("td", { text: stateName(event.status) }),
+							h("td", { class: "nowrap", text: stateName(event.status) }),
 							h("td", { text: formatTime(event.startsAt) }),
-							h("td", { text: t("eventProgress", { ...counts }) }),
-							h("td", {}, isCurrent ? h("span", { class: "muted", text: t("eventsCurrent") }) : open),
+							// Broken only between its parts (" · "), never inside "已售 33".
+							h(
+								"td",
+								{},
+								...t("eventProgress", { ...counts })
+									.split(" · ")
+									.flatMap((part, i) => [i > 0 ? " · " : null, h("span", { class: "nowrap", text: part })]),
+							),
+							h("td", { class: "nowrap" }, isCurrent ? h("span", { class: "muted", text: t("eventsCurrent") }) : open),
 						);
 					}),
 				),
