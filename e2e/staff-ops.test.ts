@@ -4,6 +4,7 @@
 // lists holds by time left and totals by building and layout, and exports them; the console lists the
 // events; and the operator's announcement reaches buyers' pages live, as text, never as markup.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { KaipanClient } from "../client/kaipan-client";
@@ -124,6 +125,22 @@ function beijing(iso: string): string {
 		second: "2-digit",
 		hour12: false,
 	}).format(new Date(iso));
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+	// Evaluated through the DevTools protocol, which the page's CSP does not govern.
+	await page.evaluate(AXE);
+	return page.evaluate(async () => {
+		type Result = { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<Result> } }).axe;
+		const result = await axe.run(document, { resultTypes: ["violations"] });
+		return result.violations
+			.filter((v) => v.impact === "serious" || v.impact === "critical")
+			.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+	});
 }
 
 async function downloadText(page: Page, button: string): Promise<Buffer> {
@@ -275,6 +292,7 @@ describe("the sales control sheet (销控表)", () => {
 				const second = all.filter((o) => o.status === "held")[1];
 				await admin("POST", `/api/admin/holds/${second?.holdId}/release`);
 				await poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
+				expect(await axeViolations(page)).toEqual([]);
 				expect(problems).toEqual([]);
 			},
 			SLOW_TEST,
@@ -334,16 +352,22 @@ describe("the operator's announcement on buyers' pages", () => {
 				const consolePage = await staffPage(`/console?event=${eventId}`, viewport);
 				await poll(() => consolePage.locator("#event-summary").textContent()).toContain("房源 12 套");
 				await admin("POST", `/api/admin/events/${eventId}/status`, { status: "paused" });
+				// From here on the logged-in buyer's event reads hang: only the live feed can bring the word.
+				let release: () => void = () => undefined;
+				const gate = new Promise<void>((r) => {
+					release = r;
+				});
+				await buyer.route(`**/api/events/${eventId}`, async (route) => {
+					await gate;
+					await route.continue().catch(() => undefined);
+				});
 				const text = '系统维护，开盘暂停。\n预计 10:30 恢复。<img src=x onerror="window.__pwned=1">';
 				await consolePage.getByLabel("公告内容").fill(text);
-				const postedAt = Date.now();
 				await consolePage.getByRole("button", { name: "发布公告" }).click();
 				await poll(() => consolePage.locator("#message").textContent()).toContain("公告已发布");
 
-				// Live: well within the 5 s the page would take to read the event again.
 				const banner = buyer.locator("#announcement");
-				await poll(() => banner.isVisible(), { timeout: 4_000, interval: 50 }).toBe(true);
-				expect(Date.now() - postedAt).toBeLessThan(4_000);
+				await poll(() => banner.isVisible(), { interval: 50 }).toBe(true);
 				expect(await banner.locator(".announcement-text").textContent()).toBe(text);
 				expect(await banner.locator("img").count()).toBe(0);
 				expect(await buyer.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
@@ -354,14 +378,18 @@ describe("the operator's announcement on buyers' pages", () => {
 					text,
 				);
 				expect(await consolePage.locator("#announcement-current").textContent()).toContain("系统维护");
+				expect(await axeViolations(buyer)).toEqual([]);
+				expect(await axeViolations(consolePage)).toEqual([]);
 
 				await consolePage.getByRole("button", { name: "撤下公告" }).click();
 				await consolePage.getByRole("dialog").getByRole("button", { name: "撤下公告" }).click();
-				await poll(() => banner.isVisible(), { timeout: 4_000, interval: 50 }).toBe(false);
+				await poll(() => banner.isVisible(), { interval: 50 }).toBe(false);
 				await poll(() => visitor.locator("#announcement").isVisible(), { timeout: 10_000 }).toBe(false);
+				release();
 				expect(problems).toEqual([]);
 			},
-			SLOW_TEST,
+			// Two buyer pages, a console and axe twice: minutes on a loaded 2-core machine.
+			2 * SLOW_TEST,
 		);
 	}
 });
