@@ -149,7 +149,7 @@ export class SalesSheet {
 						return h(
 							"tr",
 							{ "data-hold": hold.holdId },
-							h("th", { scope: "row", text: hold.unit }),
+							h("th", { scope: "row", class: "nowrap", text: hold.unit }),
 							h("td", {}, buyerContact(hold.buyerId, this.directory.get(hold.buyerId), masked)),
 							h(
 								"td",
