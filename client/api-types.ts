@@ -3,8 +3,9 @@
 // so a field renamed on one side is a compile error on the other. Plain types only: this file is
 // bundled into the pages and must not pull in zod or anything of the worker.
 import type { EventStatus, StatusMode } from "../lib/event-rules";
+import type { Announcement } from "./live-frames";
 
-export type { EventStatus, StatusMode };
+export type { Announcement, EventStatus, StatusMode };
 
 // --- buyer endpoints ---------------------------------------------------------------------------------
 
@@ -26,6 +27,8 @@ export interface PublicEvent {
 	autoClaimDelaySeconds: number;
 	/** A rehearsal (模拟开盘): the id of the real event it copies; null for a real event (extension). */
 	rehearsalOf: string | null;
+	/** Extension (issue 13): the operator's current message to every buyer, or null. */
+	announcement: Announcement | null;
 }
 
 /** `PUT`/`GET /api/me/wishlist` (API.md v1.1): listing ids best first, and whether auto-claim is on. */

@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
 	event_locked: 409,
 	hold_not_active: 409,
 	draw_pending: 409,
+	// Extension (issue 13): If-None-Match: * on creating an event whose id exists (RFC 9110 §13.1.2).
+	precondition_failed: 412,
 	body_too_large: 413,
 	event_not_open: 423,
 	not_your_turn: 423,

@@ -65,4 +65,16 @@ export interface ErrorFrame {
 	message: string;
 }
 
-export type LiveFrame = SnapshotFrame | ListingFrame | ListingsFrame | StatsFrame | ErrorFrame;
+/** The operator's message to every buyer of the event (issue 13); null when it was taken down. */
+export interface Announcement {
+	text: string;
+	postedAt: string;
+}
+
+/** Sent to every page on the event's feed when the operator posts or clears the announcement. */
+export interface AnnouncementFrame {
+	type: "announcement";
+	announcement: Announcement | null;
+}
+
+export type LiveFrame = SnapshotFrame | ListingFrame | ListingsFrame | StatsFrame | ErrorFrame | AnnouncementFrame;

@@ -70,6 +70,9 @@ export const events = sqliteTable("events", {
 	/** The seed and beacon, given at prepare (checked against the hash), public once the window ended. */
 	shuffleSeed: text("shuffle_seed"),
 	shuffleBeacon: text("shuffle_beacon"),
+	/** The operator's message to every buyer (issue 13), and when it was posted; both null: none. */
+	announcementText: text("announcement_text"),
+	announcementPostedAt: text("announcement_posted_at"),
 });
 
 /** DurableObjectLocationHint's values (workers-types): where an event's objects are created. */

@@ -12,6 +12,8 @@
 // stale, which makes the snapshot the source of truth and every pushed update best-effort.
 import { DurableObject } from "cloudflare:workers";
 import type {
+	Announcement,
+	AnnouncementFrame,
 	ListingState,
 	ListingStatus,
 	PublicStats,
@@ -224,6 +226,17 @@ export class DashboardHub extends DurableObject<Env> {
 		const here = sendAll(this.ctx.getWebSockets("buyer"), frame);
 		const shards = await this.eachShard((shard) => shard.broadcast(frame));
 		return here + shards.reduce((sum, n) => sum + n, 0);
+	}
+
+	/**
+	 * The operator posted (or cleared) the event's announcement: every page on the feed, staff here and
+	 * buyers on every shard, is told now. Nothing is stored here: D1 keeps the announcement and the
+	 * pages read it with the event (issue 13). Returns how many sockets were sent it.
+	 */
+	async announce(announcement: Announcement | null): Promise<number> {
+		const frame = { type: "announcement", announcement } satisfies AnnouncementFrame;
+		const staff = sendAll(this.ctx.getWebSockets("staff"), JSON.stringify(frame));
+		return staff + (await this.broadcastToBuyers(frame));
 	}
 
 	/** How many sockets of each role are attached right now, asking every shard (tests, operators). */

@@ -36,7 +36,11 @@ export type LedgerKind =
 	| "draw_committed"
 	| "draw_revealed"
 	/** A rehearsal (模拟开盘) copied from a real event: recorded in the rehearsal's own ledger only. */
-	| "rehearsal_created";
+	| "rehearsal_created"
+
+	// issue 13: the operator's message to every buyer ({text, postedAt}), and taking it down ({})
+	| "announcement_posted"
+	| "announcement_cleared";
 
 /** One entry as stored, served and exported. */
 export interface LedgerEntry {

@@ -206,6 +206,7 @@ try {
 
 	const consolePhone = await staffPage(browser, baseUrl, operator.token, "/console?event=demo", PHONE);
 	await consolePhone.locator("#event-summary").filter({ hasText: "房源" }).waitFor();
+	await consolePhone.locator("#event-list table").waitFor();
 	await shoot(consolePhone, "console-mobile", "viewport");
 	await consolePhone.locator("#ledger-hash .hash-group").first().waitFor();
 	await consolePhone.locator("#ledger-panel").screenshot({ path: `${OUT}/console-ledger-mobile.png` });
@@ -213,6 +214,24 @@ try {
 	const consoleSales = await staffPage(browser, baseUrl, sales.token, "/console?event=demo", PHONE);
 	await consoleSales.locator("#event-summary").filter({ hasText: "房源" }).waitFor();
 	await shoot(consoleSales, "console-sales-mobile", "viewport");
+	// Issue 13: the sales control sheet on a phone, the console's list of events, and an announcement
+	// as the operator posts it and a buyer's phone shows it.
+	await dashboardPhone.locator("#close-sheet").click();
+	await dashboardPhone.locator("#sales-sheet table.sales-holds").waitFor();
+	await dashboardPhone.locator("#sales-sheet").screenshot({ path: `${OUT}/dashboard-sales-sheet-mobile.png` });
+	await consolePhone.locator("#event-list table").waitFor();
+	await consolePhone.locator("#events-panel").screenshot({ path: `${OUT}/console-events-mobile.png` });
+	await consolePhone
+		.getByLabel("公告内容")
+		.fill("系统维护，开盘暂停约 10 分钟。\n预计 10:30 恢复，已锁定的房源保留时间顺延。");
+	await consolePhone.getByRole("button", { name: "发布公告" }).click();
+	await consolePhone.locator("#announcement-current").filter({ hasText: "系统维护" }).waitFor();
+	await consolePhone.locator("#announcement-panel").screenshot({ path: `${OUT}/console-announcement-mobile.png` });
+	const told = await buyerPage(browser, baseUrl, holder, PHONE);
+	await told.locator("#announcement").filter({ hasText: "系统维护" }).waitFor();
+	await shoot(told, "buyer-announcement-mobile", "viewport");
+	await told.context().close();
+	await admin("DELETE", "/api/admin/events/demo/announcement");
 	console.log(
 		`screenshots written to ${OUT}/ (${holds.length} holds granted, ${Math.ceil(holds.length / 2)} confirmed)`,
 	);

@@ -9,6 +9,7 @@
 // does. Every unit is called by one name (shared/units.ts).
 import type { EventStatus } from "../client/api-types";
 import { type Hold, KaipanClient, type PublicEvent, type Session } from "../client/kaipan-client";
+import { announcementFromEvent, announcementPushed, announcementRelabel } from "./buyer/announcement";
 import { claimNeedsText } from "./buyer/browse";
 import { renderCertificates } from "./buyer/certificate";
 import { type FilterState, isEmpty, matches, UnitFilters } from "./buyer/filters";
@@ -93,6 +94,7 @@ onLangChange(() => {
 	renderNotice();
 	renderSelected();
 	renderHolds();
+	announcementRelabel();
 	tick();
 });
 
@@ -144,6 +146,7 @@ async function refreshEvent(): Promise<void> {
 		const wasKnown = event !== null;
 		event = answer.event;
 		eventMissing = false;
+		announcementFromEvent(answer.event.announcement);
 		$("#event-name").textContent = event.name;
 		document.title = `${event.name} · Kaipan`;
 		if (!wasKnown) {
@@ -380,6 +383,7 @@ async function enter(): Promise<void> {
 			// One of mine changed (confirmed or released by staff, expired): "my holds" follows.
 			if (holds.some((hold) => hold.listingId === l.id)) void loadHolds().catch(handleError);
 		},
+		announcement: (frame) => announcementPushed(frame.announcement),
 		state: (state) => {
 			liveState = state;
 			renderLive();

@@ -7,6 +7,8 @@
 // id and pressing 读取 makes it the page's event; every action reads currentEventId(), never an input.
 // A new event is created from its own form, which refuses an id that exists (issue 13).
 import type { AdminEvent, EventCounts, Listing, OutboxNotification, Switches } from "../client/api-types";
+import { AnnouncementPanel } from "./console/announcement";
+import { EventList } from "./console/event-list";
 import {
 	adminApi,
 	allOrders,
@@ -31,6 +33,7 @@ import { formatTime, initI18n, lang, onLangChange, t } from "./shared/i18n";
 import { MESSAGES, type MessageKey } from "./shared/messages";
 import { ordersCsv } from "./shared/orders-csv";
 import { roleName, StaffSession } from "./shared/staff-session";
+import { decodeTextFile } from "./shared/text-file";
 
 const LEDGER_REFRESH_MS = 5_000;
 
@@ -41,6 +44,12 @@ let summary: { event: AdminEvent; counts: EventCounts } | null = null;
 let formMode: "edit" | "new" = "edit";
 let ledgerTimer: ReturnType<typeof setInterval> | null = null;
 let staff: StaffMember[] = [];
+// issue 13: the list of events (choosing one opens it here) and the announcement to buyers.
+const eventList = new EventList(currentEventId, (id) => {
+	setEventId(id);
+	void loadAll();
+});
+const announcement = new AnnouncementPanel(run, message);
 
 initI18n();
 const session = new StaffSession({
@@ -51,6 +60,7 @@ const session = new StaffSession({
 	signedOut: (why) => {
 		summary = null;
 		stopLedger();
+		eventList.clear();
 		showSummary();
 		showRoleNotice();
 		if (why === "revoked") say(message, t("signedOutRevoked"), "error");
@@ -62,6 +72,8 @@ onLangChange(() => {
 	showFormMode();
 	showRoleNotice();
 	renderStaff();
+	eventList.render();
+	announcement.render();
 	void loadOutbox().catch(() => undefined);
 	void refreshLedger();
 });
@@ -132,6 +144,7 @@ async function loadAll(): Promise<void> {
 		$input("#event-id").value = currentEventId();
 		const found = await loadEvent();
 		startLedger();
+		void eventList.reload().catch((err) => say(message, describeAdminError(err), "error"));
 		if (!found) {
 			say(message, t("consoleEventMissing", { id: currentEventId() }), "error");
 			return;
@@ -150,6 +163,7 @@ async function loadEvent(): Promise<AdminEvent | null> {
 		summary = null;
 	}
 	showSummary();
+	announcement.show(summary?.event.announcement ?? null);
 	if (summary) fillForm(summary.event);
 	else {
 		showNewForm(currentEventId());
@@ -248,14 +262,16 @@ async function createEvent(): Promise<void> {
 	const eventId = $input("#ev-id").value.trim();
 	if (!ID_PATTERN.test(eventId)) throw pageError("badEventId");
 	const body = eventBody();
-	const exists = await adminApi("GET", eventPath(eventId)).then(
+	// Create only (If-None-Match: *): the server refuses an id in use with 412 in the same statement
+	// that would create it, so not even a form racing another one can overwrite an event.
+	const created = await adminApi("PUT", eventPath(eventId), body, { "if-none-match": "*" }).then(
 		() => true,
 		(err: unknown) => {
-			if (toErrorLike(err).code === "not_found") return false;
+			if (toErrorLike(err).code === "precondition_failed") return false;
 			throw err;
 		},
 	);
-	if (exists) {
+	if (!created) {
 		const edit = h("button", { type: "button", text: t("editThatEvent") });
 		edit.addEventListener("click", () => {
 			setEventId(eventId);
@@ -265,7 +281,6 @@ async function createEvent(): Promise<void> {
 		formMessage.dataset.kind = "error";
 		return;
 	}
-	await adminApi("PUT", eventPath(eventId), body);
 	setEventId(eventId);
 	await loadAll();
 	say(message, t("eventCreated", { id: eventId }));
@@ -557,10 +572,21 @@ function wireImport(
 				result.replaceChildren(h("p", { text: t("chooseFile") }));
 				return;
 			}
-			const source = await file.text();
+			// Never file.text(): it reads a GBK file (Chinese Excel) as UTF-8 and corrupts every name.
+			const decoded = decodeTextFile(new Uint8Array(await file.arrayBuffer()));
+			if (!decoded.ok) {
+				result.replaceChildren(h("p", { "data-encoding": "unreadable", text: t("encodingUnreadable") }));
+				return;
+			}
+			const source = decoded.text;
+			const readAs = h("p", {
+				class: "muted",
+				"data-encoding": decoded.encoding,
+				text: t(`encoding_${decoded.encoding}`),
+			});
 			const checked = checkCsv(source, columns);
 			if (!checked.ok) {
-				result.replaceChildren(...problemList(checked.problems));
+				result.replaceChildren(...problemList(checked.problems), readAs);
 				return;
 			}
 			try {
@@ -570,7 +596,7 @@ function wireImport(
 					{ [kind]: checked.rows },
 				);
 				const done = h("p", { text: t("importOk", { n: checked.rows.length }) });
-				result.replaceChildren(done);
+				result.replaceChildren(done, readAs);
 				if (answer.buyers) result.append(codesButton(answer.buyers));
 				await loadEvent();
 			} catch (err) {
@@ -579,7 +605,7 @@ function wireImport(
 				const match = e2.field?.match(new RegExp(`^${kind}\\.(\\d+)\\.?(.*)$`));
 				if (e2.code === "invalid_request" && match) {
 					const line = lineOfRow(source, Number(match[1]));
-					result.replaceChildren(...problemList([{ line, key: "csv_server", vars: { message: e2.message } }]));
+					result.replaceChildren(...problemList([{ line, key: "csv_server", vars: { message: e2.message } }]), readAs);
 				} else {
 					throw err;
 				}

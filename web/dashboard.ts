@@ -5,6 +5,8 @@
 // live ticket per socket connection.
 import type { LiveTicket, PublicEvent } from "../client/api-types";
 import type { StatsFrame } from "../client/live-frames";
+import { BuyerDirectory, buyerContact } from "./dashboard/buyer-directory";
+import { SalesSheet } from "./dashboard/sales-sheet";
 import { adminApi, allOrders, currentEventId, eventPath, mayAct } from "./shared/admin-api";
 import { SeriesChart } from "./shared/charts";
 import { confirmAction } from "./shared/confirm-dialog";
@@ -40,6 +42,9 @@ let liveState: "open" | "down" | null = null;
 const settled = new Map<string, string>();
 
 const message = $("#message");
+/** Names and phones of the event's buyers (issue 13), for the hold panel and the sales sheet. */
+const directory = new BuyerDirectory();
+const sheet = new SalesSheet(directory);
 const grid = new UnitGrid(
 	$("#grid"),
 	() => event?.currency ?? "CNY",
@@ -64,6 +69,8 @@ const session = new StaffSession({
 		feed = null;
 		eventId = null;
 		selected = null;
+		directory.reset();
+		sheet.stop();
 		closeSheet();
 		showLiveState(null);
 		say(message, why === "revoked" ? t("signedOutRevoked") : "", why === "revoked" ? "error" : "info");
@@ -73,6 +80,7 @@ onLangChange(() => {
 	grid.render(grid.all());
 	claimsChart.relabel();
 	rejectionsChart.relabel();
+	sheet.redraw();
 	showLiveState(liveState);
 	if (selected) void showHold(selected);
 });
@@ -106,6 +114,8 @@ async function connect(): Promise<void> {
 	selected = null;
 	settled.clear();
 	lastRejected = null;
+	directory.reset();
+	sheet.stop();
 	closeSheet();
 	try {
 		// An admin call first: a wrong token or event is reported here rather than as a failing socket.
@@ -120,6 +130,8 @@ async function connect(): Promise<void> {
 		eventId = id;
 		grid.render(catalogue.listings.map((l) => ({ ...l, status: initialStatus(l) })));
 		$("#hold-panel").replaceChildren(h("p", { class: "muted", text: t("selectHint") }));
+		const holdSeconds = event.holdSeconds;
+		sheet.connect({ eventId: id, holdSeconds, units: () => grid.all() });
 	} catch (err) {
 		if (session.who) say(message, describeError(err), "error");
 		return;
@@ -138,6 +150,7 @@ async function connect(): Promise<void> {
 			listing: (l) => {
 				const unit = grid.update(l.id, l.available, l.status);
 				if (unit && selected?.id === unit.id) void showHold(unit);
+				sheet.changed();
 			},
 			stats: (s) => {
 				counters(s);
@@ -217,6 +230,14 @@ async function showHold(unit: GridUnit): Promise<void> {
 		panel.replaceChildren(facts, h("p", { class: "muted", text: t("holdLookupPending") }));
 		return;
 	}
+	// Who to call: a panel without the buyer's name is drawn anyway if the list cannot be read.
+	await directory
+		.ensure(
+			id,
+			active.map((o) => o.buyerId),
+		)
+		.catch(() => undefined);
+	if (selected?.id !== unit.id || eventId !== id) return;
 	panel.replaceChildren(facts, ...active.map((o) => holdBlock(unit, o)));
 }
 
@@ -259,13 +280,22 @@ function holdBlock(unit: GridUnit, o: ShownHold): HTMLElement {
 	};
 	const sold = o.status === "confirmed";
 	const line = [
-		`${t("holdBuyer")}: ${o.buyerId}`,
 		sold
 			? `${t(`holdStatus_${o.status}` as MessageKey)} · ${t("unitSold")}`
 			: t(`holdStatus_${o.status}` as MessageKey),
 		`${t("holdCreated")}: ${formatTime(o.createdAt)}`,
 	].join(" · ");
-	const block = h("div", { class: "hold", "data-hold": o.holdId, "data-status": o.status }, h("p", {}, line));
+	const block = h(
+		"div",
+		{ class: "hold", "data-hold": o.holdId, "data-status": o.status },
+		h(
+			"p",
+			{ class: "hold-buyer" },
+			`${t("holdBuyer")}: `,
+			buyerContact(o.buyerId, directory.get(o.buyerId), directory.masked),
+		),
+		h("p", {}, line),
+	);
 	if (o.status === "held") {
 		const expires = Date.parse(o.createdAt) + (event?.holdSeconds ?? 0) * 1000;
 		const left = h("p", { class: "hold-left", "data-expires": String(expires) });

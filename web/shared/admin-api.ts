@@ -98,14 +98,25 @@ export async function recheck(): Promise<void> {
 
 // --- requests -------------------------------------------------------------------------------------
 
-export async function adminApi<T>(method: string, path: string, body?: unknown): Promise<T> {
-	return parseApiResponse<T>(await send(method, path, body));
+export async function adminApi<T>(
+	method: string,
+	path: string,
+	body?: unknown,
+	headers: Record<string, string> = {},
+): Promise<T> {
+	return parseApiResponse<T>(await send(method, path, body, headers));
 }
 
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
+async function send(
+	method: string,
+	path: string,
+	body?: unknown,
+	headers: Record<string, string> = {},
+): Promise<Response> {
 	const res = await fetch(path, {
 		method,
 		headers: {
+			...headers,
 			authorization: `Bearer ${adminToken()}`,
 			...(body === undefined ? {} : { "content-type": "application/json" }),
 		},
@@ -129,6 +140,31 @@ export async function allOrders(eventId: string): Promise<Order[]> {
 		cursor = page.nextCursor;
 	} while (cursor);
 	return all;
+}
+
+/** A buyer as staff see them: phone masked for a viewer (docs/API.md "Buyers for staff"). */
+export interface BuyerContact {
+	id: string;
+	name: string | null;
+	phone: string | null;
+}
+
+/** Every buyer of the event by id, page by page, and whether the phones came masked. */
+export async function allBuyers(eventId: string): Promise<{ buyers: Map<string, BuyerContact>; masked: boolean }> {
+	const buyers = new Map<string, BuyerContact>();
+	let masked = false;
+	let cursor: string | null = null;
+	do {
+		const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+		const page: { buyers: BuyerContact[]; phonesMasked: boolean } & Paged = await adminApi(
+			"GET",
+			`${eventPath(eventId)}/buyers?limit=1000${query}`,
+		);
+		for (const b of page.buyers) buyers.set(b.id, b);
+		masked = page.phonesMasked;
+		cursor = page.nextCursor;
+	} while (cursor);
+	return { buyers, masked };
 }
 
 // --- staff accounts (operator) --------------------------------------------------------------------

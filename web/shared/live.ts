@@ -4,6 +4,7 @@
 // ones the hub builds them with (client/live-frames.ts). The feed asks for wire version 2 (`?v=2`): a
 // burst of changes comes as one `listings` frame, handed to the page one listing at a time.
 import {
+	type AnnouncementFrame,
 	LIVE_V2_QUERY,
 	type ListingFrame,
 	type LiveFrame,
@@ -15,6 +16,8 @@ export interface LiveHandlers {
 	snapshot(frame: SnapshotFrame): void;
 	listing(frame: ListingFrame): void;
 	stats?(frame: StatsFrame): void;
+	/** The operator posted or took down the event's announcement (issue 13). */
+	announcement?(frame: AnnouncementFrame): void;
 	/** "open" after a snapshot arrived; "down" while reconnecting. */
 	state(state: "open" | "down"): void;
 	/**
@@ -89,6 +92,9 @@ export class LiveFeed {
 				break;
 			case "stats":
 				this.on.stats?.(frame);
+				break;
+			case "announcement":
+				this.on.announcement?.(frame);
 				break;
 		}
 	}

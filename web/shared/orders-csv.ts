@@ -37,8 +37,13 @@ const COLUMNS = [
 ] as const satisfies readonly MessageKey[];
 
 /** A cell Excel would read as a formula (a building named "=…" in the imported catalogue) stays text. */
-function inert(value: string): string {
+export function inert(value: string): string {
 	return /^[=+\-@]/.test(value) ? `'${value}` : value;
+}
+
+/** A whole CSV file's text: the header, the rows, CRLF after every line (the BOM is download()'s). */
+export function csvDocument(header: readonly string[], rows: readonly (string | number | null)[][]): string {
+	return `${[toCsvLine([...header]), ...rows.map((r) => toCsvLine([...r]))].join("\r\n")}\r\n`;
 }
 
 /** The CSV text (CRLF lines, no BOM) of `orders`, with units named from the catalogue. */
@@ -48,11 +53,11 @@ export function ordersCsv(orders: Order[], units: ReadonlyMap<string, UnitPlace>
 		const key = `holdStatus_${s}`;
 		return key in text ? text[key as MessageKey] : s;
 	};
-	const lines = [
-		toCsvLine(COLUMNS.map((k) => text[k])),
-		...orders.map((o) => {
+	return csvDocument(
+		COLUMNS.map((k) => text[k]),
+		orders.map((o) => {
 			const unit = units.get(o.listingId);
-			return toCsvLine([
+			return [
 				inert(unit ? unitLabel(unit) : o.listingId),
 				o.buyerId,
 				status(o.status),
@@ -61,8 +66,7 @@ export function ordersCsv(orders: Order[], units: ReadonlyMap<string, UnitPlace>
 				beijingTime(o.updatedAt),
 				o.listingId,
 				o.holdId,
-			]);
+			];
 		}),
-	];
-	return `${lines.join("\r\n")}\r\n`;
+	);
 }

@@ -75,6 +75,10 @@ export function publicEvent(event: EventRow, now = Date.now()): PublicEvent {
 		batchSeconds: event.batchSeconds,
 		autoClaimDelaySeconds: event.autoClaimDelaySeconds,
 		rehearsalOf: event.rehearsalOf,
+		announcement:
+			event.announcementText !== null && event.announcementPostedAt !== null
+				? { text: event.announcementText, postedAt: event.announcementPostedAt }
+				: null,
 	};
 }
 

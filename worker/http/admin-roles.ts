@@ -28,6 +28,10 @@ export const ADMIN_ROUTE_ROLES = {
 	"GET /api/admin/dead-letters": "viewer",
 	"GET /api/admin/whoami": "viewer",
 	"POST /api/admin/events/:eventId/live-ticket": "viewer",
+	// issue 13: the console's event list, and buyers' names and phones for the dashboard (a viewer gets
+	// each phone masked to its last four digits: worker/routes/admin-event-list.ts says why).
+	"GET /api/admin/events": "viewer",
+	"GET /api/admin/events/:eventId/buyers": "viewer",
 
 	"POST /api/admin/holds/:holdId/confirm": "sales",
 	"POST /api/admin/holds/:holdId/release": "sales",
@@ -41,6 +45,9 @@ export const ADMIN_ROUTE_ROLES = {
 	"POST /api/admin/events/:eventId/rehearsal": "operator",
 	"POST /api/admin/events/:eventId/prepare": "operator",
 	"PUT /api/admin/events/:eventId/flags": "operator",
+	// issue 13: the operator's message to every buyer of the event.
+	"PUT /api/admin/events/:eventId/announcement": "operator",
+	"DELETE /api/admin/events/:eventId/announcement": "operator",
 	"POST /api/admin/dead-letters/replay": "operator",
 	// API.md marks the staff routes "(operator)", the GET too: who has an account, with which role, is
 	// the map of which token to steal. That specific line wins over "every GET" for viewers.

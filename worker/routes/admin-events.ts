@@ -25,6 +25,7 @@ import {
 import { upsertListings } from "../../db/listings";
 import { ordersPage } from "../../db/orders";
 import { EVENT_REGIONS } from "../../db/schema";
+import { insertNewEvent } from "../../db/staff-views";
 import { keepShuffleSeed } from "../../db/terms";
 import { randomAccessCode } from "../../lib/crypto";
 import { checkSeed, drawOrder, isSeedHash, isValidBeacon, isValidSeed } from "../../lib/draw";
@@ -181,8 +182,20 @@ export const adminEvents = new Hono<AppEnv>()
 			shuffleSeconds: body.shuffleSeconds,
 			shuffleSeedHash: body.shuffleSeedHash,
 		};
-		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
+		// The console's "new event" form sends If-None-Match: * (issue 13): create, never overwrite.
+		if (c.req.header("if-none-match")?.trim() === "*") {
+			if ((await insertNewEvent(c.env, eventId, next, now)) === "exists") {
+				throw new ApiError(
+					"precondition_failed",
+					`An event with the id ${eventId} exists already; nothing was changed.`,
+				);
+			}
+			await invalidateEvent(eventId);
+			await recordOperatorAction(c, eventId, "event_created", next);
+			return c.json({ event: adminView(await existingEvent(c.env, eventId, FRESH)) });
+		}
+		const existing = await findEvent(c.env, eventId);
 		const changedFrom = (event: EventRow) => FROZEN_EVENT_FIELDS.filter((f) => event[f] !== next[f]);
 		if (existing && isLocked(existing, Date.now())) {
 			const changed = changedFrom(existing);

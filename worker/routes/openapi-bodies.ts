@@ -55,7 +55,11 @@ const publicEventFields = {
 	batchSeconds: int,
 	autoClaimDelaySeconds: int,
 	rehearsalOf: orNull(id),
+	/** Extension (issue 13): the operator's message to every buyer. */
+	announcement: orNull(object({ text, postedAt: time })),
 };
+
+const eventCounts = object({ listings: count, available: count, held: count, confirmed: count, buyers: count });
 
 // confirmedAt: extension (issue 13), only on a confirmed hold; auto: only on a hold auto-claim made.
 const hold = object(
@@ -123,10 +127,17 @@ export const ANSWERS = {
 	health: object({ ok: { const: true } }),
 	openapi: { type: "object", required: ["openapi", "info", "paths"] },
 	adminEvent: object({ event: ref("AdminEvent") }),
-	adminEventWithCounts: object({
-		event: ref("AdminEvent"),
-		counts: object({ listings: count, available: count, held: count, confirmed: count, buyers: count }),
+	adminEventWithCounts: object({ event: ref("AdminEvent"), counts: eventCounts }),
+	eventList: object({
+		events: list(object({ event: ref("AdminEvent"), counts: eventCounts })),
+		nextCursor: ref("Cursor"),
 	}),
+	buyerContacts: object({
+		buyers: list(object({ id, name: orNull(text), phone: orNull(text) })),
+		nextCursor: ref("Cursor"),
+		phonesMasked: { type: "boolean" },
+	}),
+	announcement: object({ announcement: orNull(object({ text, postedAt: time })) }),
 	upserted: object({ upserted: count }),
 	// docs/FAIRNESS.md "The shuffle window" (an extension of API.md v1.1).
 	shuffle: object({

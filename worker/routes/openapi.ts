@@ -17,6 +17,7 @@ import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
 import { wishlistBody } from "../wishlist/wishlist-routes";
+import { announcementBody } from "./admin-announcement";
 import { buyersBody, commitBody, eventBody, listingsBody, prepareBody, revealBody, statusBody } from "./admin-events";
 import { rehearsalBody } from "./admin-rehearsal";
 import { staffBody } from "./admin-staff";
@@ -45,6 +46,8 @@ interface Operation {
 	mediaTypes?: Partial<Record<number, string>>;
 	/** Query parameters: name → description (all optional). */
 	query?: Record<string, string>;
+	/** Optional request headers: name → description. */
+	headers?: Record<string, string>;
 	/** Answered before the API-wide middleware of worker/app.ts (no address bucket, no deployment check). */
 	bare?: true;
 }
@@ -167,13 +170,15 @@ const OPERATIONS: Operation[] = [
 	{
 		method: "put",
 		path: "/api/admin/events/{eventId}",
-		summary: "Create or update an event",
+		summary: "Create or update an event (with If-None-Match: * only create)",
 		tag: "operator",
 		auth: "admin",
 		body: eventBody,
+		headers: { "If-None-Match": "* : create only; an event with this id answers 412 and nothing changes" },
 		responses: {
 			200: "{event}",
 			409: "event_locked (error.fields: the fields that can no longer change)",
+			412: "precondition_failed: If-None-Match: * and the event exists already (nothing was changed)",
 			503: LEDGER_503,
 		},
 		answers: { 200: ANSWERS.adminEvent },
@@ -282,6 +287,52 @@ const OPERATIONS: Operation[] = [
 			404: "not_found: no such event",
 		},
 		answers: { 200: ANSWERS.orders },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events",
+		summary: "Every event with its counts, newest first, paged by cursor (?cursor=&limit=)",
+		tag: "operator",
+		auth: "admin",
+		query: { cursor: "nextCursor of the previous page", limit: "events per page (1–100, default 100)" },
+		responses: {
+			200: "{events: [{event, counts}], nextCursor}",
+			400: "invalid_request: a cursor or limit that is not valid",
+		},
+		answers: { 200: ANSWERS.eventList },
+	},
+	{
+		method: "get",
+		path: "/api/admin/events/{eventId}/buyers",
+		summary: "The event's buyers with name and phone (masked for a viewer), paged by cursor",
+		tag: "operator",
+		auth: "admin",
+		query: { cursor: "nextCursor of the previous page", limit: "buyers per page (1–1,000, default 100)" },
+		responses: {
+			200: "{buyers: [{id, name, phone}], nextCursor, phonesMasked}",
+			400: "invalid_request: a cursor or limit that is not valid",
+			404: "not_found: no such event",
+		},
+		answers: { 200: ANSWERS.buyerContacts },
+	},
+	{
+		method: "put",
+		path: "/api/admin/events/{eventId}/announcement",
+		summary: "Post the message every buyer of the event sees (≤ 500 characters); pushed live",
+		tag: "operator",
+		auth: "admin",
+		body: announcementBody,
+		responses: { 200: "{announcement: {text, postedAt}}", 404: "not_found: no such event", 503: LEDGER_503 },
+		answers: { 200: ANSWERS.announcement },
+	},
+	{
+		method: "delete",
+		path: "/api/admin/events/{eventId}/announcement",
+		summary: "Take the announcement down; pushed live",
+		tag: "operator",
+		auth: "admin",
+		responses: { 200: "{announcement: null}", 404: "not_found: no such event", 503: LEDGER_503 },
+		answers: { 200: ANSWERS.announcement },
 	},
 	{
 		method: "get",
@@ -691,7 +742,7 @@ function operation(op: Operation) {
 		tags: [op.tag],
 		security: SECURITY[op.auth],
 		...(staff ? { "x-kaipan-role": requiredRole(ADMIN_ROUTE_ROLES, routeKey(op)) } : {}),
-		parameters: [...params, ...queryParameters(op), ...signedHeaders(op.auth)],
+		parameters: [...params, ...queryParameters(op), ...headerParameters(op), ...signedHeaders(op.auth)],
 		...(op.body
 			? {
 					requestBody: {
@@ -702,6 +753,16 @@ function operation(op: Operation) {
 			: {}),
 		responses: responses(op),
 	};
+}
+
+function headerParameters(op: Operation) {
+	return Object.entries(op.headers ?? {}).map(([name, description]) => ({
+		name,
+		in: "header",
+		required: false,
+		description,
+		schema: { type: "string" },
+	}));
 }
 
 function queryParameters(op: Operation) {
