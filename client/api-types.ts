@@ -127,3 +127,40 @@ export interface LiveTicket {
 export interface Paged {
 	nextCursor: string | null;
 }
+
+// --- lottery-ordered events and wish lists (API.md v1.1) -------------------------------------------
+
+/** `GET /api/events/:eventId/draw` → `{draw}`: the public commitment, then the reveal. Null: not known yet. */
+export interface PublicDraw {
+	status: "none" | "committed" | "drawn";
+	seedHash: string | null;
+	buyersHash: string | null;
+	buyerCount: number | null;
+	committedAt: string | null;
+	seed: string | null;
+	beacon: string | null;
+	drawnAt: string | null;
+	/** Buyer ids, first to enter first; null until drawn. */
+	order: string[] | null;
+}
+
+/** `GET /api/me/turn`: 0-based position and batch (null in a race event, or before the reveal). */
+export interface Turn {
+	mode: "race" | "lottery";
+	position: number | null;
+	batch: number | null;
+	entryAt: string | null;
+}
+
+/** `GET`/`PUT /api/me/wishlist`: at most 10 listing ids, best first. */
+export interface Wishlist {
+	listingIds: string[];
+	autoClaim: boolean;
+}
+
+/** One row of `GET /api/admin/events/:eventId/wishes` → `{listings}` (the demand heat map). */
+export interface ListingWishes {
+	id: string;
+	wishes: number;
+	firstChoice: number;
+}

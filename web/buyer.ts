@@ -9,6 +9,8 @@
 // does. Every unit is called by one name (shared/units.ts).
 import type { EventStatus } from "../client/api-types";
 import { type Hold, KaipanClient, type PublicEvent, type Session } from "../client/kaipan-client";
+import { LotteryPanel } from "./buyer/lottery-panel";
+import { WishList } from "./buyer/wishlist";
 import { $, $button, $input, h, say } from "./shared/dom";
 import { describeError, type ErrorLike, toErrorLike } from "./shared/errors";
 import { type CellText, type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
@@ -74,6 +76,33 @@ const grid = new UnitGrid(
 	{ rovingTabIndex: true, cellText },
 );
 const cancelDialog = $("#cancel-dialog") as HTMLDialogElement;
+// Lottery events (issue 12): the draw, the buyer's turn and wish list; inert in a race event.
+const lottery = new LotteryPanel({
+	eventId,
+	event: () => event,
+	now: serverNow,
+	signedIn: () => entered && client.session !== null,
+	saleState: () => saleState(),
+});
+const wishes = new WishList(
+	{
+		event: () => event,
+		signedIn: () => entered && client.session !== null,
+		unit: (id) => grid.get(id),
+		selected: () => selected,
+		entered: () => lottery.active() && !lottery.beforeEntry(),
+		entryAt: () => lottery.entryAt(),
+		now: serverNow,
+		mayClaimMore: () => activeHolds() < (event?.perBuyerLimit ?? 1),
+		select: (unit) => document.querySelector<HTMLButtonElement>(`#grid button.unit[data-id="${CSS.escape(unit.id)}"]`)?.click(),
+		claim: (unit) => {
+			document.querySelector<HTMLButtonElement>(`#grid button.unit[data-id="${CSS.escape(unit.id)}"]`)?.click();
+			setTimeout(() => void claim(), Math.max(0, cooldownUntil - Date.now()));
+		},
+		reloadHolds: () => void loadHolds().catch(handleError),
+	},
+	() => lottery.active(),
+);
 
 initI18n();
 onLangChange(() => {
@@ -83,6 +112,8 @@ onLangChange(() => {
 	renderNotice();
 	renderSelected();
 	renderHolds();
+	lottery.render();
+	wishes.render();
 	tick();
 });
 
@@ -136,6 +167,7 @@ async function refreshEvent(): Promise<void> {
 		eventMissing = false;
 		$("#event-name").textContent = event.name;
 		document.title = `${event.name} · Kaipan`;
+		void lottery.refresh().then(() => wishes.entryChanged());
 		if (!wasKnown) {
 			layout();
 			// The first answer came late (the network was down at load): a kept session goes on.
@@ -159,7 +191,12 @@ function saleState(): SaleState {
 	if (eventMissing) return "missing";
 	if (!event) return "loading";
 	const now = serverNow();
-	if (event.status === "scheduled" && Date.parse(event.startsAt) <= now && Date.parse(event.endsAt) > now) {
+	if (
+		event.status === "scheduled" &&
+		Date.parse(event.startsAt) <= now &&
+		Date.parse(event.endsAt) > now &&
+		!lottery.holdsOpening()
+	) {
 		return "open";
 	}
 	return event.status;
@@ -176,7 +213,8 @@ function tick(): void {
 	else if (state === "loading") banner.textContent = t("statusLoading");
 	else if (!event) return;
 	else if (state === "scheduled")
-		banner.textContent = t("statusScheduled", { time: formatCountdown(Date.parse(event.startsAt) - now) });
+		banner.textContent =
+			lottery.bannerText() ?? t("statusScheduled", { time: formatCountdown(Date.parse(event.startsAt) - now) });
 	else if (state === "open")
 		banner.textContent = t("statusOpen", { time: formatCountdown(Date.parse(event.endsAt) - now) });
 	else banner.textContent = t(state === "paused" ? "statusPaused" : "statusClosed");
@@ -186,6 +224,8 @@ function tick(): void {
 		if (state !== "open") refusals.clear();
 	}
 	renderClaim();
+	lottery.tick();
+	wishes.tick();
 	for (const el of document.querySelectorAll<HTMLElement>("[data-expires]")) {
 		el.textContent = t("holdExpiresIn", { time: formatCountdown(Number(el.dataset.expires) - now) });
 	}
@@ -235,6 +275,8 @@ function describeBuyerError(err: unknown, unit?: string): string {
 			return t("buyerErr_sold_out", { unit: unit ?? "" });
 		case "limit_reached":
 			return t("buyerErr_limit_reached", { n: event?.perBuyerLimit ?? 1 });
+		case "not_your_turn":
+			return lottery.refusalText(null);
 		default:
 			return describeError(err);
 	}
@@ -312,6 +354,8 @@ function forget(): void {
 	notify(null);
 	renderLive();
 	layout();
+	wishes.clear();
+	void lottery.signedInChanged();
 }
 
 /** A login elsewhere (or an expired session): back to the login form, saying why. */
@@ -347,16 +391,19 @@ async function enter(): Promise<void> {
 	entered = true;
 	layout();
 	renderSelected();
+	void lottery.signedInChanged().then(() => wishes.load());
 	feed?.stop();
 	feed = new LiveFeed(async () => wsUrl(`/api/events/${encodeURIComponent(eventId)}/live`), {
 		snapshot: (snap) => {
 			stopPolling();
 			serverAnswered();
 			for (const l of snap.listings) grid.update(l.id, l.available, l.status);
+			for (const id of wishes.ids()) wishes.unitChanged(id);
 			renderSelected();
 		},
 		listing: (l) => {
 			grid.update(l.id, l.available, l.status);
+			wishes.unitChanged(l.id);
 			if (l.status === "available") forgetRefusal(l.id, "sold_out");
 			if (selected?.id === l.id) renderSelected();
 			// One of mine changed (confirmed or released by staff, expired): "my holds" follows.
@@ -490,6 +537,7 @@ function renderSelected(): void {
 		),
 		h("p", { class: `status status--${mine ? "mine" : u.status}`, text: unitStatusText(u) }),
 	);
+	wishes.renderStar();
 	renderClaim();
 }
 
@@ -503,6 +551,9 @@ function refusalHolds(unit: GridUnit, refusal: Refusal): boolean {
 		case "event_not_open":
 			// The button says what is true (not yet, paused, ended).
 			return false;
+		case "not_your_turn":
+			// Said while the buyer's entry time is still ahead; then the button takes over.
+			return lottery.beforeEntry();
 		default:
 			return saleState() === "open";
 	}
@@ -564,6 +615,7 @@ function renderClaim(): void {
 	else if (state === "paused") label = t("claimBtnPaused");
 	else if (state === "closed") label = t("claimBtnClosed");
 	else if (state !== "open") label = t("claim");
+	else if (lottery.claimGate()) label = lottery.claimGate() ?? "";
 	else if (waitMs > 0) label = t("claimWait", { n: Math.ceil(waitMs / 1000) });
 	else {
 		label = t("claim");
@@ -572,6 +624,9 @@ function renderClaim(): void {
 	if (button.textContent !== label) button.textContent = label;
 	button.disabled = !enabled;
 	button.dataset.state = mine ? "mine" : "";
+
+	// Lost a unit of the wish list: one tap to the next wish still free.
+	wishes.renderNext(unit && refusals.get(unit.id)?.error.code === "sold_out" && !claimBusy ? unit : null);
 
 	const result = $("#claim-result");
 	const now = unit ? outcome(unit) : null;
@@ -612,6 +667,7 @@ async function claim(): Promise<void> {
 		hold = await client.claim(unit.id);
 	} catch (err) {
 		refused = toErrorLike(err);
+		if (refused.code === "not_your_turn") lottery.refused(err);
 	}
 	// The answer is in: the button stops saying "sending" before anything else is asked.
 	claimBusy = false;
@@ -691,6 +747,8 @@ function renderHolds(): void {
 				h("strong", { text: label }),
 				h("span", { class: "hold-status", text: t(`holdStatus_${hold.status}` as MessageKey) }),
 			);
+			// A hold the system made from the wish list (API.md: `"auto": true`).
+			if ((hold as { auto?: unknown }).auto === true) item.append(h("span", { class: "hold-auto", text: t("holdAuto") }));
 			const why = holdWhy(hold.status);
 			if (why) item.append(h("span", { class: "hold-why", text: why }));
 			if (hold.status === "held" && hold.expiresAt) {
