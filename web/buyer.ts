@@ -94,7 +94,8 @@ const wishes = new WishList(
 		entryAt: () => lottery.entryAt(),
 		now: serverNow,
 		mayClaimMore: () => activeHolds() < (event?.perBuyerLimit ?? 1),
-		select: (unit) => document.querySelector<HTMLButtonElement>(`#grid button.unit[data-id="${CSS.escape(unit.id)}"]`)?.click(),
+		select: (unit) =>
+			document.querySelector<HTMLButtonElement>(`#grid button.unit[data-id="${CSS.escape(unit.id)}"]`)?.click(),
 		claim: (unit) => {
 			document.querySelector<HTMLButtonElement>(`#grid button.unit[data-id="${CSS.escape(unit.id)}"]`)?.click();
 			setTimeout(() => void claim(), Math.max(0, cooldownUntil - Date.now()));
@@ -748,7 +749,8 @@ function renderHolds(): void {
 				h("span", { class: "hold-status", text: t(`holdStatus_${hold.status}` as MessageKey) }),
 			);
 			// A hold the system made from the wish list (API.md: `"auto": true`).
-			if ((hold as { auto?: unknown }).auto === true) item.append(h("span", { class: "hold-auto", text: t("holdAuto") }));
+			if ((hold as { auto?: unknown }).auto === true)
+				item.append(h("span", { class: "hold-auto", text: t("holdAuto") }));
 			const why = holdWhy(hold.status);
 			if (why) item.append(h("span", { class: "hold-why", text: why }));
 			if (hold.status === "held" && hold.expiresAt) {

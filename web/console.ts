@@ -7,6 +7,7 @@
 // id and pressing 读取 makes it the page's event; every action reads currentEventId(), never an input.
 // A new event is created from its own form, which refuses an id that exists (issue 13).
 import type { AdminEvent, EventCounts, Listing, OutboxNotification, Switches } from "../client/api-types";
+import { LotterySetup } from "./console/lottery-setup";
 import {
 	adminApi,
 	allOrders,
@@ -43,6 +44,8 @@ let ledgerTimer: ReturnType<typeof setInterval> | null = null;
 let staff: StaffMember[] = [];
 
 initI18n();
+// Lottery events (issue 12): the form's mode and batch fields, and the draw's commit and reveal.
+const lotterySetup = new LotterySetup({ eventId: currentEventId, reload: () => loadEvent() });
 const session = new StaffSession({
 	signedIn: () => {
 		showRoleNotice();
@@ -52,6 +55,7 @@ const session = new StaffSession({
 		summary = null;
 		stopLedger();
 		showSummary();
+		void lotterySetup.show(null);
 		showRoleNotice();
 		if (why === "revoked") say(message, t("signedOutRevoked"), "error");
 		else say(message, "");
@@ -62,6 +66,7 @@ onLangChange(() => {
 	showFormMode();
 	showRoleNotice();
 	renderStaff();
+	lotterySetup.render();
 	void loadOutbox().catch(() => undefined);
 	void refreshLedger();
 });
@@ -155,6 +160,7 @@ async function loadEvent(): Promise<AdminEvent | null> {
 		showNewForm(currentEventId());
 		$("#outbox").replaceChildren();
 	}
+	await lotterySetup.show(summary?.event ?? null);
 	return summary?.event ?? null;
 }
 
@@ -186,6 +192,7 @@ function fillForm(ev: AdminEvent): void {
 	$input("#ev-hold").value = String(ev.holdSeconds);
 	$input("#ev-limit").value = String(ev.perBuyerLimit);
 	$input("#ev-currency").value = ev.currency;
+	lotterySetup.fill(ev);
 	showFormMode();
 }
 
@@ -203,6 +210,7 @@ function showNewForm(eventId: string): void {
 	$input("#ev-hold").value = "900";
 	$input("#ev-limit").value = "1";
 	$input("#ev-currency").value = "CNY";
+	lotterySetup.fill(null);
 	showFormMode();
 	if (eventId === "") $input("#ev-id").focus();
 }
@@ -232,6 +240,7 @@ function eventBody() {
 		holdSeconds: Number($input("#ev-hold").value),
 		perBuyerLimit: Number($input("#ev-limit").value),
 		currency: $input("#ev-currency").value.trim(),
+		...lotterySetup.body(),
 	};
 }
 
@@ -626,6 +635,10 @@ const FIELD_LABELS: Record<string, MessageKey> = {
 	holdSeconds: "holdSeconds",
 	perBuyerLimit: "perBuyerLimit",
 	currency: "currency",
+	mode: "modeLabel",
+	batchSize: "batchSizeLabel",
+	batchSeconds: "batchSecondsLabel",
+	autoClaimDelaySeconds: "autoClaimDelayLabel",
 };
 
 /** A page-made error with a message key (shown as its sentence by describeAdminError). */

@@ -5,6 +5,7 @@
 // live ticket per socket connection.
 import type { LiveTicket, PublicEvent } from "../client/api-types";
 import type { StatsFrame } from "../client/live-frames";
+import { BatchAndHeat } from "./dashboard/batch-and-heat";
 import { adminApi, allOrders, currentEventId, eventPath, mayAct } from "./shared/admin-api";
 import { SeriesChart } from "./shared/charts";
 import { confirmAction } from "./shared/confirm-dialog";
@@ -56,6 +57,14 @@ const rejectionsChart = new SeriesChart($("#chart-rejections"), (code) => {
 	return key ? t(key) : code;
 });
 
+// Lottery events (issue 12): the batch entering now and the wish heat map.
+const lotteryDash = new BatchAndHeat({
+	label: (id) => {
+		const unit = grid.get(id);
+		return unit ? unitLabel(unit) : id;
+	},
+});
+
 initI18n();
 const session = new StaffSession({
 	signedIn: () => void connect(),
@@ -64,6 +73,7 @@ const session = new StaffSession({
 		feed = null;
 		eventId = null;
 		selected = null;
+		lotteryDash.stop();
 		closeSheet();
 		showLiveState(null);
 		say(message, why === "revoked" ? t("signedOutRevoked") : "", why === "revoked" ? "error" : "info");
@@ -74,6 +84,7 @@ onLangChange(() => {
 	claimsChart.relabel();
 	rejectionsChart.relabel();
 	showLiveState(liveState);
+	lotteryDash.relabel();
 	if (selected) void showHold(selected);
 });
 
@@ -106,6 +117,7 @@ async function connect(): Promise<void> {
 	selected = null;
 	settled.clear();
 	lastRejected = null;
+	lotteryDash.stop();
 	closeSheet();
 	try {
 		// An admin call first: a wrong token or event is reported here rather than as a failing socket.
@@ -120,6 +132,7 @@ async function connect(): Promise<void> {
 		eventId = id;
 		grid.render(catalogue.listings.map((l) => ({ ...l, status: initialStatus(l) })));
 		$("#hold-panel").replaceChildren(h("p", { class: "muted", text: t("selectHint") }));
+		lotteryDash.start(id);
 	} catch (err) {
 		if (session.who) say(message, describeError(err), "error");
 		return;

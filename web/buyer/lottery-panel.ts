@@ -246,9 +246,7 @@ export class LotteryPanel {
 				[t("drawSeed"), h("code", { class: "draw-value", translate: "no", text: draw.seed ?? "" })],
 				[
 					t("drawBeacon"),
-					draw.beacon
-						? h("code", { class: "draw-value", translate: "no", text: draw.beacon })
-						: t("drawNoBeacon"),
+					draw.beacon ? h("code", { class: "draw-value", translate: "no", text: draw.beacon }) : t("drawNoBeacon"),
 				],
 			);
 		}

@@ -12,7 +12,13 @@ import { $, $input, h, say } from "../shared/dom";
 import { describeError, toErrorLike } from "../shared/errors";
 import type { GridUnit } from "../shared/grid";
 import { t } from "../shared/i18n";
-import { AUTO_CLAIM_DELAY_DEFAULT, fetchWishlist, saveWishlist, WISHLIST_MAX, type Wishlist } from "../shared/lottery-api";
+import {
+	AUTO_CLAIM_DELAY_DEFAULT,
+	fetchWishlist,
+	saveWishlist,
+	WISHLIST_MAX,
+	type Wishlist,
+} from "../shared/lottery-api";
 import { unitLabel } from "../shared/units";
 
 export interface WishHost {

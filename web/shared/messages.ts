@@ -359,8 +359,10 @@ const zh = {
 	wishSaveFailed: "心愿单未保存：{reason}",
 	wishLockedNow: "您已入场，心愿单已锁定，这次修改没有保存。",
 	autoClaimLabel: "入场后自动锁定",
-	autoClaimHelp: "开启后：入场 {delay} 秒后，如果您还没有锁定任何房源，系统会按心愿单顺序为您锁定第一套仍有房的房源，只做一次。锁定后仍需在时限内交定金认购。",
-	autoClaimHelpAtEntry: "开启后：在您入场的时刻，如果您还没有锁定任何房源，系统会按心愿单顺序为您锁定第一套仍有房的房源，只做一次。锁定后仍需在时限内交定金认购。",
+	autoClaimHelp:
+		"开启后：入场 {delay} 秒后，如果您还没有锁定任何房源，系统会按心愿单顺序为您锁定第一套仍有房的房源，只做一次。锁定后仍需在时限内交定金认购。",
+	autoClaimHelpAtEntry:
+		"开启后：在您入场的时刻，如果您还没有锁定任何房源，系统会按心愿单顺序为您锁定第一套仍有房的房源，只做一次。锁定后仍需在时限内交定金认购。",
 	autoClaimEmpty: "心愿单为空时不会锁定任何房源。",
 	nextWish: "抢下一个心愿：{unit}",
 	holdAuto: "系统按心愿单自动锁定",
@@ -756,11 +758,14 @@ const en: Record<MessageKey, string> = {
 	// wish heat map; the console's lottery fields, commit and reveal ---
 	lotteryHeading: "Lottery order",
 	statusDrawPending: "Opening time reached: the sale opens once the draw is revealed",
-	drawNone: "The draw is not committed yet. At the commit the developer publishes the seed's fingerprint and freezes the buyer list; from then on nobody can change the order.",
+	drawNone:
+		"The draw is not committed yet. At the commit the developer publishes the seed's fingerprint and freezes the buyer list; from then on nobody can change the order.",
 	drawCommittedSummary: "Draw committed: {time}, {n} buyers",
-	drawCommittedMeaning: "The seed's fingerprint is published and the buyer list frozen: nobody can change the order now, and anyone can check it after the reveal.",
+	drawCommittedMeaning:
+		"The seed's fingerprint is published and the buyer list frozen: nobody can change the order now, and anyone can check it after the reveal.",
 	drawDrawnSummary: "Draw revealed: {time}",
-	drawDrawnMeaning: "The seed and the beacon are public: from them and the frozen list anyone can compute the same order.",
+	drawDrawnMeaning:
+		"The seed and the beacon are public: from them and the frozen list anyone can compute the same order.",
 	drawDetails: "Commitment details",
 	drawDetailsDrawn: "Draw details and how to check it",
 	drawSeedHash: "Seed fingerprint (seedHash)",
@@ -771,7 +776,8 @@ const en: Record<MessageKey, string> = {
 	drawBeacon: "Beacon",
 	drawNoBeacon: "none (counted as an empty string)",
 	drawDrawnAt: "Revealed at",
-	drawVerifyHint: "Check it yourself: run this command on a computer; it recomputes the list's fingerprint and the order (steps in docs/FAIRNESS.md).",
+	drawVerifyHint:
+		"Check it yourself: run this command on a computer; it recomputes the list's fingerprint and the order (steps in docs/FAIRNESS.md).",
 	drawJsonLink: "The published draw (JSON)",
 	turnBeforeDraw: "Once the draw is revealed, your place and entry time appear here.",
 	turnLoading: "Reading your place…",
@@ -804,8 +810,10 @@ const en: Record<MessageKey, string> = {
 	wishSaveFailed: "The wish list was not saved: {reason}",
 	wishLockedNow: "You have entered; the wish list is locked and this change was not saved.",
 	autoClaimLabel: "Claim automatically after my entry",
-	autoClaimHelp: "When on: {delay} seconds after your entry, if you hold no unit yet, the system claims for you the first unit of your wish list that is still free, once. You still pay the deposit within the hold time.",
-	autoClaimHelpAtEntry: "When on: at your entry, if you hold no unit yet, the system claims for you the first unit of your wish list that is still free, once. You still pay the deposit within the hold time.",
+	autoClaimHelp:
+		"When on: {delay} seconds after your entry, if you hold no unit yet, the system claims for you the first unit of your wish list that is still free, once. You still pay the deposit within the hold time.",
+	autoClaimHelpAtEntry:
+		"When on: at your entry, if you hold no unit yet, the system claims for you the first unit of your wish list that is still free, once. You still pay the deposit within the hold time.",
 	autoClaimEmpty: "With an empty wish list nothing is claimed.",
 	nextWish: "Claim my next wish: {unit}",
 	holdAuto: "claimed for you from your wish list",
@@ -841,17 +849,21 @@ const en: Record<MessageKey, string> = {
 	drawState_drawn: "revealed",
 	drawRaceNote: "This event is a race: it has no draw. Set the mode to “Lottery” and save before committing.",
 	commitHeading: "1. Commit",
-	commitExplain: "The commit sends only the seed's SHA-256 fingerprint and freezes the buyer list. You or the notary keep the seed; the server never receives it before the reveal.",
+	commitExplain:
+		"The commit sends only the seed's SHA-256 fingerprint and freezes the buyer list. You or the notary keep the seed; the server never receives it before the reveal.",
 	generateSeed: "Generate a seed in this browser",
-	seedGenerated: "A random seed was generated and downloaded as {file}. Keep this file safe: the reveal needs it; without it there is no reveal and the sale cannot open.",
+	seedGenerated:
+		"A random seed was generated and downloaded as {file}. Keep this file safe: the reveal needs it; without it there is no reveal and the sale cannot open.",
 	seedHashLabel: "Seed fingerprint (seedHash, 64 lowercase hex)",
 	seedHashHelp: "Paste the fingerprint the notary gave you, or press “Generate a seed in this browser”.",
 	commit: "Commit",
 	confirmCommit: "Commit the draw of “{name}”?",
-	confirmCommitDetail: "The buyer list is frozen at once (no buyer can be registered afterwards); a commit is made once. Make sure the seed is saved.",
+	confirmCommitDetail:
+		"The buyer list is frozen at once (no buyer can be registered afterwards); a commit is made once. Make sure the seed is saved.",
 	committedMsg: "Committed: the list of {n} buyers is frozen.",
 	revealHeading: "2. Reveal",
-	revealExplain: "Once the beacon named in the announcement is published, paste the seed or load the seed file, then reveal. This page first checks the seed against the committed fingerprint.",
+	revealExplain:
+		"Once the beacon named in the announcement is published, paste the seed or load the seed file, then reveal. This page first checks the seed against the committed fingerprint.",
 	revealSeedLabel: "Seed",
 	revealFileLabel: "Load the seed file",
 	beaconLabel: "Beacon (optional, e.g. the randomness of the drand round the announcement named)",
