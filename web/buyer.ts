@@ -554,7 +554,7 @@ function refusalHolds(unit: GridUnit, refusal: Refusal): boolean {
 			return false;
 		case "not_your_turn":
 			// Said while the buyer's entry time is still ahead; then the button takes over.
-			return lottery.beforeEntry();
+			return lottery.refusalStands();
 		default:
 			return saleState() === "open";
 	}

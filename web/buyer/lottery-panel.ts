@@ -27,6 +27,9 @@ export interface LotteryHost {
 	saleState(): string;
 }
 
+/** How long a server's not_your_turn is said when the page's clock thinks the entry time has passed. */
+const REFUSAL_STANDS_MS = 10_000;
+
 /** A refused claim or token: `not_your_turn` carries the entry time at top level (API.md). */
 function entryAtOf(err: unknown): string | null {
 	const body = (err as { body?: { entryAt?: unknown } } | null)?.body;
@@ -39,6 +42,8 @@ export class LotteryPanel {
 	/** What the turn was asked under: a change of status or start time asks again. */
 	private turnKey = "";
 	private turnBusy = false;
+	/** When the server last refused a claim as not this buyer's turn (page clock, ms). */
+	private refusedAt = 0;
 	private drawBusy = false;
 	private readonly root = $("#lottery-panel");
 
@@ -140,11 +145,21 @@ export class LotteryPanel {
 
 	/** A refusal's entry time is the server's newest word: taken, and the turn asked again. */
 	refused(err: unknown): void {
+		this.refusedAt = Date.now();
 		const entryAt = entryAtOf(err);
 		if (!entryAt || !this.turn) return;
 		this.turn = { ...this.turn, entryAt };
 		this.turnKey = "";
 		this.render();
+	}
+
+	/**
+	 * Whether "not your turn yet" is still to be said: while the entry time is ahead by the page's clock,
+	 * and for a few seconds after the server said so even if the page's clock disagrees (the server's
+	 * word is the later one; the sentence names the entry time, which stays true).
+	 */
+	refusalStands(): boolean {
+		return this.beforeEntry() || Date.now() - this.refusedAt < REFUSAL_STANDS_MS;
 	}
 
 	/** The refusal's sentence, with the entry time it gave. */

