@@ -22,6 +22,23 @@ export interface PublicEvent {
 	mode: "race" | "lottery";
 	batchSize: number;
 	batchSeconds: number;
+	/** API.md v1.1: seconds after a buyer's entry time at which auto-claim runs (0–3,600; default 30). */
+	autoClaimDelaySeconds: number;
+	/** A rehearsal (模拟开盘): the id of the real event it copies; null for a real event (extension). */
+	rehearsalOf: string | null;
+}
+
+/** `PUT`/`GET /api/me/wishlist` (API.md v1.1): listing ids best first, and whether auto-claim is on. */
+export interface Wishlist {
+	listingIds: string[];
+	autoClaim: boolean;
+}
+
+/** One row of `GET /api/admin/events/:eventId/wishes` → `{listings}`: the demand heat map. */
+export interface WishHeat {
+	id: string;
+	wishes: number;
+	firstChoice: number;
 }
 
 /** One unit of `GET /api/events/:eventId/listings` → `{listings, asOf}`. */
@@ -59,6 +76,8 @@ export interface Hold {
 	status: string;
 	/** Null once the hold no longer expires (confirmed or ended). */
 	expiresAt: string | null;
+	/** Present (true) on a hold that auto-claim made for the buyer (docs/API.md, an extension). */
+	auto?: true;
 }
 
 // --- operator endpoints ------------------------------------------------------------------------------

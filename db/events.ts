@@ -11,7 +11,7 @@ export type EventFields = Pick<
 	EventRow,
 	"name" | "startsAt" | "endsAt" | "holdSeconds" | "perBuyerLimit" | "currency"
 > &
-	Partial<Pick<EventRow, "mode" | "batchSize" | "batchSeconds">>;
+	Partial<Pick<EventRow, "mode" | "batchSize" | "batchSeconds" | "autoClaimDelaySeconds">>;
 
 /** The status modes an operator can set: "auto" follows startsAt/endsAt, the others override it. */
 export type StatusMode = "open" | "paused" | "closed" | "auto";

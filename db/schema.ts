@@ -43,9 +43,39 @@ export const events = sqliteTable("events", {
 	seed: text("seed"),
 	beacon: text("beacon"),
 	drawnAt: text("drawn_at"),
+	/**
+	 * Auto-claim (API.md v1.1 "Wish lists and auto-claim"): seconds after a buyer's entry time at which
+	 * a buyer with autoClaim on who holds nothing is given its first wish still available (0–3,600).
+	 */
+	autoClaimDelaySeconds: integer("auto_claim_delay_seconds").notNull().default(30),
+	/**
+	 * A rehearsal (模拟开盘, docs/API.md): the id of the real event this one is a practice copy of; null
+	 * for a real event. A rehearsal sends no SMS and shares nothing keyed by event with the real one.
+	 */
+	rehearsalOf: text("rehearsal_of"),
 });
 
 export type EventMode = "race" | "lottery";
+
+/**
+ * The D1 copy of each buyer's wish list (收藏). The buyer's object (durable-objects/buyer-quota.ts)
+ * holds the authoritative one; this copy feeds the staff heat map and the list of auto-claim buyers to
+ * re-arm when the event opens. `version` is the object's own counter: an older copy never overwrites
+ * a newer one, however the writes arrive.
+ */
+export const wishlists = sqliteTable(
+	"wishlists",
+	{
+		eventId: text("event_id").notNull(),
+		buyerId: text("buyer_id").notNull(),
+		/** JSON array of listing ids, best first (at most 10). */
+		listingIds: text("listing_ids").notNull(),
+		autoClaim: integer("auto_claim", { mode: "boolean" }).notNull(),
+		version: integer("version").notNull(),
+		updatedAt: text("updated_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.eventId, t.buyerId] }), index("wishlists_auto").on(t.eventId, t.autoClaim)],
+);
 
 /** The published order of a drawn lottery event: buyer ids, first to enter first, as a JSON array. */
 export const drawOrders = sqliteTable("draw_orders", {

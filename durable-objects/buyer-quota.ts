@@ -10,9 +10,18 @@
 // and freezes the event's terms in the same D1 transaction (db/terms.ts), so it never changes after
 // and is kept here. A `held` hold past its expiresAt no longer counts, whether or not its inventory
 // object has told this one yet.
+//
+// It also keeps the buyer's wish list (收藏, API.md v1.1), the authoritative copy (D1 has a copy for
+// the heat map), and runs auto-claim from its alarm: at the buyer's entry time plus the event's delay,
+// a buyer who holds nothing is given its first wish still available, as one more claim in the same
+// queue as the buyer's own (so never over the limit, whatever the buyer does at that moment), under
+// actor `system`, at most once (docs/API.md "Auto-claim").
 import { DurableObject } from "cloudflare:workers";
 import { NONCE_MEMORY_MS } from "../client/signing";
+import { entryTimeOf } from "../db/entry-time";
 import { type BuyerRules, freezeBuyerRules } from "../db/terms";
+import { upsertWishlistCopy } from "../db/wishlists";
+import { autoClaimStep } from "../lib/auto-claim";
 import { randomId } from "../lib/crypto";
 import { newHoldId } from "../lib/hold-id";
 import type { HoldRecord, HoldStatus } from "../lib/hold-record";
@@ -31,6 +40,35 @@ export interface BuyerHold {
 	listingId: string;
 	status: BuyerHoldStatus;
 	expiresAt: number | null;
+	/** Auto-claim made this hold (docs/API.md: `"auto": true` in /api/me/holds). */
+	auto?: boolean;
+}
+
+/** The buyer's wish list as the API shows it. */
+export interface Wishlist {
+	listingIds: string[];
+	autoClaim: boolean;
+}
+
+/** A wish list to store, with the times the edge computed from the event (epoch ms). */
+export interface WishlistInput extends Wishlist {
+	/** The buyer's entry time: from then on the list is locked (null: not known yet, lottery undrawn). */
+	lockAt: number | null;
+	/** When auto-claim is expected to be due (re-checked from D1 when the alarm fires). */
+	dueAt: number;
+}
+
+export type WishlistOutcome =
+	| { kind: "saved"; wishlist: Wishlist }
+	| { kind: "session_revoked" }
+	| { kind: "event_locked"; lockAt: number };
+
+/** How the buyer's auto-claim ended, or that it is still armed (`state`), for tests and support. */
+export interface AutoClaimState {
+	state: "off" | "armed" | "done";
+	wakeAt: number | null;
+	outcome: string | null;
+	holdId: string | null;
 }
 
 /** Why a signed request is refused before it may do anything (see `admit`). */
@@ -112,6 +150,7 @@ interface ReservationRow extends Record<string, SqlStorageValue> {
 	lease_until: number | null;
 	version: number;
 	attempts: number;
+	auto: number;
 }
 
 /**
@@ -164,7 +203,26 @@ export const BUYER_QUOTA_SCHEMA: readonly Migration[] = [
 		version: 3,
 		up: "CREATE TABLE rules (id INTEGER PRIMARY KEY CHECK (id = 1), per_buyer_limit INTEGER NOT NULL);",
 	},
+	{
+		// Wish lists and auto-claim (API.md v1.1): the list (version counts its writes, copied_version is
+		// the last one D1 has), the auto-claim's state, and which reservation auto-claim made.
+		version: 4,
+		up: `
+			CREATE TABLE wishlist (
+				id INTEGER PRIMARY KEY CHECK (id = 1), listing_ids TEXT NOT NULL, auto_claim INTEGER NOT NULL,
+				version INTEGER NOT NULL, updated_at INTEGER NOT NULL, copied_version INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE auto_claim (
+				id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL, wake_at INTEGER,
+				outcome TEXT, hold_id TEXT, finished_at INTEGER);
+			ALTER TABLE reservations ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
+		`,
+	},
 ];
+
+/** A D1 copy of the wish list that failed is written again this soon (the alarm; never given up). */
+const WISH_COPY_RETRY_MS = 5_000;
+/** An auto-claim whose claim did not complete (overloaded, fenced, in flight) looks again this soon. */
+const AUTO_CLAIM_RETRY_MS = 2_000;
 
 export class BuyerQuota extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
@@ -245,7 +303,7 @@ export class BuyerQuota extends DurableObject<Env> {
 	async claim(attempt: SignedAttempt, listingId: string, options: ClaimOptions): Promise<BuyerClaimOutcome> {
 		const refused = this.refusal(attempt);
 		if (refused) return refused;
-		const turn = this.claimQueue.then(() => this.runClaim(listingId, options));
+		const turn = this.claimQueue.then(() => this.runClaim(listingId, options, false));
 		this.claimQueue = turn.catch(() => undefined);
 		return turn;
 	}
@@ -313,12 +371,198 @@ export class BuyerQuota extends DurableObject<Env> {
 
 	override async alarm(): Promise<void> {
 		await this.reconcile();
+		await this.copyWishlist();
+		await this.autoClaimIfDue();
 		await this.rearm();
+	}
+
+	// --- wish list and auto-claim ------------------------------------------------------------------
+
+	/**
+	 * Stores the buyer's wish list (replacing the previous one) until its entry time, arms or disarms
+	 * auto-claim, and writes D1's copy. The lock is checked here too, with this object's clock.
+	 */
+	async setWishlist(sessionId: string, input: WishlistInput): Promise<WishlistOutcome> {
+		if (!this.isCurrent(sessionId)) return { kind: "session_revoked" };
+		const now = Date.now();
+		if (input.lockAt !== null && now >= input.lockAt) return { kind: "event_locked", lockAt: input.lockAt };
+		const auto = this.autoClaimState();
+		this.ctx.storage.transactionSync(() => {
+			this.sql.exec(
+				`INSERT INTO wishlist (id, listing_ids, auto_claim, version, updated_at) VALUES (1, ?, ?, 1, ?)
+				 ON CONFLICT (id) DO UPDATE SET listing_ids = excluded.listing_ids, auto_claim = excluded.auto_claim,
+				   version = wishlist.version + 1, updated_at = excluded.updated_at`,
+				JSON.stringify(input.listingIds),
+				input.autoClaim ? 1 : 0,
+				now,
+			);
+			// A finished auto-claim stays finished: at most once per buyer.
+			if (auto.state !== "done") {
+				this.sql.exec(
+					`INSERT INTO auto_claim (id, state, wake_at) VALUES (1, ?, ?)
+					 ON CONFLICT (id) DO UPDATE SET state = excluded.state, wake_at = excluded.wake_at`,
+					input.autoClaim ? "armed" : "off",
+					input.autoClaim ? input.dueAt : null,
+				);
+			}
+		});
+		if (input.autoClaim && auto.state !== "done") await wakeBy(this.ctx.storage, input.dueAt);
+		await this.copyWishlist();
+		return { kind: "saved", wishlist: this.currentWishlist() };
+	}
+
+	/** The buyer's wish list (empty until set); null when the session is no longer the current one. */
+	async wishlist(sessionId: string): Promise<Wishlist | null> {
+		if (!this.isCurrent(sessionId)) return null;
+		return this.currentWishlist();
+	}
+
+	/**
+	 * The event's opening (or its delay) moved: auto-claim is expected at `dueAt` now. Brings the alarm
+	 * to it if it is armed; the alarm checks D1 again when it fires, so a guess too early costs a look.
+	 */
+	async rearmAutoClaim(dueAt: number): Promise<void> {
+		if (this.autoClaimState().state !== "armed") return;
+		this.sql.exec("UPDATE auto_claim SET wake_at = ? WHERE id = 1", dueAt);
+		await wakeBy(this.ctx.storage, dueAt);
+	}
+
+	/** Where this buyer's auto-claim stands (tests, support). */
+	async autoClaimStatus(): Promise<AutoClaimState> {
+		return this.autoClaimState();
+	}
+
+	private currentWishlist(): Wishlist {
+		const row = one<{ listing_ids: string; auto_claim: number }>(
+			this.sql,
+			"SELECT listing_ids, auto_claim FROM wishlist WHERE id = 1",
+		);
+		return row
+			? { listingIds: JSON.parse(row.listing_ids) as string[], autoClaim: row.auto_claim === 1 }
+			: { listingIds: [], autoClaim: false };
+	}
+
+	private autoClaimState(): AutoClaimState {
+		const row = one<{ state: string; wake_at: number | null; outcome: string | null; hold_id: string | null }>(
+			this.sql,
+			"SELECT state, wake_at, outcome, hold_id FROM auto_claim WHERE id = 1",
+		);
+		if (!row) return { state: "off", wakeAt: null, outcome: null, holdId: null };
+		return {
+			state: row.state as AutoClaimState["state"],
+			wakeAt: row.wake_at,
+			outcome: row.outcome,
+			holdId: row.hold_id,
+		};
+	}
+
+	/** Writes D1's copy of the list if it lags; a failure is retried by the alarm, never given up. */
+	private async copyWishlist(): Promise<void> {
+		const row = one<{ listing_ids: string; auto_claim: number; version: number; updated_at: number; copied: number }>(
+			this.sql,
+			"SELECT listing_ids, auto_claim, version, updated_at, copied_version AS copied FROM wishlist WHERE id = 1",
+		);
+		const who = one<{ event_id: string; buyer_id: string }>(this.sql, "SELECT * FROM identity WHERE id = 1");
+		if (!row || !who || row.copied >= row.version) return;
+		try {
+			await upsertWishlistCopy(this.env, {
+				eventId: who.event_id,
+				buyerId: who.buyer_id,
+				listingIds: JSON.parse(row.listing_ids) as string[],
+				autoClaim: row.auto_claim === 1,
+				version: row.version,
+				updatedAt: new Date(row.updated_at).toISOString(),
+			});
+			this.sql.exec("UPDATE wishlist SET copied_version = max(copied_version, ?) WHERE id = 1", row.version);
+		} catch (err) {
+			console.warn("wish list not copied to D1; the alarm retries", { error: String(err) });
+			await wakeBy(this.ctx.storage, Date.now() + WISH_COPY_RETRY_MS);
+		}
+	}
+
+	/**
+	 * The alarm's auto-claim: asks D1 where the event stands now (lib/auto-claim.ts) and either waits,
+	 * finishes, or runs the claim as one turn of the buyer's claim queue. A D1 that cannot be read is
+	 * asked again shortly; nothing is claimed on a guess.
+	 */
+	private async autoClaimIfDue(): Promise<void> {
+		if (this.autoClaimState().state !== "armed") return;
+		const { eventId, buyerId } = this.identity();
+		let step: ReturnType<typeof autoClaimStep>;
+		try {
+			const { event, entryAtMs } = await entryTimeOf(this.env, eventId, buyerId);
+			step = autoClaimStep(event, entryAtMs, Date.now());
+		} catch (err) {
+			console.warn("auto-claim could not read the event; retrying", { eventId, error: String(err) });
+			this.autoClaimWake(Date.now() + AUTO_CLAIM_RETRY_MS);
+			return;
+		}
+		if (step.kind === "wait") this.autoClaimWake(step.until);
+		else if (step.kind === "finish") this.finishAutoClaim(step.reason, null);
+		else {
+			const { entryAt } = step;
+			const turn = this.claimQueue.then(() => this.autoClaimTurn(entryAt));
+			this.claimQueue = turn.catch(() => undefined);
+			await turn;
+		}
+	}
+
+	/**
+	 * One auto-claim attempt, inside the claim queue (no claim of the buyer runs meanwhile). At most once:
+	 * a reservation auto-claim made, whatever became of it, ends auto-claim for good; a buyer holding
+	 * anything gets nothing. A claim that did not complete leaves its pending row (marked auto), which
+	 * reconciliation settles before the next look decides.
+	 */
+	private async autoClaimTurn(entryAt: number): Promise<void> {
+		if (this.autoClaimState().state !== "armed") return;
+		if (this.hasLostPending()) await this.reconcile("all");
+		const made = one<{ hold_id: string; status: string }>(
+			this.sql,
+			"SELECT hold_id, status FROM reservations WHERE auto = 1 ORDER BY status = 'pending' LIMIT 1",
+		);
+		if (made?.status === "pending") return this.autoClaimWake(Date.now() + AUTO_CLAIM_RETRY_MS);
+		if (made) return this.finishAutoClaim("granted", made.hold_id);
+		const { eventId } = this.identity();
+		await this.settleLapsed(eventId);
+		if (this.countedHolds() > 0) return this.finishAutoClaim("already_holding", null);
+		const leaseMs = Number(this.env.RESERVATION_LEASE_SECONDS) * 1000;
+		for (const listingId of this.currentWishlist().listingIds) {
+			const outcome = await this.runClaim(listingId, { leaseMs, actor: "system", notBefore: entryAt }, true);
+			switch (outcome.kind) {
+				case "held":
+					return this.finishAutoClaim(outcome.created ? "granted" : "already_holding", outcome.hold.holdId);
+				case "sold_out":
+				case "not_found":
+					continue;
+				case "limit_reached":
+					return this.finishAutoClaim("already_holding", null);
+				case "not_your_turn":
+					return this.autoClaimWake(outcome.entryAt);
+				default:
+					// overloaded (the unit saturated, the inventory fenced it, or D1's terms unreadable): look
+					// again shortly; the pending row, if any, is settled first.
+					return this.autoClaimWake(Date.now() + AUTO_CLAIM_RETRY_MS);
+			}
+		}
+		this.finishAutoClaim("nothing_left", null);
+	}
+
+	private autoClaimWake(at: number): void {
+		this.sql.exec("UPDATE auto_claim SET wake_at = ? WHERE id = 1 AND state = 'armed'", at);
+	}
+
+	private finishAutoClaim(outcome: string, holdId: string | null): void {
+		this.sql.exec(
+			"UPDATE auto_claim SET state = 'done', wake_at = NULL, outcome = ?, hold_id = ?, finished_at = ? WHERE id = 1",
+			outcome,
+			holdId,
+			Date.now(),
+		);
 	}
 
 	// --- internals -------------------------------------------------------------------------------
 
-	private async runClaim(listingId: string, options: ClaimOptions): Promise<BuyerClaimOutcome> {
+	private async runClaim(listingId: string, options: ClaimOptions, auto: boolean): Promise<BuyerClaimOutcome> {
 		if (options.notBefore !== undefined && Date.now() < options.notBefore) {
 			return { kind: "not_your_turn", entryAt: options.notBefore };
 		}
@@ -354,12 +598,13 @@ export class BuyerQuota extends DurableObject<Env> {
 		const now = Date.now();
 		const holdId = newHoldId(eventId, listingId);
 		this.sql.exec(
-			`INSERT INTO reservations (hold_id, listing_id, status, lease_until, updated_at)
-			 VALUES (?, ?, 'pending', ?, ?)`,
+			`INSERT INTO reservations (hold_id, listing_id, status, lease_until, updated_at, auto)
+			 VALUES (?, ?, 'pending', ?, ?, ?)`,
 			holdId,
 			listingId,
 			now + options.leaseMs,
 			now,
+			auto ? 1 : 0,
 		);
 		// In flight from the moment the row exists: nothing may take it for a lost call meanwhile.
 		this.inFlight.set(holdId, now);
@@ -482,6 +727,11 @@ export class BuyerQuota extends DurableObject<Env> {
 			.one().t;
 		// At least a second away: a row that fell due while reconcile ran is retried, not spun on.
 		if (next !== null) await wakeBy(this.ctx.storage, Math.max(next, Date.now() + 1_000));
+		// An armed auto-claim keeps its own wake-up (the alarm that fired no longer counts).
+		const auto = this.autoClaimState();
+		if (auto.state === "armed" && auto.wakeAt !== null) await wakeBy(this.ctx.storage, auto.wakeAt);
+		const lagging = one<{ n: number }>(this.sql, "SELECT 1 AS n FROM wishlist WHERE copied_version < version");
+		if (lagging) await wakeBy(this.ctx.storage, Date.now() + WISH_COPY_RETRY_MS);
 	}
 
 	private refusal(attempt: SignedAttempt): Refusal | null {
@@ -554,5 +804,6 @@ function toBuyerHold(row: ReservationRow, now: number): BuyerHold {
 		listingId: row.listing_id,
 		status: lapsed ? "expired" : (row.status as BuyerHoldStatus),
 		expiresAt: lapsed ? null : row.expires_at,
+		...(row.auto === 1 ? { auto: true } : {}),
 	};
 }

@@ -6,8 +6,12 @@ import { type HoldRecord, isoOrNull } from "../../lib/hold-record";
 import { ApiError } from "../http/errors";
 
 /** What a buyer sees of a hold; anything with these fields (inventory or buyer object) can be shown. */
-export function buyerHoldView(h: Pick<HoldRecord, "holdId" | "listingId" | "expiresAt"> & { status: string }): Hold {
-	return { holdId: h.holdId, listingId: h.listingId, status: h.status, expiresAt: isoOrNull(h.expiresAt) };
+export function buyerHoldView(
+	h: Pick<HoldRecord, "holdId" | "listingId" | "expiresAt"> & { status: string; auto?: boolean },
+): Hold {
+	const view: Hold = { holdId: h.holdId, listingId: h.listingId, status: h.status, expiresAt: isoOrNull(h.expiresAt) };
+	// docs/API.md: a hold auto-claim made says so ("auto": true); others leave the field out.
+	return h.auto ? { ...view, auto: true } : view;
 }
 
 /** What staff see of a hold: the buyer, the price and its history as well. */

@@ -71,6 +71,8 @@ export function publicEvent(event: EventRow, now = Date.now()): PublicEvent {
 		mode: event.mode,
 		batchSize: event.batchSize,
 		batchSeconds: event.batchSeconds,
+		autoClaimDelaySeconds: event.autoClaimDelaySeconds,
+		rehearsalOf: event.rehearsalOf,
 	};
 }
 

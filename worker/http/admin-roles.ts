@@ -24,6 +24,7 @@ export const ADMIN_ROUTE_ROLES = {
 	"GET /api/admin/events/:eventId/parity": "viewer",
 	"GET /api/admin/events/:eventId/ledger": "viewer",
 	"GET /api/admin/events/:eventId/ledger/export": "viewer",
+	"GET /api/admin/events/:eventId/wishes": "viewer",
 	"GET /api/admin/dead-letters": "viewer",
 	"GET /api/admin/whoami": "viewer",
 	"POST /api/admin/events/:eventId/live-ticket": "viewer",

@@ -44,6 +44,7 @@ import { recordOperatorAction } from "../ledger/operator-actions";
 import { drawView, frozenBuyers } from "../lottery/draw-view";
 import { existingEvent, requireEvent } from "../middleware/require-event";
 import { hashAccessCode } from "../tokens/access-codes";
+import { rearmAutoClaimsLater } from "../wishlist/rearm-auto-claims";
 
 const MAX_BULK = 5_000;
 
@@ -60,6 +61,8 @@ export const eventBody = z
 		mode: z.enum(["race", "lottery"]).default("race"),
 		batchSize: z.number().int().min(1).max(1_000).default(10),
 		batchSeconds: z.number().int().min(10).max(86_400).default(300),
+		// API.md v1.1 "Wish lists and auto-claim". Not frozen: auto-claim reads it when it runs.
+		autoClaimDelaySeconds: z.number().int().min(0).max(3_600).default(30),
 	})
 	.refine((e) => Date.parse(e.endsAt) > Date.parse(e.startsAt), {
 		path: ["endsAt"],
@@ -134,6 +137,7 @@ export const adminEvents = new Hono<AppEnv>()
 			mode: body.mode,
 			batchSize: body.batchSize,
 			batchSeconds: body.batchSeconds,
+			autoClaimDelaySeconds: body.autoClaimDelaySeconds,
 		};
 		const existing = await findEvent(c.env, eventId);
 		const now = new Date().toISOString();
@@ -159,6 +163,8 @@ export const adminEvents = new Hono<AppEnv>()
 			});
 		}
 		await invalidateEvent(eventId);
+		// startsAt or the auto-claim delay may have moved: auto-claim buyers' alarms follow.
+		if (existing) rearmAutoClaimsLater(c.executionCtx, c.env, eventId);
 		if (existing) {
 			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
 			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
@@ -245,6 +251,8 @@ export const adminEvents = new Hono<AppEnv>()
 			throw new ApiError("draw_pending", "A lottery event opens only after its draw is revealed.");
 		}
 		await invalidateEvent(eventId);
+		// An opening earlier or later than startsAt moves every entry time: auto-claim follows.
+		rearmAutoClaimsLater(c.executionCtx, c.env, eventId);
 		const event = await existingEvent(c.env, eventId, FRESH);
 		const view = adminView(event);
 		await recordOperatorAction(c, eventId, "event_status", {
@@ -292,6 +300,8 @@ export const adminEvents = new Hono<AppEnv>()
 		);
 		if (revealed.kind === "event_locked") throw new ApiError("event_locked", revealed.reason);
 		await invalidateEvent(event.id);
+		// Entry times exist from now on: auto-claim buyers are armed for theirs.
+		rearmAutoClaimsLater(c.executionCtx, c.env, event.id);
 		const draw = await drawView(c.env, await existingEvent(c.env, event.id, FRESH));
 		// The order itself is public (GET /api/events/:id/draw) and follows from these: its hash is enough here.
 		await recordOperatorAction(c, event.id, "draw_revealed", {

@@ -7,6 +7,7 @@ import { sessionRevoked } from "../http/errors";
 import { turnOf } from "../lottery/turn";
 import { buyerSession } from "../middleware/buyer-session";
 import { existingEvent } from "../middleware/require-event";
+import { wishlist } from "../wishlist/wishlist-routes";
 
 export const me = new Hono<AppEnv>()
 	// API.md v1.1: the buyer's turn. position and batch are 0-based; null in a race event (and entryAt
@@ -30,4 +31,6 @@ export const me = new Hono<AppEnv>()
 			eventId,
 			holds: holds.map(buyerHoldView),
 		});
-	});
+	})
+	// API.md v1.1 "Wish lists and auto-claim".
+	.route("/wishlist", wishlist);

@@ -51,9 +51,13 @@ const publicEventFields = {
 	mode: { enum: ["race", "lottery"] },
 	batchSize: int,
 	batchSeconds: int,
+	autoClaimDelaySeconds: int,
+	rehearsalOf: orNull(id),
 };
 
-const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time) });
+const hold = object({ holdId: text, listingId: id, status: text, expiresAt: orNull(time), auto: { const: true } }, [
+	"auto",
+]);
 
 /** The bodies several operations answer, as components.schemas of the document. */
 export const BODY_SCHEMAS = {
@@ -211,4 +215,6 @@ export const ANSWERS = {
 	purchaseToken: object({ purchaseToken: text, expiresAt: time }),
 	hold: ref("Hold"),
 	myHolds: object({ eventId: id, holds: list(ref("Hold")) }),
+	wishlist: object({ listingIds: list(id), autoClaim: { type: "boolean" } }),
+	wishes: object({ listings: list(object({ id, wishes: count, firstChoice: count })) }),
 } satisfies Record<string, JsonSchema>;

@@ -16,6 +16,7 @@ import { claimBody } from "../claim/claim-target";
 import { switchesSchema } from "../hot-reads/switches";
 import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
+import { wishlistBody } from "../wishlist/wishlist-routes";
 import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
@@ -352,6 +353,15 @@ const OPERATIONS: Operation[] = [
 	},
 	{
 		method: "get",
+		path: "/api/admin/events/{eventId}/wishes",
+		summary: "Lottery: the wish lists' heat map: per listing, how many lists name it and how many put it first",
+		tag: "operator",
+		auth: "admin",
+		responses: { 200: "{listings: [{id, wishes, firstChoice}]}", 404: "not_found: no such event" },
+		answers: { 200: ANSWERS.wishes },
+	},
+	{
+		method: "get",
 		path: "/api/events/{eventId}/ledger/head",
 		summary: "The ledger's head, for a notary or a screen: {seq, hash, at} (seq 0, 64 zeros, null before any entry)",
 		tag: "ledger",
@@ -532,6 +542,30 @@ const OPERATIONS: Operation[] = [
 		auth: "session",
 		responses: { 200: "{mode, position, batch, entryAt}", 404: "not_found: no such event" },
 		answers: { 200: ANSWERS.turn },
+	},
+	{
+		method: "get",
+		path: "/api/me/wishlist",
+		summary: "The buyer's wish list: {listingIds, autoClaim} (empty until set)",
+		tag: "buyer",
+		auth: "session",
+		responses: { 200: "{listingIds, autoClaim}" },
+		answers: { 200: ANSWERS.wishlist },
+	},
+	{
+		method: "put",
+		path: "/api/me/wishlist",
+		summary: "Set the wish list (≤ 10 listing ids, best first) and auto-claim, until the buyer's entry time",
+		tag: "buyer",
+		auth: "session",
+		body: wishlistBody,
+		responses: {
+			200: "{listingIds, autoClaim}",
+			400: "invalid_request (field listingIds: an id that is not a listing of the event, a duplicate, more than 10)",
+			404: "not_found: no such event",
+			409: "event_locked: the buyer's entry time has passed",
+		},
+		answers: { 200: ANSWERS.wishlist },
 	},
 	{
 		method: "post",
