@@ -147,7 +147,7 @@ export interface Paged {
 	nextCursor: string | null;
 }
 
-// --- lottery-ordered events and wish lists (API.md v1.1) -------------------------------------------
+// --- lottery-ordered events (API.md v1.1) -------------------------------------------
 
 /** `GET /api/events/:eventId/draw` → `{draw}`: the public commitment, then the reveal. Null: not known yet. */
 export interface PublicDraw {
@@ -169,17 +169,4 @@ export interface Turn {
 	position: number | null;
 	batch: number | null;
 	entryAt: string | null;
-}
-
-/** `GET`/`PUT /api/me/wishlist`: at most 10 listing ids, best first. */
-export interface Wishlist {
-	listingIds: string[];
-	autoClaim: boolean;
-}
-
-/** One row of `GET /api/admin/events/:eventId/wishes` → `{listings}` (the demand heat map). */
-export interface ListingWishes {
-	id: string;
-	wishes: number;
-	firstChoice: number;
 }

@@ -35,7 +35,7 @@ function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number; interval
 let browser: Browser;
 const problems: string[] = [];
 const pages: Page[] = [];
-let ip = 0;
+const ip = 0;
 
 beforeAll(async () => {
 	browser = await launchChromium();
@@ -187,7 +187,10 @@ describe("a lottery opening from the console to a second-batch buyer's claim", (
 				expect(await anyBuyer.locator("#lottery-draw").textContent()).toContain("3 名买家");
 				await anyBuyer.locator("#lottery-draw summary").click();
 				await poll(() =>
-					anyBuyer.locator("#lottery-draw .draw-facts").textContent().then((t) => t?.replace(/\s/g, "")),
+					anyBuyer
+						.locator("#lottery-draw .draw-facts")
+						.textContent()
+						.then((t) => t?.replace(/\s/g, "")),
 				).toContain(sha256(seed));
 
 				// Reveal from the downloaded file (checked in the page first), asked first.
@@ -230,7 +233,9 @@ describe("a lottery opening from the console to a second-batch buyer's claim", (
 					"第 1 / 3 批正在入场（第 1–1 位）",
 				);
 				expect(await dashboard.locator("#batch-now ol.batch-who").textContent()).toBe(order[0]);
-				await poll(() => dashboard.locator("#batch-now .batch-next").textContent()).toMatch(/^下一批 00:00:\d\d 后入场$/);
+				await poll(() => dashboard.locator("#batch-now .batch-next").textContent()).toMatch(
+					/^下一批 00:00:\d\d 后入场$/,
+				);
 
 				// Batch 2 enters: the button works, the buyer claims.
 				await poll(() => claim.isEnabled(), { timeout: 40_000, interval: 250 }).toBe(true);

@@ -749,8 +749,7 @@ function renderHolds(): void {
 				h("span", { class: "hold-status", text: t(`holdStatus_${hold.status}` as MessageKey) }),
 			);
 			// A hold the system made from the wish list (API.md: `"auto": true`).
-			if ((hold as { auto?: unknown }).auto === true)
-				item.append(h("span", { class: "hold-auto", text: t("holdAuto") }));
+			if (hold.auto) item.append(h("span", { class: "hold-auto", text: t("holdAuto") }));
 			const why = holdWhy(hold.status);
 			if (why) item.append(h("span", { class: "hold-why", text: why }));
 			if (hold.status === "held" && hold.expiresAt) {

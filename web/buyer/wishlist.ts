@@ -43,8 +43,7 @@ export interface WishHost {
 
 /** The event's auto-claim delay (API.md: an event field, default 30 s). */
 function autoClaimDelay(event: PublicEvent | null): number {
-	const delay = (event as { autoClaimDelaySeconds?: unknown } | null)?.autoClaimDelaySeconds;
-	return typeof delay === "number" ? delay : AUTO_CLAIM_DELAY_DEFAULT;
+	return event?.autoClaimDelaySeconds ?? AUTO_CLAIM_DELAY_DEFAULT;
 }
 
 export class WishList {

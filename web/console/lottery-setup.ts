@@ -61,8 +61,7 @@ export class LotterySetup {
 		($("#ev-mode") as HTMLSelectElement).value = ev?.mode ?? "race";
 		$input("#ev-batch-size").value = String(ev?.batchSize ?? 10);
 		$input("#ev-batch-seconds").value = String(ev?.batchSeconds ?? 300);
-		const delay = (ev as { autoClaimDelaySeconds?: unknown } | null)?.autoClaimDelaySeconds;
-		$input("#ev-auto-delay").value = String(typeof delay === "number" ? delay : AUTO_CLAIM_DELAY_DEFAULT);
+		$input("#ev-auto-delay").value = String(ev?.autoClaimDelaySeconds ?? AUTO_CLAIM_DELAY_DEFAULT);
 		this.showNumbers();
 	}
 

@@ -5,7 +5,7 @@
 // The batch is computed as the server computes entry times (API.md: openedAt + floor(p / batchSize) ×
 // batchSeconds, openedAt as lib/event-rules.ts defines it) from the admin event, the public draw and
 // the server's clock; it is redrawn every second and says only what holds at that second.
-import type { AdminEvent, ListingWishes } from "../../client/api-types";
+import type { AdminEvent, WishHeat } from "../../client/api-types";
 import { adminApi, eventPath } from "../shared/admin-api";
 import { $, h } from "../shared/dom";
 import { formatCountdown, formatTime, t } from "../shared/i18n";
@@ -24,7 +24,7 @@ export class BatchAndHeat {
 	private eventId: string | null = null;
 	private event: AdminEvent | null = null;
 	private draw: PublicDraw | null = null;
-	private heat: ListingWishes[] | null = null;
+	private heat: WishHeat[] | null = null;
 	private heatFailed = false;
 	private clockOffset = 0;
 	private timer: ReturnType<typeof setInterval> | null = null;
@@ -105,7 +105,7 @@ export class BatchAndHeat {
 	private async refreshHeat(id: string): Promise<void> {
 		if (this.heat && this.allEntered()) return;
 		try {
-			const { listings } = await adminApi<{ listings: ListingWishes[] }>("GET", `${eventPath(id)}/wishes`);
+			const { listings } = await adminApi<{ listings: WishHeat[] }>("GET", `${eventPath(id)}/wishes`);
 			this.heat = listings;
 			this.heatFailed = false;
 		} catch {
