@@ -35,7 +35,6 @@ function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number; interval
 let browser: Browser;
 const problems: string[] = [];
 const pages: Page[] = [];
-const ip = 0;
 
 beforeAll(async () => {
 	browser = await launchChromium();
@@ -278,6 +277,201 @@ describe("a lottery opening from the console to a second-batch buyer's claim", (
 			await poll(() => page.locator("#claim-outcome").textContent()).toMatch(
 				/^还没轮到您的批次：您的入场时间是 .+\d\d:\d\d:\d\d。$/,
 			);
+		},
+		SLOW_TEST,
+	);
+});
+
+describe("the wish list: starred, reordered, auto-claim, kept; the heat map; axe", () => {
+	for (const [label, viewport] of WIDTHS) {
+		it(
+			`${label}: stars three units, reorders them with buttons and the keyboard, turns auto-claim on; a reload shows the same`,
+			async () => {
+				const eventId = await seedLottery({ batchSize: 1, batchSeconds: 600 });
+				const order = await drawByApi(eventId);
+				const buyer = buyerById(order[2] ?? "");
+				const page = await buyerPage(eventId, viewport);
+				await logIn(page, buyer);
+				const panel = page.locator("#wish-panel");
+				await poll(() => panel.isVisible()).toBe(true);
+				expect(await panel.textContent()).toContain("还没有心愿");
+				const star = page.locator("#wish-toggle");
+				for (const [id, name, n] of [
+					["1-04-01", "1号楼 401", 1],
+					["2-03-02", "2号楼 302", 2],
+					["1-02-04", "1号楼 204", 3],
+				] as const) {
+					await page.locator(`button.unit[data-id="${id}"]`).click();
+					await poll(() => star.textContent()).toBe("☆ 加入心愿单");
+					await star.click();
+					await poll(() => page.locator("#wish-message").textContent()).toBe(`已加入心愿单：${name}（共 ${n} 套）。`);
+					expect(await star.textContent()).toBe("★ 移出心愿单");
+				}
+				const names = () => panel.locator("#wish-list .wish-unit").allTextContents();
+				expect(await names()).toEqual(["1. 1号楼 401 可选", "2. 2号楼 302 可选", "3. 1号楼 204 可选"]);
+				// Up and down are buttons named with the unit; the focus stays on the unit moved.
+				await panel.getByRole("button", { name: "下移 1号楼 401" }).click();
+				await poll(names).toEqual(["1. 2号楼 302 可选", "2. 1号楼 401 可选", "3. 1号楼 204 可选"]);
+				await poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
+					"下移 1号楼 401",
+				);
+				await panel.getByRole("button", { name: "上移 1号楼 204" }).focus();
+				await page.keyboard.press("Enter");
+				await poll(names).toEqual(["1. 2号楼 302 可选", "2. 1号楼 204 可选", "3. 1号楼 401 可选"]);
+				await poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
+					"上移 1号楼 204",
+				);
+				expect(await panel.getByRole("button", { name: "上移 2号楼 302" }).isDisabled()).toBe(true);
+				// Auto-claim: a checkbox with its label, and a sentence that says what happens and when.
+				const auto = page.getByLabel("入场后自动锁定");
+				expect(await auto.isChecked()).toBe(false);
+				expect(await page.locator("#auto-claim-help").textContent()).toContain("入场 30 秒后");
+				await auto.check();
+				await poll(() => page.locator("#wish-message").textContent()).toBe("心愿单已保存。");
+				expect(await seriousViolations(page)).toEqual([]);
+
+				await page.reload();
+				await page.locator("#grid button.unit").first().waitFor();
+				await poll(names).toEqual(["1. 2号楼 302 可选", "2. 1号楼 204 可选", "3. 1号楼 401 可选"]);
+				expect(await page.getByLabel("入场后自动锁定").isChecked()).toBe(true);
+
+				// The staff see the demand: the heat map names the units, 2号楼 302 first.
+				const heat = await admin("GET", `/api/admin/events/${eventId}/wishes`);
+				expect(heat.listings.find((l: { id: string }) => l.id === "2-03-02")).toMatchObject({
+					wishes: 1,
+					firstChoice: 1,
+				});
+				const dashboard = await staffPage(`/dashboard?event=${eventId}`, viewport);
+				await poll(() => dashboard.locator("#heat-table tbody tr").count()).toBe(3);
+				expect(await dashboard.locator("#heat-table tbody tr").first().locator("th").textContent()).toBe("2号楼 302");
+				await poll(() => dashboard.locator("#batch-now").textContent()).toContain("第 1 批将于");
+				expect(await seriousViolations(dashboard)).toEqual([]);
+				expect(problems).toEqual([]);
+			},
+			SLOW_TEST,
+		);
+	}
+
+	it(
+		"phone: after losing a wished unit (sold_out), one tap claims the next wish that is still free",
+		async () => {
+			const eventId = await seedLottery({ batchSize: 3, batchSeconds: 10 });
+			const order = await drawByApi(eventId);
+			const [me, rival, other] = [buyerById(order[0] ?? ""), buyerById(order[1] ?? ""), buyerById(order[2] ?? "")];
+			const page = await buyerPage(eventId, PHONE);
+			await logIn(page, me);
+			const star = page.locator("#wish-toggle");
+			for (const id of ["1-04-02", "1-04-03", "2-01-01"]) {
+				await page.locator(`button.unit[data-id="${id}"]`).click();
+				await star.click();
+				await poll(() => star.textContent()).toBe("★ 移出心愿单");
+			}
+			await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
+			// Entered: the list is fixed, its units one tap away.
+			await poll(() => page.locator("#wish-note").textContent(), { timeout: 20_000 }).toContain("心愿单不能再修改");
+			expect(await page.locator("#wish-list button[data-move]").count()).toBe(0);
+			const rivalClient = new KaipanClient({ baseUrl, headers: { "cf-connecting-ip": "2001:db8:12::1" } });
+			await rivalClient.login(eventId, rival.id, rival.accessCode);
+			// 1-04-03 is gone before the buyer gets there (another buyer took it while the page looked away).
+			const otherClient = new KaipanClient({ baseUrl, headers: { "cf-connecting-ip": "2001:db8:12::2" } });
+			await otherClient.login(eventId, other.id, other.accessCode);
+			await otherClient.claim("1-04-03");
+			// The buyer and the rival press 1-04-02 at once; the rival's claim is answered first.
+			let rivalDone: () => void = () => undefined;
+			const rivalClaimed = new Promise<void>((r) => {
+				rivalDone = r;
+			});
+			await page.route("**/claims", async (route) => {
+				await rivalClaimed;
+				await route.continue();
+			});
+			await page.locator("#wish-list .wish-unit").first().click();
+			const claim = page.locator("#claim");
+			await poll(() => claim.isEnabled(), { timeout: 20_000 }).toBe(true);
+			await claim.click();
+			await rivalClient.claim("1-04-02").catch(() => undefined);
+			rivalDone();
+			await poll(() => shownInView(page, /已被抢：1号楼 402/)).toBe(true);
+			// The next wish still free is 2号楼 101 (1号楼 403 is taken): one tap claims it.
+			const next = page.locator("#next-wish");
+			await poll(() => next.textContent()).toBe("抢下一个心愿：2号楼 101");
+			expect(await shownInView(page, /抢下一个心愿/)).toBe(true);
+			await page.unroute("**/claims");
+			await next.click();
+			await poll(() => shownInView(page, /已为您锁定\s*2号楼 101/), { timeout: 20_000 }).toBe(true);
+			expect(await page.locator("#next-wish-row").isHidden()).toBe(true);
+			expect(await seriousViolations(page)).toEqual([]);
+			expect(problems).toEqual([]);
+		},
+		SLOW_TEST,
+	);
+
+	it(
+		"desktop: auto-claim on, the system's hold shows in 我的锁定 marked as made from the wish list",
+		async () => {
+			const eventId = await seedLottery({ batchSize: 3, batchSeconds: 10 });
+			// No wait after entry: the system claims at the entry time itself.
+			const ev = (await admin("GET", `/api/admin/events/${eventId}`)).event;
+			await admin("PUT", `/api/admin/events/${eventId}`, {
+				name: ev.name,
+				startsAt: ev.startsAt,
+				endsAt: ev.endsAt,
+				holdSeconds: ev.holdSeconds,
+				mode: "lottery",
+				batchSize: 3,
+				batchSeconds: 10,
+				autoClaimDelaySeconds: 0,
+			});
+			const order = await drawByApi(eventId);
+			const page = await buyerPage(eventId, DESKTOP);
+			await logIn(page, buyerById(order[2] ?? ""));
+			await page.locator('button.unit[data-id="2-02-02"]').click();
+			await page.locator("#wish-toggle").click();
+			await poll(() => page.locator("#wish-toggle").textContent()).toBe("★ 移出心愿单");
+			expect(await page.locator("#auto-claim-help").textContent()).toContain("在您入场的时刻");
+			await page.getByLabel("入场后自动锁定").check();
+			await poll(() => page.locator("#wish-message").textContent()).toBe("心愿单已保存。");
+			await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
+			const held = page.locator("#holds li[data-status=held]");
+			await poll(() => held.count(), { timeout: 30_000, interval: 250 }).toBe(1);
+			expect(await held.textContent()).toContain("2号楼 202");
+			expect(await held.textContent()).toContain("系统按心愿单自动锁定");
+			expect(problems).toEqual([]);
+		},
+		SLOW_TEST,
+	);
+});
+
+describe("the console's lottery fields and draw panel", () => {
+	it(
+		"phone: the form edits mode, batch and the auto-claim delay; a committed draw's panel passes axe",
+		async () => {
+			const eventId = await seedLottery({ batchSize: 5, batchSeconds: 120 });
+			const page = await staffPage(`/console?event=${eventId}`, PHONE);
+			await poll(() => page.locator("#ev-batch-size").inputValue()).toBe("5");
+			expect(await page.getByLabel("每批间隔（秒）").inputValue()).toBe("120");
+			await page.getByLabel("自动锁定延迟（秒）").fill("45");
+			await page.locator("#event-form").getByRole("button", { name: "保存" }).click();
+			await poll(async () => (await admin("GET", `/api/admin/events/${eventId}`)).event.autoClaimDelaySeconds).toBe(45);
+			// A pasted hash (a notary's) is committed as it is.
+			await page.getByLabel("种子指纹（seedHash，64 位小写十六进制）").fill(sha256("notary-seed"));
+			await page.locator("#commit-form").getByRole("button", { name: "提交承诺" }).click();
+			await page.getByRole("dialog").getByRole("button", { name: "提交承诺" }).click();
+			await poll(() => page.locator("#draw-status").textContent()).toBe("摇号状态：已承诺，待揭晓");
+			// A wrong seed is refused here, in words, and nothing is sent.
+			await page.getByLabel("种子", { exact: true }).fill("not-the-seed");
+			await page.locator("#reveal-form").getByRole("button", { name: "揭晓" }).click();
+			await poll(() => page.locator("#draw-message").textContent()).toBe(
+				"这个种子的 SHA-256 与承诺的指纹不符，没有提交。",
+			);
+			expect((await publicDraw(eventId)).status).toBe("committed");
+			expect(await seriousViolations(page)).toEqual([]);
+			// The mode cannot change after the commit: the server's refusal is said with the field's name.
+			await page.getByLabel("方式").selectOption("race");
+			await page.locator("#event-form").getByRole("button", { name: "保存" }).click();
+			await poll(() => page.locator("#message").textContent()).not.toBe("");
+			expect((await admin("GET", `/api/admin/events/${eventId}`)).event.mode).toBe("lottery");
+			expect(problems).toEqual([]);
 		},
 		SLOW_TEST,
 	);

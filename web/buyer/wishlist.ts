@@ -49,6 +49,8 @@ function autoClaimDelay(event: PublicEvent | null): number {
 export class WishList {
 	private list: Wishlist | null = null;
 	private busy = false;
+	/** The change being saved: shown at once (a switch that flicks back while saving would be a lie). */
+	private pending: Wishlist | null = null;
 	/** Whether the list was last drawn read-only (the tick redraws it when that changes). */
 	private renderedLocked: boolean | null = null;
 	/** Set once the server said the list is locked (its clock, not ours, is the last word). */
@@ -149,6 +151,7 @@ export class WishList {
 		if (this.busy || !this.list) return;
 		const message = $("#wish-message");
 		this.busy = true;
+		this.pending = next;
 		this.render();
 		say(message, t("wishSaving"));
 		try {
@@ -168,6 +171,7 @@ export class WishList {
 			}
 		} finally {
 			this.busy = false;
+			this.pending = null;
 			this.render();
 		}
 	}
@@ -243,13 +247,14 @@ export class WishList {
 	// --- drawing -------------------------------------------------------------------------------------
 
 	render(): void {
-		const shown = this.active() && this.host.signedIn() && this.list !== null;
+		const list = this.pending ?? this.list;
+		const shown = this.active() && this.host.signedIn() && list !== null;
 		this.panel.hidden = !shown;
 		this.renderStar();
-		if (!shown || !this.list) return;
+		if (!shown || !list) return;
 		const locked = this.locked();
 		this.renderedLocked = locked;
-		const ids = this.list.listingIds;
+		const ids = list.listingIds;
 		$("#wish-note").textContent = locked ? t("wishLocked") : t("wishHelp", { n: WISHLIST_MAX });
 		const listEl = $("#wish-list");
 		if (ids.length === 0) {
@@ -257,12 +262,12 @@ export class WishList {
 		} else {
 			listEl.replaceChildren(...ids.map((id, i) => this.row(id, i, ids.length, locked)));
 		}
-		this.autoSwitch.checked = this.list.autoClaim;
+		this.autoSwitch.checked = list.autoClaim;
 		this.autoSwitch.disabled = locked || this.busy;
 		const delay = autoClaimDelay(this.host.event());
 		$("#auto-claim-help").textContent = [
 			delay === 0 ? t("autoClaimHelpAtEntry") : t("autoClaimHelp", { delay }),
-			this.list.autoClaim && ids.length === 0 ? t("autoClaimEmpty") : "",
+			list.autoClaim && ids.length === 0 ? t("autoClaimEmpty") : "",
 		]
 			.filter(Boolean)
 			.join(" ");
@@ -308,11 +313,12 @@ export class WishList {
 	/** The star in the claim panel: add or remove the selected unit, before entry only. */
 	renderStar(): void {
 		const unit = this.host.selected();
-		const shown = this.active() && this.host.signedIn() && this.list !== null && unit !== null && !this.locked();
+		const list = this.pending ?? this.list;
+		const shown = this.active() && this.host.signedIn() && list !== null && unit !== null && !this.locked();
 		this.star.hidden = !shown;
-		if (!shown || !unit || !this.list) return;
-		const inList = this.list.listingIds.includes(unit.id);
-		const full = !inList && this.list.listingIds.length >= WISHLIST_MAX;
+		if (!shown || !unit || !list) return;
+		const inList = list.listingIds.includes(unit.id);
+		const full = !inList && list.listingIds.length >= WISHLIST_MAX;
 		const text = inList ? t("wishRemoveStar") : full ? t("wishFull", { n: WISHLIST_MAX }) : t("wishAdd");
 		if (this.star.textContent !== text) this.star.textContent = text;
 		this.star.dataset.wished = String(inList);
