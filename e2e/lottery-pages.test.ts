@@ -469,7 +469,9 @@ describe("the console's lottery fields and draw panel", () => {
 			// The mode cannot change after the commit: the server's refusal is said with the field's name.
 			await page.getByLabel("方式").selectOption("race");
 			await page.locator("#event-form").getByRole("button", { name: "保存" }).click();
-			await poll(() => page.locator("#message").textContent()).not.toBe("");
+			await poll(() => page.locator("#message").textContent()).toBe(
+				"摇号已承诺：选房方式、每批人数和间隔不能再修改（承诺时已一并确定）。",
+			);
 			expect((await admin("GET", `/api/admin/events/${eventId}`)).event.mode).toBe("lottery");
 			expect(problems).toEqual([]);
 		},

@@ -7,7 +7,7 @@
 // id and pressing 读取 makes it the page's event; every action reads currentEventId(), never an input.
 // A new event is created from its own form, which refuses an id that exists (issue 13).
 import type { AdminEvent, EventCounts, Listing, OutboxNotification, Switches } from "../client/api-types";
-import { LotterySetup } from "./console/lottery-setup";
+import { drawLockText, LotterySetup } from "./console/lottery-setup";
 import {
 	adminApi,
 	allOrders,
@@ -649,6 +649,8 @@ function pageError(key: MessageKey): Error & { pageKey: MessageKey } {
 /** describeError(), but a bad field of the event form is named as the form names it. */
 function describeAdminError(err: unknown): string {
 	if (err instanceof Error && "pageKey" in err) return t(err.pageKey as MessageKey);
+	const locked = drawLockText(err);
+	if (locked) return locked;
 	const e = toErrorLike(err);
 	if (e.code === "invalid_request" && e.field && e.field in FIELD_LABELS) {
 		if (e.field === "endsAt" && /later/.test(e.message)) return t("rangeInvalid");

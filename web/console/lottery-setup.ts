@@ -11,13 +11,23 @@ import type { AdminEvent } from "../../client/api-types";
 import { adminApi, eventPath } from "../shared/admin-api";
 import { confirmAction } from "../shared/confirm-dialog";
 import { $, $button, $input, download, h, say } from "../shared/dom";
-import { describeError } from "../shared/errors";
+import { describeError, toErrorLike } from "../shared/errors";
 import { formatTime, t } from "../shared/i18n";
 import { AUTO_CLAIM_DELAY_DEFAULT, fetchDraw, hashGroups, type PublicDraw } from "../shared/lottery-api";
 
 const SEED_HASH = /^[0-9a-f]{64}$/;
 /** 256 random bits: FAIRNESS.md asks for at least 128. */
 const SEED_BYTES = 32;
+
+/**
+ * A 409 event_locked caused by the draw's commitment, in words that name it (the generic sentence
+ * says the event has opened, which it has not). The server tells the two apart only in its message.
+ */
+export function drawLockText(err: unknown): string | null {
+	const e = toErrorLike(err);
+	if (e.code !== "event_locked" || !/lottery draw is committed/i.test(e.message)) return null;
+	return t(/buyer list/i.test(e.message) ? "lockedBuyersByDraw" : "lockedByDraw");
+}
 
 export interface LotteryConsoleHost {
 	eventId(): string;

@@ -422,6 +422,8 @@ const zh = {
 	seedEmpty: "请先粘贴种子或载入种子文件。",
 	seedFileLoaded: "已载入种子文件 {file}。",
 	drawPublicLink: "公开的摇号结果（JSON）",
+	lockedByDraw: "摇号已承诺：选房方式、每批人数和间隔不能再修改（承诺时已一并确定）。",
+	lockedBuyersByDraw: "摇号已承诺：买家名单已冻结，不能再登记或修改买家。",
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -877,6 +879,9 @@ const en: Record<MessageKey, string> = {
 	seedEmpty: "Paste the seed or load the seed file first.",
 	seedFileLoaded: "Loaded the seed file {file}.",
 	drawPublicLink: "The published draw (JSON)",
+	lockedByDraw:
+		"The draw is committed: the mode, batch size and batch interval can no longer change (they were fixed with it).",
+	lockedBuyersByDraw: "The draw is committed: the buyer list is frozen; buyers can no longer be registered or changed.",
 };
 
 export const MESSAGES: Record<"zh" | "en", Record<MessageKey, string>> = { zh, en };
