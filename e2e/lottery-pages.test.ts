@@ -302,10 +302,12 @@ describe("the wish list: starred, reordered, auto-claim, kept; the heat map; axe
 					["1-02-04", "1号楼 204", 3],
 				] as const) {
 					await page.locator(`button.unit[data-id="${id}"]`).click();
-					await poll(() => star.textContent()).toBe("☆ 加入心愿单");
-					await star.click();
+					await poll(() => star.getAttribute("aria-pressed")).toBe("false");
+					expect(await star.textContent()).toBe("☆ 收藏");
+					await page.getByRole("button", { name: "收藏", exact: true }).click();
 					await poll(() => page.locator("#wish-message").textContent()).toBe(`已加入心愿单：${name}（共 ${n} 套）。`);
-					expect(await star.textContent()).toBe("★ 移出心愿单");
+					expect(await star.textContent()).toBe("★ 收藏");
+					expect(await star.getAttribute("aria-pressed")).toBe("true");
 				}
 				const names = () => panel.locator("#wish-list .wish-unit").allTextContents();
 				expect(await names()).toEqual(["1. 1号楼 401 可选", "2. 2号楼 302 可选", "3. 1号楼 204 可选"]);
@@ -364,7 +366,7 @@ describe("the wish list: starred, reordered, auto-claim, kept; the heat map; axe
 			for (const id of ["1-04-02", "1-04-03", "2-01-01"]) {
 				await page.locator(`button.unit[data-id="${id}"]`).click();
 				await star.click();
-				await poll(() => star.textContent()).toBe("★ 移出心愿单");
+				await poll(() => star.getAttribute("aria-pressed")).toBe("true");
 			}
 			await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
 			// Entered: the list is fixed, its units one tap away.
@@ -427,7 +429,7 @@ describe("the wish list: starred, reordered, auto-claim, kept; the heat map; axe
 			await logIn(page, buyerById(order[2] ?? ""));
 			await page.locator('button.unit[data-id="2-02-02"]').click();
 			await page.locator("#wish-toggle").click();
-			await poll(() => page.locator("#wish-toggle").textContent()).toBe("★ 移出心愿单");
+			await poll(() => page.locator("#wish-toggle").getAttribute("aria-pressed")).toBe("true");
 			expect(await page.locator("#auto-claim-help").textContent()).toContain("在您入场的时刻");
 			await page.getByLabel("入场后自动锁定").check();
 			await poll(() => page.locator("#wish-message").textContent()).toBe("心愿单已保存。");

@@ -319,8 +319,13 @@ export class WishList {
 		if (!shown || !unit || !list) return;
 		const inList = list.listingIds.includes(unit.id);
 		const full = !inList && list.listingIds.length >= WISHLIST_MAX;
-		const text = inList ? t("wishRemoveStar") : full ? t("wishFull", { n: WISHLIST_MAX }) : t("wishAdd");
-		if (this.star.textContent !== text) this.star.textContent = text;
+		// A toggle: one name ("收藏"), its state in aria-pressed and in the star's fill (seen, not read).
+		const text = full ? t("wishFull", { n: WISHLIST_MAX }) : t("wishAdd");
+		const mark = inList ? "★" : "☆";
+		if (this.star.textContent !== `${mark} ${text}`) {
+			this.star.replaceChildren(h("span", { "aria-hidden": "true", text: mark }), ` ${text}`);
+		}
+		this.star.setAttribute("aria-pressed", String(inList));
 		this.star.dataset.wished = String(inList);
 		this.star.disabled = full || this.busy;
 	}
