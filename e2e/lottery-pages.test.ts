@@ -202,6 +202,7 @@ describe("a lottery opening from the console to a second-batch buyer's claim", (
 				const drawn = await publicDraw(eventId);
 				expect(drawn).toMatchObject({ status: "drawn", seed, seedHash: sha256(seed) });
 				expect(await panel.locator(".draw-facts").textContent()).toContain(seed);
+				expect(await seriousViolations(consolePage)).toEqual([]);
 				const order = drawn.order ?? [];
 				expect(order).toHaveLength(3);
 
@@ -227,11 +228,13 @@ describe("a lottery opening from the console to a second-batch buyer's claim", (
 				await poll(() => claim.textContent(), { timeout: 20_000 }).toMatch(/^第 2 批 · 00:00:\d\d 后可锁定$/);
 				expect(await claim.isDisabled()).toBe(true);
 				await poll(() => turn.textContent()).toMatch(/距您入场还有 00:00:\d\d/);
+				expect(await seriousViolations(page)).toEqual([]);
 				expect(await turn.textContent()).not.toContain("按公布的开盘时间推算");
 				await poll(() => dashboard.locator("#batch-now .batch-now").textContent(), { timeout: 20_000 }).toBe(
 					"第 1 / 3 批正在入场（第 1–1 位）",
 				);
 				expect(await dashboard.locator("#batch-now ol.batch-who").textContent()).toBe(order[0]);
+				expect(await seriousViolations(dashboard)).toEqual([]);
 				await poll(() => dashboard.locator("#batch-now .batch-next").textContent()).toMatch(
 					/^下一批 00:00:\d\d 后入场$/,
 				);
