@@ -44,6 +44,8 @@ export class LotteryPanel {
 	private turnBusy = false;
 	/** When the server last refused a claim as not this buyer's turn (page clock, ms). */
 	private refusedAt = 0;
+	/** turnState() when the turn panel was last drawn. */
+	private turnShown = "";
 	private drawBusy = false;
 	private readonly root = $("#lottery-panel");
 
@@ -89,7 +91,7 @@ export class LotteryPanel {
 			this.turn = null;
 			return;
 		}
-		const key = `${ev.status}|${ev.startsAt}|${this.draw?.status ?? ""}`;
+		const key = this.currentKey();
 		if (key === this.turnKey || this.turnBusy) return;
 		this.turnBusy = true;
 		try {
@@ -103,9 +105,19 @@ export class LotteryPanel {
 		}
 	}
 
-	/** The entry time (server clock, epoch ms), once the draw gives the buyer a place. */
+	/** What the turn depends on: the event's status and start, and the draw's status. */
+	private currentKey(): string {
+		const ev = this.host.event();
+		return `${ev?.status ?? ""}|${ev?.startsAt ?? ""}|${this.draw?.status ?? ""}`;
+	}
+
+	/**
+	 * The entry time (server clock, epoch ms), once the draw gives the buyer a place; null while the
+	 * turn is asked again after the event changed (an opening moves it: the old one is not shown).
+	 */
 	entryAt(): number | null {
-		return this.turn?.entryAt ? Date.parse(this.turn.entryAt) : null;
+		if (!this.turn?.entryAt || this.turnKey !== this.currentKey()) return null;
+		return Date.parse(this.turn.entryAt);
 	}
 
 	/** Before the buyer's entry (or while it is not known): claims would be refused. */
@@ -143,13 +155,12 @@ export class LotteryPanel {
 		return t("claimAtTurn", { batch: (this.turn?.batch ?? 0) + 1, time: formatCountdown(left) });
 	}
 
-	/** A refusal's entry time is the server's newest word: taken, and the turn asked again. */
+	/** A refusal's entry time is the server's newest word: taken. */
 	refused(err: unknown): void {
 		this.refusedAt = Date.now();
 		const entryAt = entryAtOf(err);
 		if (!entryAt || !this.turn) return;
 		this.turn = { ...this.turn, entryAt };
-		this.turnKey = "";
 		this.render();
 	}
 
@@ -181,15 +192,25 @@ export class LotteryPanel {
 	tick(): void {
 		if (!this.active()) return;
 		const entry = this.entryAt();
+		// Crossing the entry time, or the turn going stale or fresh, redraws the panel; else the countdown.
+		if (this.turnState() !== this.turnShown) {
+			this.renderTurn();
+			return;
+		}
 		const countdown = this.root.querySelector<HTMLElement>("#turn-countdown");
-		if (!countdown || entry === null) return;
-		const left = entry - this.host.now();
-		// Crossing the entry time redraws the panel: "you may choose now" replaces the countdown.
-		if (left <= 0) this.renderTurn();
-		else countdown.textContent = t("turnCountdown", { time: formatCountdown(left) });
+		if (countdown && entry !== null) {
+			countdown.textContent = t("turnCountdown", { time: formatCountdown(entry - this.host.now()) });
+		}
+	}
+
+	/** What the turn panel says, in short: redrawn whenever this changes. */
+	private turnState(): string {
+		const entry = this.entryAt();
+		return `${this.host.signedIn()}|${this.draw?.status}|${this.turnKey === this.currentKey()}|${entry}|${entry !== null && this.host.now() >= entry}|${this.host.event()?.status}`;
 	}
 
 	private renderTurn(): void {
+		this.turnShown = this.turnState();
 		const box = $("#lottery-turn");
 		if (!this.host.signedIn()) {
 			box.replaceChildren();
@@ -200,7 +221,7 @@ export class LotteryPanel {
 			box.replaceChildren(h("p", { class: "turn-note", text: t("turnBeforeDraw") }));
 			return;
 		}
-		if (!turn) {
+		if (!turn || this.turnKey !== this.currentKey()) {
 			box.replaceChildren(h("p", { class: "muted", text: t("turnLoading") }));
 			return;
 		}
