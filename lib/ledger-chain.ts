@@ -34,7 +34,9 @@ export type LedgerKind =
 	| "listings_imported"
 	| "buyers_imported"
 	| "draw_committed"
-	| "draw_revealed";
+	| "draw_revealed"
+	/** A rehearsal (模拟开盘) copied from a real event: recorded in the rehearsal's own ledger only. */
+	| "rehearsal_created";
 
 /** One entry as stored, served and exported. */
 export interface LedgerEntry {

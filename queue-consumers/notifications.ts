@@ -4,12 +4,13 @@
 // newer state (a "granted" arriving after the hold expired: reordered, retried, replayed from the
 // dead letters) would tell the buyer something no longer true, so it is dropped.
 import { findBuyerPhone } from "../db/buyers";
+import { findEvent } from "../db/events";
 import { claimNotification, notificationId, releaseNotification } from "../db/notifications";
 import { orderVersion } from "../db/orders";
 import { readSwitches } from "../db/settings";
 import type { NotificationMessage } from "../lib/hold-record";
 import { backoffSeconds } from "./orders";
-import { smsProviderFor, suppressedProvider } from "./sms-provider";
+import { rehearsalProvider, type SmsProvider, smsProviderFor, suppressedProvider } from "./sms-provider";
 
 /** Buyers read the deadline on their phone in China: say it in Beijing time, not UTC. */
 const BEIJING_TIME = new Intl.DateTimeFormat("zh-CN", {
@@ -40,12 +41,17 @@ export async function consumeNotifications(
 	fetcher?: typeof fetch,
 ): Promise<void> {
 	const sms = smsProviderFor(env, fetcher);
-	const smsOff = new Map<string, Promise<boolean>>();
+	const providers = new Map<string, Promise<SmsProvider>>();
 	for (const m of batch.messages) {
 		const n = m.body;
-		// The operator's "SMS off" switch: messages are still recorded (the console shows them), not sent.
-		const off = smsOff.get(n.eventId) ?? readSwitches(env, n.eventId).then((f) => f.smsOff);
-		smsOff.set(n.eventId, off);
+		// A rehearsal (模拟开盘) never texts anyone; the operator's "SMS off" switch neither. Both are still
+		// recorded (the console shows them), under the provider that says why nothing was sent.
+		const chosen =
+			providers.get(n.eventId) ??
+			Promise.all([findEvent(env, n.eventId), readSwitches(env, n.eventId)]).then(([event, f]) =>
+				event?.rehearsalOf ? rehearsalProvider : f.smsOff ? suppressedProvider : sms,
+			);
+		providers.set(n.eventId, chosen);
 		const id = notificationId(n.holdId, n.kind);
 		try {
 			const current = await orderVersion(env, n.holdId);
@@ -56,7 +62,7 @@ export async function consumeNotifications(
 			}
 			const phone = await findBuyerPhone(env, n.eventId, n.buyerId);
 			const body = smsText(n);
-			const provider = (await off) ? suppressedProvider : sms;
+			const provider = await chosen;
 			const claimed = await claimNotification(env, {
 				id,
 				eventId: n.eventId,

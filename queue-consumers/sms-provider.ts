@@ -22,6 +22,9 @@ export function smsProviderFor(env: Env, fetcher: typeof fetch = (input, init) =
 	return { name: "local", send: async () => undefined };
 }
 
+/** A rehearsal's notices (模拟开盘): recorded as "rehearsal", sent nowhere, whatever the switches say. */
+export const rehearsalProvider: SmsProvider = { name: "rehearsal", send: async () => undefined };
+
 /** Used while the operator has SMS switched off: recorded as "suppressed", sent nowhere. */
 export const suppressedProvider: SmsProvider = { name: "suppressed", send: async () => undefined };
 

@@ -62,6 +62,9 @@ describe("events", () => {
 				"mode",
 				"batchSize",
 				"batchSeconds",
+				// API.md v1.1 "Wish lists and auto-claim"; rehearsalOf: the rehearsal extension (null here).
+				"autoClaimDelaySeconds",
+				"rehearsalOf",
 			].sort(),
 		);
 		expect(Date.parse(body.serverTime)).toBeGreaterThan(0);

@@ -164,7 +164,8 @@ describe("auto-claim: what it gives", () => {
 	});
 
 	it("gives nothing when every wish is sold out, and nothing to a buyer who already holds a unit", async () => {
-		const ev = await autoEvent({ buyers: 4 });
+		// A limit of 2: B2 could take a second unit; it holds one, so auto-claim gives it nothing.
+		const ev = await autoEvent({ buyers: 4, perBuyerLimit: 2 });
 		const [b1, b2, b3, b4] = await Promise.all(ev.buyerIds.map((id) => login(ev.eventId, id)));
 		await setWishes(b1 as Login, ["L1", "L2"]);
 		await setWishes(b2 as Login, ["L4"]);

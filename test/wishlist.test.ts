@@ -2,9 +2,12 @@
 // worker — shape, defaults, every bad input refused without changing the stored list, the lock at the
 // buyer's entry time (race and lottery), the single-device session, the D1 copy behind the staff heat
 // map (GET /api/admin/events/:eventId/wishes), and the event's autoClaimDelaySeconds field.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { upsertWishlistCopy } from "../db/wishlists";
 import { buyerQuotaOf } from "../durable-objects/addresses";
+import type { BuyerQuota } from "../durable-objects/buyer-quota";
 import { seedHashOf } from "../lib/draw";
 import {
 	ADMIN,
@@ -212,6 +215,61 @@ describe("GET /api/admin/events/:eventId/wishes (the heat map)", () => {
 		// Buyers do not see it.
 		const b1 = await login(ev.eventId, "B1");
 		expect((await call(`/api/admin/events/${ev.eventId}/wishes`, { headers: bearer(b1) })).status).toBeGreaterThan(400);
+	});
+});
+
+describe("the D1 copy", () => {
+	it("a copy D1 refused is written again by the buyer object's alarm; the object's list stands meanwhile", async () => {
+		const ev = await seedEvent({ listings: 3, open: false });
+		const b1 = await login(ev.eventId, "B1");
+		const stub = buyerQuotaOf(env, ev.eventId, "B1");
+		const copied = () =>
+			env.DB.prepare("SELECT listing_ids, version FROM wishlists WHERE event_id = ? AND buyer_id = ?")
+				.bind(ev.eventId, "B1")
+				.first<{ listing_ids: string; version: number }>();
+		// D1 refuses every statement of this object while the list is saved (an outage, injected).
+		const failing = {
+			...env.DB,
+			prepare: () => {
+				throw new Error("D1 is down (injected)");
+			},
+			batch: () => Promise.reject(new Error("D1 is down (injected)")),
+		};
+		const saved = await runInDurableObject(stub, async (instance: BuyerQuota) => {
+			const real = Reflect.get(instance, "env") as Env;
+			Reflect.set(instance, "env", { ...real, DB: failing });
+			try {
+				return await instance.setWishlist(sessionIdOf(b1), {
+					listingIds: ["L2", "L3"],
+					autoClaim: false,
+					lockAt: null,
+					dueAt: Date.now() + 3_600_000,
+				});
+			} finally {
+				Reflect.set(instance, "env", real);
+			}
+		});
+		expect(saved.kind).toBe("saved");
+		expect(await readList(b1)).toEqual({ listingIds: ["L2", "L3"], autoClaim: false });
+		expect(await copied()).toBeNull();
+		// The object armed its alarm for the retry; when it fires, D1 has the list.
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await copied()).toEqual({ listing_ids: JSON.stringify(["L2", "L3"]), version: 1 });
+		const heat = await (await admin("GET", `/api/admin/events/${ev.eventId}/wishes`)).json<{ listings: object[] }>();
+		expect(heat.listings).toContainEqual({ id: "L2", wishes: 1, firstChoice: 1 });
+	});
+
+	it("an older copy never overwrites a newer one (writes arriving out of order)", async () => {
+		const eventId = uniqueId("copy");
+		const copy = (version: number, listingIds: string[]) =>
+			upsertWishlistCopy(env, { eventId, buyerId: "B1", listingIds, autoClaim: false, version, updatedAt: "x" });
+		await copy(2, ["L2"]);
+		await copy(1, ["L1"]);
+		const row = await env.DB.prepare("SELECT listing_ids FROM wishlists WHERE event_id = ?").bind(eventId).first();
+		expect(row).toEqual({ listing_ids: JSON.stringify(["L2"]) });
+		await copy(3, ["L3"]);
+		const next = await env.DB.prepare("SELECT listing_ids FROM wishlists WHERE event_id = ?").bind(eventId).first();
+		expect(next).toEqual({ listing_ids: JSON.stringify(["L3"]) });
 	});
 });
 

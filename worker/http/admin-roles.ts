@@ -38,6 +38,7 @@ export const ADMIN_ROUTE_ROLES = {
 	"POST /api/admin/events/:eventId/status": "operator",
 	"POST /api/admin/events/:eventId/draw/commit": "operator",
 	"POST /api/admin/events/:eventId/draw/reveal": "operator",
+	"POST /api/admin/events/:eventId/rehearsal": "operator",
 	"PUT /api/admin/events/:eventId/flags": "operator",
 	"POST /api/admin/dead-letters/replay": "operator",
 	// API.md marks the staff routes "(operator)", the GET too: who has an account, with which role, is

@@ -164,7 +164,7 @@ export const adminEvents = new Hono<AppEnv>()
 		}
 		await invalidateEvent(eventId);
 		// startsAt or the auto-claim delay may have moved: auto-claim buyers' alarms follow.
-		if (existing) rearmAutoClaimsLater(c.executionCtx, c.env, eventId);
+		if (existing) await rearmAutoClaimsLater(c, eventId);
 		if (existing) {
 			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((f) => existing[f] !== next[f]);
 			await recordOperatorAction(c, eventId, "event_updated", { ...next, changed });
@@ -222,7 +222,9 @@ export const adminEvents = new Hono<AppEnv>()
 		const rows = await Promise.all(
 			withCodes.map(async (b) => ({
 				...contact(b),
-				accessCodeHash: b.accessCode === null ? null : await hashAccessCode(c.env, eventId, b.id, b.accessCode),
+				// A rehearsal's codes are its real event's (db/rehearsals.ts): hashed under that event's id.
+				accessCodeHash:
+					b.accessCode === null ? null : await hashAccessCode(c.env, codeEventOf(c.get("event")), b.id, b.accessCode),
 			})),
 		);
 		if ((await upsertBuyers(c.env, rows)).kind === "event_locked") {
@@ -252,7 +254,7 @@ export const adminEvents = new Hono<AppEnv>()
 		}
 		await invalidateEvent(eventId);
 		// An opening earlier or later than startsAt moves every entry time: auto-claim follows.
-		rearmAutoClaimsLater(c.executionCtx, c.env, eventId);
+		await rearmAutoClaimsLater(c, eventId);
 		const event = await existingEvent(c.env, eventId, FRESH);
 		const view = adminView(event);
 		await recordOperatorAction(c, eventId, "event_status", {
@@ -301,7 +303,7 @@ export const adminEvents = new Hono<AppEnv>()
 		if (revealed.kind === "event_locked") throw new ApiError("event_locked", revealed.reason);
 		await invalidateEvent(event.id);
 		// Entry times exist from now on: auto-claim buyers are armed for theirs.
-		rearmAutoClaimsLater(c.executionCtx, c.env, event.id);
+		await rearmAutoClaimsLater(c, event.id);
 		const draw = await drawView(c.env, await existingEvent(c.env, event.id, FRESH));
 		// The order itself is public (GET /api/events/:id/draw) and follows from these: its hash is enough here.
 		await recordOperatorAction(c, event.id, "draw_revealed", {
@@ -332,7 +334,8 @@ export const adminEvents = new Hono<AppEnv>()
 		});
 	});
 
-function adminView(event: EventRow) {
+/** The event as the admin routes answer it (the rehearsal route too). */
+export function adminView(event: EventRow) {
 	return {
 		...publicEvent(event),
 		statusMode: event.statusMode,
@@ -342,6 +345,11 @@ function adminView(event: EventRow) {
 		createdAt: event.createdAt,
 		updatedAt: event.updatedAt,
 	};
+}
+
+/** The event whose id an access code's hash is bound to: a rehearsal shares its real event's codes. */
+export function codeEventOf(event: Pick<EventRow, "id" | "rehearsalOf">): string {
+	return event.rehearsalOf ?? event.id;
 }
 
 function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx): void {

@@ -56,9 +56,11 @@ export const auth = new Hono<AppEnv>()
 		requireJsonBody(c);
 		const { eventId, buyerId, accessCode } = await readJson(c, loginBody, BUYER_BODY_LIMIT);
 		await limitLoginAttempts(c.env, clientAddress(c), eventId, buyerId);
-		await existingEvent(c.env, eventId);
+		const event = await existingEvent(c.env, eventId);
 		const hash = await findAccessCodeHash(c.env, eventId, buyerId);
-		const matches = await accessCodeMatches(c.env, eventId, buyerId, accessCode, hash ?? undefined);
+		// A rehearsal's buyers log in with their real event's codes (db/rehearsals.ts copies the hashes).
+		const codeEventId = event.rehearsalOf ?? eventId;
+		const matches = await accessCodeMatches(c.env, codeEventId, buyerId, accessCode, hash ?? undefined);
 		// Known or not, a wrong code ends here: no object is asked or created for a failed attempt.
 		if (!matches) throw badCredentials();
 		const ttlMs = Number(c.env.SESSION_TTL_SECONDS) * 1000;

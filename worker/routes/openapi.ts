@@ -18,6 +18,7 @@ import { ADMIN_ROUTE_ROLES, requiredRole } from "../http/admin-roles";
 import { ADMIN_BODY_LIMIT, BUYER_BODY_LIMIT } from "../http/validation";
 import { wishlistBody } from "../wishlist/wishlist-routes";
 import { buyersBody, commitBody, eventBody, listingsBody, revealBody, statusBody } from "./admin-events";
+import { rehearsalBody } from "./admin-rehearsal";
 import { staffBody } from "./admin-staff";
 import { loginBody } from "./auth";
 import { ANSWERS, BODY_SCHEMAS, ID_PATTERN, type JsonSchema } from "./openapi-bodies";
@@ -350,6 +351,22 @@ const OPERATIONS: Operation[] = [
 			404: "not_found: no such event",
 		},
 		mediaTypes: { 200: "application/x-ndjson" },
+	},
+	{
+		method: "post",
+		path: "/api/admin/events/{eventId}/rehearsal",
+		summary:
+			"A rehearsal (模拟开盘): copy the event (listings, buyers and their codes, settings; not the draw) to rehearsalId with its own times",
+		tag: "operator",
+		auth: "admin",
+		body: rehearsalBody,
+		responses: {
+			200: "{event} (the rehearsal: rehearsalOf names this event)",
+			404: "not_found: no such event",
+			409: "event_locked (rehearsalId already exists, or this event is itself a rehearsal)",
+			503: LEDGER_503,
+		},
+		answers: { 200: ANSWERS.adminEvent },
 	},
 	{
 		method: "get",

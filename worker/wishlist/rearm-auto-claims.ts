@@ -3,6 +3,7 @@
 // alarm fires then and not at the time guessed when the list was saved. The alarm re-reads D1 when it
 // fires (lib/auto-claim.ts), so this is only about firing early enough: a missed call here delays an
 // auto-claim to the old guess (or the next poll), it never makes a wrong one.
+import type { Context } from "hono";
 import { drawOrderOf } from "../../db/draws";
 import { findEvent } from "../../db/events";
 import { autoClaimBuyers } from "../../db/wishlists";
@@ -10,6 +11,7 @@ import { buyerQuotaOf } from "../../durable-objects/addresses";
 import { autoClaimDueAt } from "../../lib/auto-claim";
 import { entryAt } from "../../lib/draw";
 import { openedAtMs } from "../../lib/event-rules";
+import type { AppEnv } from "../http/app-env";
 
 /** Buyer objects told at once: enough to finish 10,000 buyers in seconds, few enough not to flood. */
 const IN_FLIGHT = 32;
@@ -47,11 +49,20 @@ export async function rearmAutoClaims(env: Env, eventId: string): Promise<number
 	return buyers.length;
 }
 
-/** Runs the re-arm after the answer (the operator's request does not wait for 10,000 objects). */
-export function rearmAutoClaimsLater(ctx: { waitUntil(p: Promise<unknown>): void }, env: Env, eventId: string): void {
-	ctx.waitUntil(
-		rearmAutoClaims(env, eventId).catch((err: unknown) => {
-			console.warn("auto-claims not re-armed", { eventId, error: String(err) });
-		}),
-	);
+/**
+ * Runs the re-arm after the answer (the operator's request does not wait for 10,000 objects). An app
+ * called without an execution context (a test harness) runs it before answering instead.
+ */
+export async function rearmAutoClaimsLater(c: Context<AppEnv>, eventId: string): Promise<void> {
+	const run = rearmAutoClaims(c.env, eventId).catch((err: unknown) => {
+		console.warn("auto-claims not re-armed", { eventId, error: String(err) });
+	});
+	let ctx: { waitUntil(p: Promise<unknown>): void } | null = null;
+	try {
+		ctx = c.executionCtx;
+	} catch {
+		ctx = null;
+	}
+	if (ctx) ctx.waitUntil(run);
+	else await run;
 }
