@@ -483,3 +483,34 @@ describe("the console's lottery fields and draw panel", () => {
 		SLOW_TEST,
 	);
 });
+
+describe("a rehearsal (模拟开盘) is marked on every page", () => {
+	it(
+		"phone: the buyer page, the dashboard and the console say it is a practice copy, naming the real event",
+		async () => {
+			const eventId = await seedLottery();
+			const rehearsalId = `${eventId}-r`;
+			const startsAt = Date.now() + 600_000;
+			await admin("POST", `/api/admin/events/${eventId}/rehearsal`, {
+				rehearsalId,
+				startsAt: new Date(startsAt).toISOString(),
+				endsAt: new Date(startsAt + 3_600_000).toISOString(),
+			});
+			const band = `模拟开盘（演练）：这是活动 ${eventId} 的练习副本，不发短信，这里的锁定和订单都不计入真实开盘。`;
+			const buyer = await buyerPage(rehearsalId, PHONE);
+			await poll(() => buyer.locator("#rehearsal-band").textContent()).toBe(band);
+			expect(await shownInView(buyer, /模拟开盘（演练）/)).toBe(true);
+			const dashboard = await staffPage(`/dashboard?event=${rehearsalId}`, PHONE);
+			await poll(() => dashboard.locator("#rehearsal-band").textContent()).toBe(band);
+			const consolePage = await staffPage(`/console?event=${rehearsalId}`, PHONE);
+			await poll(() => consolePage.locator("#rehearsal-band").textContent()).toBe(band);
+			expect(await seriousViolations(buyer)).toEqual([]);
+			// The real event is not marked.
+			const real = await buyerPage(eventId, PHONE);
+			await poll(() => real.locator("#lottery-panel").isVisible()).toBe(true);
+			expect(await real.locator("#rehearsal-band").count()).toBe(0);
+			expect(problems).toEqual([]);
+		},
+		SLOW_TEST,
+	);
+});

@@ -17,6 +17,7 @@ import { type CellText, type GridUnit, initialStatus, UnitGrid } from "./shared/
 import { formatCountdown, formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { LiveFeed, wsUrl } from "./shared/live";
 import type { MessageKey } from "./shared/messages";
+import { markRehearsal } from "./shared/rehearsal";
 import { unitLabel, unitLabelOf } from "./shared/units";
 
 const SESSION_KEY = "kp_buyer_session";
@@ -115,6 +116,7 @@ onLangChange(() => {
 	renderHolds();
 	lottery.render();
 	wishes.render();
+	markRehearsal(event);
 	tick();
 });
 
@@ -168,6 +170,7 @@ async function refreshEvent(): Promise<void> {
 		eventMissing = false;
 		$("#event-name").textContent = event.name;
 		document.title = `${event.name} · Kaipan`;
+		markRehearsal(event);
 		void lottery.refresh().then(() => wishes.entryChanged());
 		if (!wasKnown) {
 			layout();

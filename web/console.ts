@@ -31,6 +31,7 @@ import { describeError, toErrorLike } from "./shared/errors";
 import { formatTime, initI18n, lang, onLangChange, t } from "./shared/i18n";
 import { MESSAGES, type MessageKey } from "./shared/messages";
 import { ordersCsv } from "./shared/orders-csv";
+import { markRehearsal } from "./shared/rehearsal";
 import { roleName, StaffSession } from "./shared/staff-session";
 
 const LEDGER_REFRESH_MS = 5_000;
@@ -67,6 +68,7 @@ onLangChange(() => {
 	showRoleNotice();
 	renderStaff();
 	lotterySetup.render();
+	markRehearsal(summary?.event ?? null);
 	void loadOutbox().catch(() => undefined);
 	void refreshLedger();
 });
@@ -160,6 +162,7 @@ async function loadEvent(): Promise<AdminEvent | null> {
 		showNewForm(currentEventId());
 		$("#outbox").replaceChildren();
 	}
+	markRehearsal(summary?.event ?? null);
 	await lotterySetup.show(summary?.event ?? null);
 	return summary?.event ?? null;
 }

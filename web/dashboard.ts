@@ -15,6 +15,7 @@ import { type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
 import { formatCountdown, formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { LiveFeed, wsUrl } from "./shared/live";
 import { type MessageKey, reasonKey } from "./shared/messages";
+import { markRehearsal } from "./shared/rehearsal";
 import { StaffSession } from "./shared/staff-session";
 import { rejectionDelta } from "./shared/stats-delta";
 import { unitLabel } from "./shared/units";
@@ -85,6 +86,7 @@ onLangChange(() => {
 	rejectionsChart.relabel();
 	showLiveState(liveState);
 	lotteryDash.relabel();
+	markRehearsal(eventId ? event : null);
 	if (selected) void showHold(selected);
 });
 
@@ -130,6 +132,7 @@ async function connect(): Promise<void> {
 		]);
 		event = ev.event;
 		eventId = id;
+		markRehearsal(event);
 		grid.render(catalogue.listings.map((l) => ({ ...l, status: initialStatus(l) })));
 		$("#hold-panel").replaceChildren(h("p", { class: "muted", text: t("selectHint") }));
 		lotteryDash.start(id);

@@ -423,6 +423,7 @@ const zh = {
 	drawPublicLink: "公开的摇号结果（JSON）",
 	lockedByDraw: "摇号已承诺：选房方式、每批人数和间隔不能再修改（承诺时已一并确定）。",
 	lockedBuyersByDraw: "摇号已承诺：买家名单已冻结，不能再登记或修改买家。",
+	rehearsalBand: "模拟开盘（演练）：这是活动 {of} 的练习副本，不发短信，这里的锁定和订单都不计入真实开盘。",
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -880,6 +881,8 @@ const en: Record<MessageKey, string> = {
 	lockedByDraw:
 		"The draw is committed: the mode, batch size and batch interval can no longer change (they were fixed with it).",
 	lockedBuyersByDraw: "The draw is committed: the buyer list is frozen; buyers can no longer be registered or changed.",
+	rehearsalBand:
+		"Rehearsal (模拟开盘): a practice copy of event {of}. No SMS is sent; holds and orders here do not count for the real opening.",
 };
 
 export const MESSAGES: Record<"zh" | "en", Record<MessageKey, string>> = { zh, en };
