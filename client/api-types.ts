@@ -157,3 +157,27 @@ export interface LiveTicket {
 export interface Paged {
 	nextCursor: string | null;
 }
+
+// --- lottery-ordered events (API.md v1.1) -------------------------------------------
+
+/** `GET /api/events/:eventId/draw` → `{draw}`: the public commitment, then the reveal. Null: not known yet. */
+export interface PublicDraw {
+	status: "none" | "committed" | "drawn";
+	seedHash: string | null;
+	buyersHash: string | null;
+	buyerCount: number | null;
+	committedAt: string | null;
+	seed: string | null;
+	beacon: string | null;
+	drawnAt: string | null;
+	/** Buyer ids, first to enter first; null until drawn. */
+	order: string[] | null;
+}
+
+/** `GET /api/me/turn`: 0-based position and batch (null in a race event, or before the reveal). */
+export interface Turn {
+	mode: "race" | "lottery";
+	position: number | null;
+	batch: number | null;
+	entryAt: string | null;
+}

@@ -10,6 +10,7 @@ import { KaipanApiError, KaipanClient } from "../client/kaipan-client";
 import { launchChromium } from "../e2e/browser";
 import { buildWeb, startDevServer } from "../e2e/dev-server.mjs";
 import { adminRequest, seedDemo } from "./demo-data.mjs";
+import { lotteryScreenshots } from "./screenshots-lottery.mts";
 
 const OUT = "docs/screenshots";
 const DESKTOP = { width: 1366, height: 900 };
@@ -232,6 +233,8 @@ try {
 	await shoot(told, "buyer-announcement-mobile", "viewport");
 	await told.context().close();
 	await admin("DELETE", "/api/admin/events/demo/announcement");
+	// A lottery opening (issue 12): its own event, staff accounts and buyers (scripts/screenshots-lottery.mts).
+	await lotteryScreenshots(browser, baseUrl, adminToken, OUT);
 	console.log(
 		`screenshots written to ${OUT}/ (${holds.length} holds granted, ${Math.ceil(holds.length / 2)} confirmed)`,
 	);

@@ -13,13 +13,16 @@ import { announcementFromEvent, announcementPushed, announcementRelabel } from "
 import { claimNeedsText } from "./buyer/browse";
 import { renderCertificates } from "./buyer/certificate";
 import { type FilterState, isEmpty, matches, UnitFilters } from "./buyer/filters";
+import { LotteryPanel } from "./buyer/lottery-panel";
 import { unitDetails } from "./buyer/unit-details";
+import { WishList } from "./buyer/wishlist";
 import { $, $button, $input, h, say } from "./shared/dom";
 import { describeError, type ErrorLike, toErrorLike } from "./shared/errors";
 import { type CellText, type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
 import { formatCountdown, formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { LiveFeed, wsUrl } from "./shared/live";
 import type { MessageKey } from "./shared/messages";
+import { markRehearsal } from "./shared/rehearsal";
 import { unitLabel, unitLabelOf } from "./shared/units";
 
 const SESSION_KEY = "kp_buyer_session";
@@ -85,6 +88,34 @@ const filters = new UnitFilters($("#filters"), applyFilter);
 function applyFilter(state: FilterState): void {
 	filters.showCount(grid.filter(isEmpty(state) ? null : (unit) => matches(unit, state)));
 }
+// Lottery events (issue 12): the draw, the buyer's turn and wish list; inert in a race event.
+const lottery = new LotteryPanel({
+	eventId,
+	event: () => event,
+	now: serverNow,
+	signedIn: () => entered && client.session !== null,
+	saleState: () => saleState(),
+});
+const wishes = new WishList(
+	{
+		event: () => event,
+		signedIn: () => entered && client.session !== null,
+		unit: (id) => grid.get(id),
+		selected: () => selected,
+		entered: () => lottery.active() && !lottery.beforeEntry(),
+		entryAt: () => lottery.entryAt(),
+		now: serverNow,
+		mayClaimMore: () => activeHolds() < (event?.perBuyerLimit ?? 1),
+		select: (unit) =>
+			document.querySelector<HTMLButtonElement>(`#grid button.unit[data-id="${CSS.escape(unit.id)}"]`)?.click(),
+		claim: (unit) => {
+			document.querySelector<HTMLButtonElement>(`#grid button.unit[data-id="${CSS.escape(unit.id)}"]`)?.click();
+			setTimeout(() => void claim(), Math.max(0, cooldownUntil - Date.now()));
+		},
+		reloadHolds: () => void loadHolds().catch(handleError),
+	},
+	() => lottery.active(),
+);
 
 initI18n();
 onLangChange(() => {
@@ -95,6 +126,9 @@ onLangChange(() => {
 	renderSelected();
 	renderHolds();
 	announcementRelabel();
+	lottery.render();
+	wishes.render();
+	markRehearsal(event);
 	tick();
 });
 
@@ -149,6 +183,8 @@ async function refreshEvent(): Promise<void> {
 		announcementFromEvent(answer.event.announcement);
 		$("#event-name").textContent = event.name;
 		document.title = `${event.name} · Kaipan`;
+		markRehearsal(event);
+		void lottery.refresh().then(() => wishes.entryChanged());
 		if (!wasKnown) {
 			layout();
 			// Anyone may browse the catalogue, logged in or not, opened or not (issue 13).
@@ -175,7 +211,12 @@ function saleState(): SaleState {
 	if (eventMissing) return "missing";
 	if (!event) return "loading";
 	const now = serverNow();
-	if (event.status === "scheduled" && Date.parse(event.startsAt) <= now && Date.parse(event.endsAt) > now) {
+	if (
+		event.status === "scheduled" &&
+		Date.parse(event.startsAt) <= now &&
+		Date.parse(event.endsAt) > now &&
+		!lottery.holdsOpening()
+	) {
 		return "open";
 	}
 	return event.status;
@@ -192,7 +233,8 @@ function tick(): void {
 	else if (state === "loading") banner.textContent = t("statusLoading");
 	else if (!event) return;
 	else if (state === "scheduled")
-		banner.textContent = t("statusScheduled", { time: formatCountdown(Date.parse(event.startsAt) - now) });
+		banner.textContent =
+			lottery.bannerText() ?? t("statusScheduled", { time: formatCountdown(Date.parse(event.startsAt) - now) });
 	else if (state === "open")
 		banner.textContent = t("statusOpen", { time: formatCountdown(Date.parse(event.endsAt) - now) });
 	else banner.textContent = t(state === "paused" ? "statusPaused" : "statusClosed");
@@ -202,6 +244,8 @@ function tick(): void {
 		if (state !== "open") refusals.clear();
 	}
 	renderClaim();
+	lottery.tick();
+	wishes.tick();
 	for (const el of document.querySelectorAll<HTMLElement>("[data-expires]")) {
 		el.textContent = t("holdExpiresIn", { time: formatCountdown(Number(el.dataset.expires) - now) });
 	}
@@ -251,6 +295,8 @@ function describeBuyerError(err: unknown, unit?: string): string {
 			return t("buyerErr_sold_out", { unit: unit ?? "" });
 		case "limit_reached":
 			return t("buyerErr_limit_reached", { n: event?.perBuyerLimit ?? 1 });
+		case "not_your_turn":
+			return lottery.refusalText(null);
 		default:
 			return describeError(err);
 	}
@@ -331,6 +377,8 @@ function forget(): void {
 	renderLive();
 	holdsChanged();
 	layout();
+	wishes.clear();
+	void lottery.signedInChanged();
 }
 
 /** A login elsewhere (or an expired session): back to the login form, saying why. */
@@ -368,16 +416,19 @@ async function enter(): Promise<void> {
 	entered = true;
 	layout();
 	renderSelected();
+	void lottery.signedInChanged().then(() => wishes.load());
 	feed?.stop();
 	feed = new LiveFeed(async () => wsUrl(`/api/events/${encodeURIComponent(eventId)}/live`), {
 		snapshot: (snap) => {
 			stopPolling();
 			serverAnswered();
 			for (const l of snap.listings) grid.update(l.id, l.available, l.status);
+			for (const id of wishes.ids()) wishes.unitChanged(id);
 			renderSelected();
 		},
 		listing: (l) => {
 			grid.update(l.id, l.available, l.status);
+			wishes.unitChanged(l.id);
 			if (l.status === "available") forgetRefusal(l.id, "sold_out");
 			if (selected?.id === l.id) renderSelected();
 			// One of mine changed (confirmed or released by staff, expired): "my holds" follows.
@@ -505,6 +556,7 @@ function renderSelected(): void {
 		unitDetails(u, event?.currency ?? "CNY"),
 		h("p", { class: `status status--${mine ? "mine" : u.status}`, text: unitStatusText(u) }),
 	);
+	wishes.renderStar();
 	renderClaim();
 }
 
@@ -518,6 +570,9 @@ function refusalHolds(unit: GridUnit, refusal: Refusal): boolean {
 		case "event_not_open":
 			// The button says what is true (not yet, paused, ended).
 			return false;
+		case "not_your_turn":
+			// Said while the buyer's entry time is still ahead; then the button takes over.
+			return lottery.refusalStands();
 		default:
 			return saleState() === "open";
 	}
@@ -583,6 +638,7 @@ function renderClaim(): void {
 		enabled = event !== null;
 	} else if (state === "scheduled") label = t("claimNotYet");
 	else if (state !== "open") label = t("claim");
+	else if (lottery.claimGate()) label = lottery.claimGate() ?? "";
 	else if (waitMs > 0) label = t("claimWait", { n: Math.ceil(waitMs / 1000) });
 	else {
 		label = t("claim");
@@ -594,6 +650,9 @@ function renderClaim(): void {
 	const needs = claimNeedsText({ loggedIn: loggedIn(), state, startsAt: event?.startsAt ?? null });
 	const needsLine = $("#claim-needs");
 	if (needsLine.textContent !== needs) needsLine.textContent = needs;
+
+	// Lost a unit of the wish list: one tap to the next wish still free.
+	wishes.renderNext(unit && refusals.get(unit.id)?.error.code === "sold_out" && !claimBusy ? unit : null);
 
 	const result = $("#claim-result");
 	const now = unit ? outcome(unit) : null;
@@ -644,6 +703,7 @@ async function claim(): Promise<void> {
 		hold = await client.claim(unit.id);
 	} catch (err) {
 		refused = toErrorLike(err);
+		if (refused.code === "not_your_turn") lottery.refused(err);
 	}
 	// The answer is in: the button stops saying "sending" before anything else is asked.
 	claimBusy = false;
@@ -731,6 +791,8 @@ function renderHolds(): void {
 				h("strong", { text: label }),
 				h("span", { class: "hold-status", text: t(`holdStatus_${hold.status}` as MessageKey) }),
 			);
+			// A hold the system made from the wish list (API.md: `"auto": true`).
+			if (hold.auto) item.append(h("span", { class: "hold-auto", text: t("holdAuto") }));
 			const why = holdWhy(hold.status);
 			if (why) item.append(h("span", { class: "hold-why", text: why }));
 			if (hold.status === "held" && hold.expiresAt) {

@@ -9,6 +9,7 @@
 import type { AdminEvent, EventCounts, Listing, OutboxNotification, Switches } from "../client/api-types";
 import { AnnouncementPanel } from "./console/announcement";
 import { EventList } from "./console/event-list";
+import { drawLockText, LotterySetup } from "./console/lottery-setup";
 import {
 	adminApi,
 	allOrders,
@@ -32,6 +33,7 @@ import { describeError, toErrorLike } from "./shared/errors";
 import { formatTime, initI18n, lang, onLangChange, t } from "./shared/i18n";
 import { MESSAGES, type MessageKey } from "./shared/messages";
 import { ordersCsv } from "./shared/orders-csv";
+import { markRehearsal } from "./shared/rehearsal";
 import { roleName, StaffSession } from "./shared/staff-session";
 import { decodeTextFile } from "./shared/text-file";
 
@@ -52,6 +54,8 @@ const eventList = new EventList(currentEventId, (id) => {
 const announcement = new AnnouncementPanel(run, message);
 
 initI18n();
+// Lottery events (issue 12): the form's mode and batch fields, and the draw's commit and reveal.
+const lotterySetup = new LotterySetup({ eventId: currentEventId, reload: () => loadEvent() });
 const session = new StaffSession({
 	signedIn: () => {
 		showRoleNotice();
@@ -62,6 +66,7 @@ const session = new StaffSession({
 		stopLedger();
 		eventList.clear();
 		showSummary();
+		void lotterySetup.show(null);
 		showRoleNotice();
 		if (why === "revoked") say(message, t("signedOutRevoked"), "error");
 		else say(message, "");
@@ -74,6 +79,8 @@ onLangChange(() => {
 	renderStaff();
 	eventList.render();
 	announcement.render();
+	lotterySetup.render();
+	markRehearsal(summary?.event ?? null);
 	void loadOutbox().catch(() => undefined);
 	void refreshLedger();
 });
@@ -169,6 +176,8 @@ async function loadEvent(): Promise<AdminEvent | null> {
 		showNewForm(currentEventId());
 		$("#outbox").replaceChildren();
 	}
+	markRehearsal(summary?.event ?? null);
+	await lotterySetup.show(summary?.event ?? null);
 	return summary?.event ?? null;
 }
 
@@ -200,6 +209,7 @@ function fillForm(ev: AdminEvent): void {
 	$input("#ev-hold").value = String(ev.holdSeconds);
 	$input("#ev-limit").value = String(ev.perBuyerLimit);
 	$input("#ev-currency").value = ev.currency;
+	lotterySetup.fill(ev);
 	showFormMode();
 }
 
@@ -217,6 +227,7 @@ function showNewForm(eventId: string): void {
 	$input("#ev-hold").value = "900";
 	$input("#ev-limit").value = "1";
 	$input("#ev-currency").value = "CNY";
+	lotterySetup.fill(null);
 	showFormMode();
 	if (eventId === "") $input("#ev-id").focus();
 }
@@ -246,6 +257,7 @@ function eventBody() {
 		holdSeconds: Number($input("#ev-hold").value),
 		perBuyerLimit: Number($input("#ev-limit").value),
 		currency: $input("#ev-currency").value.trim(),
+		...lotterySetup.body(),
 	};
 }
 
@@ -652,6 +664,10 @@ const FIELD_LABELS: Record<string, MessageKey> = {
 	holdSeconds: "holdSeconds",
 	perBuyerLimit: "perBuyerLimit",
 	currency: "currency",
+	mode: "modeLabel",
+	batchSize: "batchSizeLabel",
+	batchSeconds: "batchSecondsLabel",
+	autoClaimDelaySeconds: "autoClaimDelayLabel",
 };
 
 /** A page-made error with a message key (shown as its sentence by describeAdminError). */
@@ -662,6 +678,8 @@ function pageError(key: MessageKey): Error & { pageKey: MessageKey } {
 /** describeError(), but a bad field of the event form is named as the form names it. */
 function describeAdminError(err: unknown): string {
 	if (err instanceof Error && "pageKey" in err) return t(err.pageKey as MessageKey);
+	const locked = drawLockText(err);
+	if (locked) return locked;
 	const e = toErrorLike(err);
 	if (e.code === "invalid_request" && e.field && e.field in FIELD_LABELS) {
 		if (e.field === "endsAt" && /later/.test(e.message)) return t("rangeInvalid");

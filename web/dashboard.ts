@@ -5,6 +5,7 @@
 // live ticket per socket connection.
 import type { LiveTicket, PublicEvent } from "../client/api-types";
 import type { StatsFrame } from "../client/live-frames";
+import { BatchAndHeat } from "./dashboard/batch-and-heat";
 import { BuyerDirectory, buyerContact } from "./dashboard/buyer-directory";
 import { SalesSheet } from "./dashboard/sales-sheet";
 import { adminApi, allOrders, currentEventId, eventPath, mayAct } from "./shared/admin-api";
@@ -16,6 +17,7 @@ import { type GridUnit, initialStatus, UnitGrid } from "./shared/grid";
 import { formatCountdown, formatMoney, formatTime, initI18n, onLangChange, t } from "./shared/i18n";
 import { LiveFeed, wsUrl } from "./shared/live";
 import { type MessageKey, reasonKey } from "./shared/messages";
+import { markRehearsal } from "./shared/rehearsal";
 import { StaffSession } from "./shared/staff-session";
 import { rejectionDelta } from "./shared/stats-delta";
 import { unitLabel } from "./shared/units";
@@ -61,6 +63,14 @@ const rejectionsChart = new SeriesChart($("#chart-rejections"), (code) => {
 	return key ? t(key) : code;
 });
 
+// Lottery events (issue 12): the batch entering now and the wish heat map.
+const lotteryDash = new BatchAndHeat({
+	label: (id) => {
+		const unit = grid.get(id);
+		return unit ? unitLabel(unit) : id;
+	},
+});
+
 initI18n();
 const session = new StaffSession({
 	signedIn: () => void connect(),
@@ -71,6 +81,7 @@ const session = new StaffSession({
 		selected = null;
 		directory.reset();
 		sheet.stop();
+		lotteryDash.stop();
 		closeSheet();
 		showLiveState(null);
 		say(message, why === "revoked" ? t("signedOutRevoked") : "", why === "revoked" ? "error" : "info");
@@ -82,6 +93,8 @@ onLangChange(() => {
 	rejectionsChart.relabel();
 	sheet.redraw();
 	showLiveState(liveState);
+	lotteryDash.relabel();
+	markRehearsal(eventId ? event : null);
 	if (selected) void showHold(selected);
 });
 
@@ -116,6 +129,7 @@ async function connect(): Promise<void> {
 	lastRejected = null;
 	directory.reset();
 	sheet.stop();
+	lotteryDash.stop();
 	closeSheet();
 	try {
 		// An admin call first: a wrong token or event is reported here rather than as a failing socket.
@@ -128,10 +142,12 @@ async function connect(): Promise<void> {
 		]);
 		event = ev.event;
 		eventId = id;
+		markRehearsal(event);
 		grid.render(catalogue.listings.map((l) => ({ ...l, status: initialStatus(l) })));
 		$("#hold-panel").replaceChildren(h("p", { class: "muted", text: t("selectHint") }));
 		const holdSeconds = event.holdSeconds;
 		sheet.connect({ eventId: id, holdSeconds, units: () => grid.all() });
+		lotteryDash.start(id);
 	} catch (err) {
 		if (session.who) say(message, describeError(err), "error");
 		return;
