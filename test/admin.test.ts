@@ -65,6 +65,8 @@ describe("events", () => {
 				// API.md v1.1 "Wish lists and auto-claim"; rehearsalOf: the rehearsal extension (null here).
 				"autoClaimDelaySeconds",
 				"rehearsalOf",
+				// issue 13: the operator's message to every buyer (null here).
+				"announcement",
 			].sort(),
 		);
 		expect(Date.parse(body.serverTime)).toBeGreaterThan(0);

@@ -26,6 +26,8 @@ import { Latencies, PerSecond, Sim } from "./sim.mts";
 export interface Fixes {
 	/** Buyer sockets spread over this many hub shards fed by one root hub (0: one hub holds them all). */
 	shardedHub: number;
+	/** Input hubs that listings push to when the hub is sharded (the design: a few; as built: one). */
+	hubInputs: number;
 	/** One frame per socket per second carrying every change, instead of a frame per changed listing. */
 	hubCoalesce: boolean;
 	/** Every isolate learns a unit sold out within `pushLatencyMs` of the grant, without asking. */
@@ -53,6 +55,7 @@ export interface Fixes {
 
 export const NO_FIXES: Fixes = {
 	shardedHub: 0,
+	hubInputs: 10,
 	hubCoalesce: false,
 	pushSoldOut: false,
 	pushLatencyMs: 250,
@@ -121,7 +124,6 @@ const TRIES_PER_LOOK = 3;
 /** How long after the first freeze an isolate's copy of the event shows the terms frozen (≤ 2 TTLs). */
 const EVENT_COPY_LAG_MAX_MS = 2_000;
 /** Input hubs in front of the socket shards when the hub is sharded (a fix). */
-const HUB_INPUTS = 10;
 /** An object idle this long hibernates; its next request runs its constructor again. */
 const HIBERNATE_AFTER_MS = 10_000;
 
@@ -389,7 +391,7 @@ class Opening {
 			this.isolates = new Pool(this.sim, "isolates", N);
 			this.buyerObjects = new Pool(this.sim, "buyer objects", B);
 			this.listings = new Pool(this.sim, "listing objects", U, true, true);
-			this.hub = new Pool(this.sim, "hub", HUB_INPUTS + Math.max(1, this.fx.shardedHub), true);
+			this.hub = new Pool(this.sim, "hub", this.fx.hubInputs + Math.max(1, this.fx.shardedHub), true);
 			this.ledger = new Pool(this.sim, "ledger", 1);
 			this.d1 = new Pool(this.sim, "D1", 1);
 			this.consumers = new Pool(this.sim, "orders consumer", this.p.consumerConcurrency);
@@ -415,7 +417,7 @@ class Opening {
 		this.sockets = Math.round(B * this.crowd.liveShare);
 		this.shards = this.fx.shardedHub > 0 ? this.fx.shardedHub : 1;
 		this.hubSeen = new Uint8Array(U);
-		this.hubInputs = this.shards > 1 ? HUB_INPUTS : 1;
+		this.hubInputs = this.shards > 1 ? Math.max(1, this.fx.hubInputs) : 1;
 		this.hubPending = new Float64Array(this.hubInputs + this.shards);
 		this.hubTimer = new Uint8Array(this.hubInputs + this.shards);
 		if (this.fx.freezeAtOpen) {
@@ -1029,7 +1031,7 @@ class Opening {
 
 	/**
 	 * DashboardHub.applyHolds (one hop away): a change it has not seen is broadcast within 75 ms. With
-	 * the sharded hub (a fix), listings push to one of HUB_INPUTS input hubs (by listing), which forward
+	 * the sharded hub (a fix), listings push to one of `hubInputs` input hubs (by listing), which forward
 	 * each batch to every shard; each shard holds its share of the sockets and fans out to them.
 	 */
 	private hubApply(unit: number): void {

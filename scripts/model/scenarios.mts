@@ -98,6 +98,14 @@ export const ALL_FIXES: Partial<Fixes> = {
 	boardPerColo: true,
 };
 
+/**
+ * The fixes as they were built (issue 14; docs/SCALE.md "Built"): the live feed has one input hub
+ * (DashboardHub) and ⌈1.25 × buyers ÷ 5,000⌉ shards (250 at 1M), where the design had a few inputs.
+ */
+export function asBuiltFixes(buyers: number): Partial<Fixes> {
+	return { ...ALL_FIXES, shardedHub: Math.max(2, Math.ceil((1.25 * buyers) / 5_000)), hubInputs: 1 };
+}
+
 // --- validation --------------------------------------------------------------------------------
 
 export interface ValidationRow {
