@@ -265,7 +265,11 @@ export class HubShard extends DurableObject<Env> {
 					l.status,
 					seq,
 				);
-				if (!row || row.available !== l.available || row.status !== l.status) changed.push(l);
+				// A batch from the hub goes out whole: the hub already sent only what changed since its last
+				// batch, and a change that ends where this copy stands (held and released again within one
+				// flush) still happened — a buyer who heard "held" from its claim's answer must hear the end.
+				// A resync's snapshot sends only what differs from this copy.
+				if (!snapshot || !row || row.available !== l.available || row.status !== l.status) changed.push(l);
 			}
 			const current = this.seq();
 			if (seq >= current) this.sql.exec("UPDATE meta SET seq = ?, stats = ? WHERE id = 1", seq, JSON.stringify(stats));

@@ -174,7 +174,9 @@ describe("accessibility and page security", () => {
 				[...document.querySelectorAll<HTMLElement>("input, select, textarea, button")]
 					.filter((el) => el.offsetParent !== null)
 					.filter((el) => {
-						const labelled = el instanceof HTMLInputElement ? (el.labels?.length ?? 0) > 0 : false;
+						// input, select and textarea all have .labels (a <label for> or a wrapping label).
+						const labels = "labels" in el ? (el as HTMLInputElement).labels : null;
+						const labelled = (labels?.length ?? 0) > 0;
 						return !labelled && !el.getAttribute("aria-label") && !el.textContent?.trim();
 					})
 					.map((el) => el.outerHTML),

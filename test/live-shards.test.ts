@@ -111,6 +111,26 @@ describe("shards", () => {
 		for (const s of sockets) s.ws.close();
 	});
 
+	it("a batch that ends where the shard's copy stands still goes out (held and released within one flush)", async () => {
+		// The hub sends only what changed since its last batch. A unit held and released again before the
+		// hub's flush reaches the shard as "available", which is what the shard's copy already says; a
+		// buyer who heard "held" from its claim's answer must still hear the end (a shard that compared
+		// with its copy sent nothing, and the buyer page kept saying 已为您锁定).
+		const ev = await seedEvent({ listings: 2, buyers: 2 });
+		const watcher = await open(ev.eventId, bearer(await login(ev.eventId, "B2")));
+		const [idx] = [...(await shardLoads(ev.eventId)).keys()];
+		if (idx === undefined) throw new Error("the socket is on no shard");
+		const stats = { sold: 0, held: 0, available: 2 };
+		const before = watcher.frames.length;
+		await hubShardOf(env, ev.eventId, idx).deliver(ev.eventId, idx, {
+			seq: 1_000_000,
+			changes: [{ id: "L1", available: 1, status: "available" }],
+			stats,
+		});
+		await watcher.waitFor((f) => watcher.frames.indexOf(f) >= before && hears("L1", "available")(f), 1_000);
+		watcher.ws.close();
+	});
+
 	it("a shard that lost its state (evicted, storage wiped) rebuilds its snapshot from the hub", async () => {
 		const ev = await seedEvent({ listings: 3, buyers: 2 });
 		const b1 = await login(ev.eventId, "B1");

@@ -432,7 +432,7 @@ async function enter(): Promise<void> {
 			if (l.status === "available") forgetRefusal(l.id, "sold_out");
 			if (selected?.id === l.id) renderSelected();
 			// One of mine changed (confirmed or released by staff, expired): "my holds" follows.
-			if (holds.some((hold) => hold.listingId === l.id)) void loadHolds().catch(handleError);
+			if (holds.some((hold) => hold.listingId === l.id)) void followMyHold(l.id).catch(handleError);
 		},
 		announcement: (frame) => announcementPushed(frame.announcement),
 		state: (state) => {
@@ -740,6 +740,20 @@ async function loadHolds(): Promise<void> {
 	}
 	holds = fresh;
 	holdsChanged();
+}
+
+/**
+ * The live feed said a unit of mine changed. The feed can be ahead of "my holds": the buyer's object
+ * hears of a staff release or confirmation from the unit's object a moment after the hub does. So
+ * while the feed shows the unit no longer held and "my holds" still says held, ask again a few times.
+ */
+async function followMyHold(listingId: string): Promise<void> {
+	for (let attempt = 0; attempt < 5; attempt++) {
+		await loadHolds();
+		const unit = grid.get(listingId);
+		if (mineStatus(listingId) !== "held" || !unit || unit.status === "held") return;
+		await new Promise((resolve) => setTimeout(resolve, 400 * (attempt + 1)));
+	}
 }
 
 /** A hold of mine ended or was confirmed while the page watched: said where the buyer will see it. */

@@ -10,17 +10,23 @@ import { holdRecord, listingFields, recordingD1, seededEventId } from "./utils";
 const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 
 describe("upsertListings", () => {
-	it("40 listings (360 parameters) go in as statements of at most 100 parameters, every row stored", async () => {
+	it("40 listings (440 parameters) go in as statements of at most 100 parameters, every row stored", async () => {
 		const eventId = await seededEventId();
-		const listings = Array.from({ length: 40 }, (_, i) => listingFields(i + 1));
+		// Every other one with the optional details (issue 13), which come back null where not given.
+		const details = { floorPlanUrl: "/floorplans/3br.svg", orientation: "南北" } as const;
+		const listings = Array.from({ length: 40 }, (_, i) => listingFields(i + 1, i % 2 ? details : {}));
 		const recorder = recordingD1();
 		await upsertListings(recorder.env, eventId, listings);
 
 		const inserts = recorder.statements.filter((s) => s.sql.startsWith("insert into"));
-		expect(inserts.length).toBe(4); // 11 + 11 + 11 + 7 rows of 9 columns
+		expect(inserts.length).toBe(5); // 9 + 9 + 9 + 9 + 4 rows of 11 columns
 		for (const s of inserts) expect(s.parameters).toBeLessThanOrEqual(D1_MAX_BOUND_PARAMETERS);
 		const stored = await listingsOf(env, eventId);
-		expect(stored.sort(byId)).toEqual(listings.map((l) => ({ ...l, eventId })).sort(byId));
+		expect(stored.sort(byId)).toEqual(
+			listings
+				.map((l) => ({ ...l, floorPlanUrl: l.floorPlanUrl ?? null, orientation: l.orientation ?? null, eventId }))
+				.sort(byId),
+		);
 	});
 
 	it("a second upsert replaces the fields of known listings and adds new ones, without duplicates", async () => {
