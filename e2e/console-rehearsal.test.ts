@@ -4,13 +4,14 @@
 // one. The server's refusals (an id in use, a rehearsal of a rehearsal) are said in this form's words,
 // in Chinese and English; sales staff do not see the form. axe-core finds no serious violation.
 import { describe, expect, inject, it } from "vitest";
-import { buyerKit } from "./buyer-kit";
+import { buyerKit, openBuyer } from "./buyer-kit";
 import { PHONE, poll, seriousViolations, useBrowserPages } from "./pages";
 
 const baseUrl = inject("baseUrl");
 const token = inject("adminToken");
 const kit = buyerKit(baseUrl, token);
-const { open, problems } = useBrowserPages(baseUrl);
+const browserPages = useBrowserPages(baseUrl);
+const { open, problems } = browserPages;
 const SLOW_TEST = 120_000;
 
 /** The console signed in as `staffToken` (the operator's unless said). */
@@ -90,7 +91,7 @@ describe("创建模拟开盘 from the console", () => {
 			);
 			expect(await page.getByRole("button", { name: "创建模拟开盘" }).isDisabled()).toBe(true);
 			// So is the buyer page the link named.
-			const buyer = await open(`/${q}`, { viewport: PHONE, ignore: /status of [45]|WebSocket/ });
+			const buyer = await openBuyer(browserPages, suggested, { viewport: PHONE });
 			await poll(() => buyer.locator("#rehearsal-band").textContent()).toBe(band);
 			expect(problems).toEqual([]);
 		},

@@ -93,20 +93,45 @@ export function useBrowserPages(baseUrl: string) {
 	return { browser: theBrowser, problems, open, track };
 }
 
+export type BrowserPages = ReturnType<typeof useBrowserPages>;
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-/** axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A/AA, best practice). */
-export async function seriousViolations(page: Page): Promise<string[]> {
+/**
+ * axe-core's serious and critical violations on the page as it is now: the WCAG 2.1 A/AA and
+ * best-practice rules, or with `allRules` every rule axe runs by default (the staff pages' check).
+ */
+export async function seriousViolations(page: Page, options: { allRules?: boolean } = {}): Promise<string[]> {
 	// Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
 	await page.evaluate(axeSource);
-	return page.evaluate(async () => {
+	const runOptions = options.allRules
+		? { resultTypes: ["violations"] }
+		: { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] };
+	return page.evaluate(async (opts) => {
 		interface AxeResults {
 			violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
 		}
 		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResults> } }).axe;
-		const result = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] });
+		const result = await axe.run(document, opts);
 		return result.violations
 			.filter((v) => v.impact === "serious" || v.impact === "critical")
 			.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
-	});
+	}, runOptions);
+}
+
+/**
+ * "2026-11-25 17:27:41": the wall clock in Beijing, as the exports write it, computed here apart from
+ * the pages' own formatter (web/shared/orders-csv.ts) so that the tests check it rather than repeat it.
+ */
+export function beijingClock(iso: string): string {
+	return new Intl.DateTimeFormat("sv-SE", {
+		timeZone: "Asia/Shanghai",
+		year: "numeric",
+		month: "2-digit",
+		day: "2-digit",
+		hour: "2-digit",
+		minute: "2-digit",
+		second: "2-digit",
+		hour12: false,
+	}).format(new Date(iso));
 }
