@@ -131,8 +131,8 @@ describe("创建模拟开盘 from the console", () => {
 	it(
 		"phone: sales staff do not see the form (the server refuses them anyway)",
 		async () => {
+			const sales = await kit.admin("POST", "/api/admin/staff", { name: `销售 ${Date.now()}`, role: "sales" });
 			const { eventId } = await kit.seed({ opensInMs: 3_600_000 });
-			const sales = await kit.admin("POST", "/api/admin/staff", { name: `销售 ${eventId}`, role: "sales" });
 			const page = await consolePage(eventId, { staffToken: sales.token });
 			await poll(() => page.locator("#role-notice").isVisible()).toBe(true);
 			expect(await page.locator("#rehearsal-panel").isVisible()).toBe(false);

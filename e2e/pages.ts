@@ -118,20 +118,3 @@ export async function seriousViolations(page: Page, options: { allRules?: boolea
 			.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
 	}, runOptions);
 }
-
-/**
- * "2026-11-25 17:27:41": the wall clock in Beijing, as the exports write it, computed here apart from
- * the pages' own formatter (web/shared/orders-csv.ts) so that the tests check it rather than repeat it.
- */
-export function beijingClock(iso: string): string {
-	return new Intl.DateTimeFormat("sv-SE", {
-		timeZone: "Asia/Shanghai",
-		year: "numeric",
-		month: "2-digit",
-		day: "2-digit",
-		hour: "2-digit",
-		minute: "2-digit",
-		second: "2-digit",
-		hour12: false,
-	}).format(new Date(iso));
-}

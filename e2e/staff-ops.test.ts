@@ -8,8 +8,10 @@ import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { KaipanClient } from "../client/kaipan-client";
 import { adminRequest } from "../scripts/demo-data.mjs";
+// The export's clock, pinned to literal Beijing times by web/shared/orders-csv.test.ts.
+import { beijingTime } from "../web/shared/orders-csv";
 import { logIn, openBuyer, shownInView } from "./buyer-kit";
-import { beijingClock, poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
+import { poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
 import { seedSmallEvent } from "./small-event";
 
 const baseUrl = inject("baseUrl");
@@ -210,7 +212,7 @@ describe("the sales control sheet (销控表)", () => {
 				expect(lines[0]).toBe("房源,买家姓名,电话,锁定时间（北京时间）,到期时间（北京时间）,买家,房源编号,锁定编号");
 				const all = await orders(eventId);
 				const first = all.find((o) => o.status === "held");
-				expect(lines[1]).toContain(`2号楼 102,李四,13800000002,${beijingClock(first?.createdAt ?? "")}`);
+				expect(lines[1]).toContain(`2号楼 102,李四,13800000002,${beijingTime(first?.createdAt ?? "")}`);
 				expect(lines[2]).toContain("1号楼 301,张三,'+8613800000001,");
 				const summary = await downloadText(page, "导出销售汇总 CSV");
 				expect([...summary.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

@@ -6,7 +6,9 @@ import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { KaipanClient } from "../client/kaipan-client";
 import { adminRequest } from "../scripts/demo-data.mjs";
-import { beijingClock, DESKTOP, PHONE, poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
+// The export's clock, pinned to literal Beijing times by web/shared/orders-csv.test.ts.
+import { beijingTime } from "../web/shared/orders-csv";
+import { DESKTOP, PHONE, poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
 import { seedSmallEvent } from "./small-event";
 
 const baseUrl = inject("baseUrl");
@@ -316,7 +318,7 @@ describe("issue 13 (10): the console says what happened, in words", () => {
 			const text = bytes.subarray(3).toString("utf8");
 			expect(text).toContain("1号楼 302");
 			expect(text).toContain("已认购");
-			expect(text).toContain(beijingClock(order.createdAt));
+			expect(text).toContain(beijingTime(order.createdAt));
 			expect(text).not.toContain(order.createdAt);
 			expect(text.split("\r\n")[0]).toContain("北京时间");
 			expect(problems).toEqual([]);
