@@ -5,6 +5,7 @@
 // and axe-core finds no serious or critical accessibility problem.
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it, vi } from "vitest";
+import { holdClaims } from "./browser";
 import { buyerKit, logIn, openBuyer, shownAnywhere, shownInView, wholeInView } from "./buyer-kit";
 import { DESKTOP, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
 
@@ -58,14 +59,7 @@ describe("(2) a phone buyer sees whether the claim worked, where they are lookin
 		const page = await buyerPage(eventId);
 		await logIn(page, loser);
 		// Both press at the same moment; the rival's claim reaches the server first.
-		let rivalDone: () => void = () => undefined;
-		const rivalClaimed = new Promise<void>((r) => {
-			rivalDone = r;
-		});
-		await page.route("**/claims", async (route) => {
-			await rivalClaimed;
-			await route.continue();
-		});
+		const rivalDone = await holdClaims(page);
 		await claimOnPage(page, "2-02-03");
 		await rival.claim("2-02-03");
 		rivalDone();

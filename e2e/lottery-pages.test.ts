@@ -12,6 +12,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { KaipanClient } from "../client/kaipan-client";
 import { adminRequest, demoListings } from "../scripts/demo-data.mjs";
+import { holdClaims } from "./browser";
 import { logIn, openBuyer, shownInView } from "./buyer-kit";
 import { DESKTOP, PHONE, poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
 
@@ -333,14 +334,7 @@ describe("the wish list: starred, reordered, auto-claim, kept; the heat map; axe
 			await otherClient.login(eventId, other.id, other.accessCode);
 			await otherClient.claim("1-04-03");
 			// The buyer and the rival press 1-04-02 at once; the rival's claim is answered first.
-			let rivalDone: () => void = () => undefined;
-			const rivalClaimed = new Promise<void>((r) => {
-				rivalDone = r;
-			});
-			await page.route("**/claims", async (route) => {
-				await rivalClaimed;
-				await route.continue();
-			});
+			const rivalDone = await holdClaims(page);
 			await page.locator("#wish-list .wish-unit").first().click();
 			const claim = page.locator("#claim");
 			await poll(() => claim.isEnabled(), { timeout: 20_000 }).toBe(true);
