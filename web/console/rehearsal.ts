@@ -4,7 +4,7 @@
 // links to the rehearsal on the console, the dashboard and the buyer page. Operators only (data-role);
 // on a rehearsal the form is off and points at the real event, as the server refuses a copy of a copy.
 import type { AdminEvent } from "../../client/api-types";
-import { adminApi, eventPath, ID_PATTERN } from "../shared/admin-api";
+import { adminApi, eventPath, ID_PATTERN, mayAct } from "../shared/admin-api";
 import { confirmAction } from "../shared/confirm-dialog";
 import { $, $button, $input, h, say } from "../shared/dom";
 import { describeError, toErrorLike } from "../shared/errors";
@@ -90,7 +90,8 @@ export class RehearsalPanel {
 		this.event = event;
 		if (changed) say(this.message, "");
 		this.render();
-		if (!event || event.rehearsalOf !== null) return;
+		// Only operators see the form (data-role): nobody else needs a suggestion.
+		if (!event || event.rehearsalOf !== null || !mayAct("operator")) return;
 		if (changed) this.fillTimes(event);
 		const idInput = $input("#rh-id");
 		if (changed || idInput.value === "" || idInput.value === this.suggested) {
