@@ -295,7 +295,7 @@ describe("auto-claim: at most once", () => {
 	});
 
 	it("the object evicted before the inventory call: the hold id is fenced, and the retry claims once", async () => {
-		const { ev, b1 } = await dueWithWishes(["L1", "L2"]);
+		const { ev } = await dueWithWishes(["L1", "L2"]);
 		const { stub, holdId: lost } = await evictedAt(ev.eventId, "before_inventory");
 		const status = await stub.autoClaimStatus();
 		expect(status).toMatchObject({ state: "done", outcome: "granted" });
