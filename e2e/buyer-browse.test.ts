@@ -4,56 +4,21 @@
 // before login and before the opening, with a claim button that says what is needed; and, once staff
 // confirm the deposit, 认购成功 with a printable 认购确认书 (only the certificate prints). Each state is
 // checked with axe-core (no serious or critical violation).
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import { launchChromium } from "./browser";
-import { buyerKit, DESKTOP, logIn, openBuyer, PHONE, shownInView } from "./buyer-kit";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it, vi } from "vitest";
+import { buyerKit, logIn, openBuyer, shownInView } from "./buyer-kit";
+import { DESKTOP, PHONE, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
 
 const baseUrl = inject("baseUrl");
 const kit = buyerKit(baseUrl, inject("adminToken"));
 
 vi.setConfig({ expect: { poll: { timeout: 6_000, interval: 50 } } });
 
-let browser: Browser;
-const problems: string[] = [];
-const pages: Page[] = [];
+const browserPages = useBrowserPages(baseUrl);
+const { problems } = browserPages;
 
-beforeAll(async () => {
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-});
-beforeEach(() => {
-	problems.length = 0;
-});
-afterEach(async () => {
-	for (const page of pages.splice(0)) await page.context().close();
-});
-
-async function buyerPage(eventId: string, viewport = PHONE): Promise<Page> {
-	const page = await openBuyer(browser, baseUrl, eventId, { viewport, problems });
-	pages.push(page);
-	return page;
-}
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-async function seriousViolations(page: Page): Promise<string[]> {
-	// Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not block.
-	await page.evaluate(axeSource);
-	return page.evaluate(async () => {
-		interface AxeResults {
-			violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
-		}
-		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResults> } }).axe;
-		const result = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] });
-		return result.violations
-			.filter((v) => v.impact === "serious" || v.impact === "critical")
-			.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
-	});
+function buyerPage(eventId: string, viewport = PHONE): Promise<Page> {
+	return openBuyer(browserPages, eventId, { viewport });
 }
 
 /** Beijing time as the page writes it (web/buyer/beijing-time.ts), computed here independently. */
@@ -331,10 +296,7 @@ describe("browsing before login and before the opening", () => {
 });
 
 describe("finishing the purchase: 认购成功 and the 认购确认书", () => {
-	for (const [name, viewport] of [
-		["phone", PHONE],
-		["desktop", DESKTOP],
-	] as const) {
+	for (const [name, viewport] of WIDTHS) {
 		it(`${name}: staff confirm the deposit; the buyer sees 认购成功 and a certificate that prints alone`, async () => {
 			const { eventId, buyers } = await kit.seed();
 			// The buyer's registered name (the list may change until the first hold).

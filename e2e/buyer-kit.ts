@@ -2,12 +2,10 @@
 // so unit ids look like the real ones: "1-15-02" is 1号楼 1502), buyers with known codes, a buyer page
 // in its own browser context, a second device or rival buyer driven through the client module, and
 // "is this text where the buyer is looking" checks.
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { KaipanClient } from "../client/kaipan-client";
 import { adminRequest, demoListings } from "../scripts/demo-data.mjs";
-
-export const PHONE = { width: 390, height: 844 };
-export const DESKTOP = { width: 1280, height: 900 };
+import { type BrowserPages, PHONE } from "./pages";
 
 export interface SeedOptions {
 	/** Opens this long after now; 0 opens at once (the operator's "open"). */
@@ -71,29 +69,21 @@ export function buyerKit(baseUrl: string, token: string) {
 	return { admin, seed, setStatus, device };
 }
 
-/** A buyer page in a fresh context (one person); script errors are collected into `problems`. */
-export async function openBuyer(
-	browser: Browser,
-	baseUrl: string,
+/** What a buyer page says in the console on purpose: refused requests (4xx/5xx), a refused WebSocket, a
+ * network failure a test makes. */
+export const BUYER_PAGE_NOISE = /status of [45]|WebSocket|net::ERR_INTERNET_DISCONNECTED/;
+
+/** A buyer page in a fresh context (one person) of the file's browser; script errors go to its `problems`. */
+export function openBuyer(
+	pages: BrowserPages,
 	eventId: string,
-	options: { viewport?: { width: number; height: number }; lang?: "zh" | "en"; problems?: string[] } = {},
+	options: { viewport?: { width: number; height: number }; lang?: "zh" | "en" } = {},
 ): Promise<Page> {
-	const context = await browser.newContext({ viewport: options.viewport ?? PHONE, locale: "zh-CN" });
-	if (options.lang === "en") await context.addInitScript(() => localStorage.setItem("kp_lang", "en"));
-	const page = await context.newPage();
-	const problems = options.problems;
-	if (problems) {
-		page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-		page.on("console", (m) => {
-			// Refused requests (4xx/5xx) and a refused WebSocket are the page working as meant.
-			// So is a network failure a test makes on purpose.
-			if (m.type() === "error" && !/status of [45]|WebSocket|net::ERR_INTERNET_DISCONNECTED/.test(m.text())) {
-				problems.push(`console: ${m.text()}`);
-			}
-		});
-	}
-	await page.goto(`${baseUrl}/?event=${encodeURIComponent(eventId)}`);
-	return page;
+	return pages.open(`/?event=${encodeURIComponent(eventId)}`, {
+		viewport: options.viewport ?? PHONE,
+		lang: options.lang ?? "zh",
+		ignore: BUYER_PAGE_NOISE,
+	});
 }
 
 export async function logIn(page: Page, buyer: Buyer): Promise<void> {

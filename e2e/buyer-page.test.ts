@@ -3,12 +3,11 @@
 // said where the buyer is looking; old messages go when they stop being true; giving a unit up asks
 // first; one unit has one name; the wording and the flow a buyer meets; the desktop layout; the keyboard;
 // and axe-core finds no serious or critical accessibility problem.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import { launchChromium } from "./browser";
-import { buyerKit, DESKTOP, logIn, openBuyer, PHONE, shownAnywhere, shownInView, wholeInView } from "./buyer-kit";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it, vi } from "vitest";
+import { holdClaims } from "./browser";
+import { buyerKit, logIn, openBuyer, shownAnywhere, shownInView, wholeInView } from "./buyer-kit";
+import { DESKTOP, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
 
 const baseUrl = inject("baseUrl");
 const kit = buyerKit(baseUrl, inject("adminToken"));
@@ -18,30 +17,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // more than expect.poll's default second.
 vi.setConfig({ expect: { poll: { timeout: 5_000, interval: 50 } } });
 
-let browser: Browser;
-const problems: string[] = [];
-const pages: Page[] = [];
+const browserPages = useBrowserPages(baseUrl);
+const { problems } = browserPages;
 
-beforeAll(async () => {
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-});
-beforeEach(() => {
-	problems.length = 0;
-});
-afterEach(async () => {
-	for (const page of pages.splice(0)) await page.context().close();
-});
-
-async function buyerPage(
+function buyerPage(
 	eventId: string,
 	options: { viewport?: { width: number; height: number }; lang?: "zh" | "en" } = {},
 ): Promise<Page> {
-	const page = await openBuyer(browser, baseUrl, eventId, { ...options, problems });
-	pages.push(page);
-	return page;
+	return openBuyer(browserPages, eventId, options);
 }
 
 /** Scrolls to the unit (the click does, as a finger would), selects it and presses the claim button. */
@@ -76,14 +59,7 @@ describe("(2) a phone buyer sees whether the claim worked, where they are lookin
 		const page = await buyerPage(eventId);
 		await logIn(page, loser);
 		// Both press at the same moment; the rival's claim reaches the server first.
-		let rivalDone: () => void = () => undefined;
-		const rivalClaimed = new Promise<void>((r) => {
-			rivalDone = r;
-		});
-		await page.route("**/claims", async (route) => {
-			await rivalClaimed;
-			await route.continue();
-		});
+		const rivalDone = await holdClaims(page);
 		await claimOnPage(page, "2-02-03");
 		await rival.claim("2-02-03");
 		rivalDone();
@@ -388,29 +364,7 @@ describe("(11) keyboard and language", () => {
 });
 
 describe("accessibility (axe-core)", () => {
-	const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-	async function seriousViolations(page: Page): Promise<string[]> {
-		// Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not block.
-		await page.evaluate(axeSource);
-		return page.evaluate(async () => {
-			const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResults> } }).axe;
-			interface AxeResults {
-				violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
-			}
-			const result = await axe.run(document, {
-				runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
-			});
-			return result.violations
-				.filter((v) => v.impact === "serious" || v.impact === "critical")
-				.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
-		});
-	}
-
-	for (const [name, viewport] of [
-		["phone", PHONE],
-		["desktop", DESKTOP],
-	] as const) {
+	for (const [name, viewport] of WIDTHS) {
 		it(`${name}: the login screen, the grid with a hold and the give-up dialog have no serious or critical violation`, async () => {
 			const { eventId, buyers } = await kit.seed();
 			const rival = await kit.device(eventId, buyers[1]);

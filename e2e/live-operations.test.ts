@@ -1,70 +1,33 @@
 // The three pages in a real browser against the real dev server: a buyer waits for the opening and
 // claims a unit, a sales dashboard sees it held within a second, the operator confirms it and both
 // pages show it sold; the console refuses a bad CSV file line by line and imports nothing.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
 import { adminRequest } from "../scripts/demo-data.mjs";
-import { launchChromium } from "./browser";
+import { DESKTOP, useBrowserPages } from "./pages";
+import { seedSmallEvent } from "./small-event";
 
 const baseUrl = inject("baseUrl");
 const token = inject("adminToken");
 const admin = (method: string, path: string, body?: unknown) => adminRequest(baseUrl, token, method, path, body);
 
-let browser: Browser;
-const problems: string[] = [];
-
-beforeAll(async () => {
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-});
-beforeEach(() => {
-	problems.length = 0;
-});
+const browserPages = useBrowserPages(baseUrl);
+const { problems } = browserPages;
 
 /** A page in its own context (one person); CSP violations and script errors fail the test. */
-async function openPage(path: string, viewport = { width: 1280, height: 900 }, adminToken?: string): Promise<Page> {
-	const context = await browser.newContext({ viewport, locale: "zh-CN" });
-	const page = await context.newPage();
-	page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-	page.on("console", (m) => {
-		if (m.type() === "error" && !m.text().includes("status of 4")) problems.push(`console: ${m.text()}`);
-	});
-	if (adminToken) {
-		await context.addInitScript((t) => sessionStorage.setItem("kp_admin_token", t), adminToken);
-	}
-	await page.goto(`${baseUrl}${path}`);
-	return page;
+function openPage(path: string, viewport = DESKTOP, adminToken?: string): Promise<Page> {
+	return browserPages.open(path, { viewport, staffToken: adminToken ?? null, ignore: /status of 4/ });
 }
 
-async function seed(opensInMs: number) {
-	const eventId = `e2e-${Date.now().toString(36)}`;
-	const now = Date.now();
-	await admin("PUT", `/api/admin/events/${eventId}`, {
+/** 2 buildings × 3 floors × 2 units and buyer b1, opening in `opensInMs`. */
+function seed(opensInMs: number) {
+	return seedSmallEvent(admin, {
+		prefix: "e2e",
 		name: "滨江壹号 · 端到端测试",
-		startsAt: new Date(now + opensInMs).toISOString(),
-		endsAt: new Date(now + opensInMs + 3_600_000).toISOString(),
+		opensInMs,
 		holdSeconds: 300,
-	});
-	const listings = [1, 2].flatMap((b) =>
-		[1, 2, 3].flatMap((f) =>
-			[1, 2].map((u) => ({
-				id: `${b}-${f}-${u}`,
-				building: `${b}号楼`,
-				floor: f,
-				unit: `0${u}`,
-				layout: "3室2厅",
-				areaM2: 98.5,
-				priceCents: 300_000_000,
-			})),
-		),
-	);
-	await admin("PUT", `/api/admin/events/${eventId}/listings`, { listings });
-	await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
 		buyers: [{ id: "b1", accessCode: "24681012", phone: "+8613800000001" }],
 	});
-	return { eventId, opensAt: now + opensInMs };
 }
 
 describe("an opening, seen by a buyer, the sales staff and the operator", () => {

@@ -8,13 +8,13 @@
 // serious or critical violation in these states.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
 import { KaipanClient } from "../client/kaipan-client";
 import { adminRequest, demoListings } from "../scripts/demo-data.mjs";
-import { launchChromium } from "./browser";
-import { DESKTOP, logIn, openBuyer, PHONE, shownInView } from "./buyer-kit";
+import { holdClaims } from "./browser";
+import { logIn, openBuyer, shownInView } from "./buyer-kit";
+import { DESKTOP, PHONE, poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
 
 const baseUrl = inject("baseUrl");
 const token = inject("adminToken");
@@ -23,31 +23,9 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 
 /** A page or three, a dev server and a 20-second batch, on a 2-core machine shared with other work. */
 const SLOW_TEST = 180_000;
-const WIDTHS = [
-	["phone", PHONE],
-	["desktop", DESKTOP],
-] as const;
 
-function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
-	return expect.poll(fn, { timeout: 15_000, interval: 100, ...options });
-}
-
-let browser: Browser;
-const problems: string[] = [];
-const pages: Page[] = [];
-
-beforeAll(async () => {
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-});
-beforeEach(() => {
-	problems.length = 0;
-});
-afterEach(async () => {
-	for (const page of pages.splice(0)) await page.context().close();
-});
+const browserPages = useBrowserPages(baseUrl);
+const { problems } = browserPages;
 
 interface Buyer {
 	id: string;
@@ -94,24 +72,18 @@ const buyerById = (id: string): Buyer => {
 	return b;
 };
 
-async function buyerPage(eventId: string, viewport: { width: number; height: number }): Promise<Page> {
-	const page = await openBuyer(browser, baseUrl, eventId, { viewport, problems });
-	pages.push(page);
-	return page;
+function buyerPage(eventId: string, viewport: { width: number; height: number }): Promise<Page> {
+	return openBuyer(browserPages, eventId, { viewport });
 }
 
-async function staffPage(path: string, viewport: { width: number; height: number }): Promise<Page> {
-	const context = await browser.newContext({ viewport, locale: "zh-CN", acceptDownloads: true });
-	context.setDefaultTimeout(10_000);
-	await context.addInitScript((t) => sessionStorage.setItem("kp_admin_token", t), token);
-	const page = await context.newPage();
-	page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-	page.on("console", (m) => {
-		if (m.type() === "error" && !/status of [45]/.test(m.text())) problems.push(`console: ${m.text()}`);
+function staffPage(path: string, viewport: { width: number; height: number }): Promise<Page> {
+	return browserPages.open(path, {
+		viewport,
+		staffToken: token,
+		acceptDownloads: true,
+		timeout: 10_000,
+		ignore: /status of [45]/,
 	});
-	pages.push(page);
-	await page.goto(`${baseUrl}${path}`);
-	return page;
 }
 
 async function publicDraw(eventId: string) {
@@ -121,25 +93,6 @@ async function publicDraw(eventId: string) {
 		seed: string | null;
 		order: string[] | null;
 	};
-}
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-async function seriousViolations(page: Page): Promise<string[]> {
-	// Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
-	await page.evaluate(axeSource);
-	return page.evaluate(async () => {
-		interface AxeResults {
-			violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
-		}
-		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResults> } }).axe;
-		const result = await axe.run(document, {
-			runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
-		});
-		return result.violations
-			.filter((v) => v.impact === "serious" || v.impact === "critical")
-			.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
-	});
 }
 
 describe("a lottery opening from the console to a second-batch buyer's claim", () => {
@@ -261,9 +214,8 @@ describe("a lottery opening from the console to a second-batch buyer's claim", (
 			const order = await drawByApi(eventId);
 			await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
 			const last = buyerById(order[2] ?? "");
-			const context = await browser.newContext({ viewport: DESKTOP, locale: "zh-CN" });
-			const page = await context.newPage();
-			pages.push(page);
+			const context = await browserPages.browser().newContext({ viewport: DESKTOP, locale: "zh-CN" });
+			const page = browserPages.track(await context.newPage());
 			// The event's serverTime twenty minutes ahead: the page believes batch 3 has entered.
 			await page.route(`**/api/events/${eventId}`, async (route) => {
 				const res = await route.fetch();
@@ -382,14 +334,7 @@ describe("the wish list: starred, reordered, auto-claim, kept; the heat map; axe
 			await otherClient.login(eventId, other.id, other.accessCode);
 			await otherClient.claim("1-04-03");
 			// The buyer and the rival press 1-04-02 at once; the rival's claim is answered first.
-			let rivalDone: () => void = () => undefined;
-			const rivalClaimed = new Promise<void>((r) => {
-				rivalDone = r;
-			});
-			await page.route("**/claims", async (route) => {
-				await rivalClaimed;
-				await route.continue();
-			});
+			const rivalDone = await holdClaims(page);
 			await page.locator("#wish-list .wish-unit").first().click();
 			const claim = page.locator("#claim");
 			await poll(() => claim.isEnabled(), { timeout: 20_000 }).toBe(true);

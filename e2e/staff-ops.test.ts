@@ -4,100 +4,56 @@
 // lists holds by time left and totals by building and layout, and exports them; the console lists the
 // events; and the operator's announcement reaches buyers' pages live, as text, never as markup.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
 import { KaipanClient } from "../client/kaipan-client";
 import { adminRequest } from "../scripts/demo-data.mjs";
-import { launchChromium } from "./browser";
+// The export's clock, pinned to literal Beijing times by web/shared/orders-csv.test.ts.
+import { beijingTime } from "../web/shared/orders-csv";
 import { logIn, openBuyer, shownInView } from "./buyer-kit";
+import { poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
+import { seedSmallEvent } from "./small-event";
 
 const baseUrl = inject("baseUrl");
 const token = inject("adminToken");
 const admin = (method: string, path: string, body?: unknown) => adminRequest(baseUrl, token, method, path, body);
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
 const SLOW_TEST = 120_000;
-const WIDTHS = [
-	["phone", PHONE],
-	["desktop", DESKTOP],
-] as const;
 
 /** The buyer list as Chinese Excel saves "CSV" (GBK), made with `iconv -f utf-8 -t gbk`. */
 const GBK_BUYERS = readFileSync(new URL("./fixtures/buyers-gbk.csv", import.meta.url));
 
-function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
-	return expect.poll(fn, { timeout: 15_000, interval: 100, ...options });
-}
-
-let browser: Browser;
-const problems: string[] = [];
+const browserPages = useBrowserPages(baseUrl);
+const { problems } = browserPages;
 let ip = 0;
 
-beforeAll(async () => {
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-});
-beforeEach(() => {
-	problems.length = 0;
-});
-
-function watch(page: Page): void {
-	page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-	page.on("console", (m) => {
-		if (m.type() === "error" && !/status of [45]|WebSocket/.test(m.text())) problems.push(`console: ${m.text()}`);
+function staffPage(path: string, viewport: { width: number; height: number }, staffToken = token): Promise<Page> {
+	return browserPages.open(path, {
+		viewport,
+		staffToken,
+		acceptDownloads: true,
+		timeout: 8_000,
+		navigationTimeout: 30_000,
+		ignore: /status of [45]|WebSocket/,
 	});
 }
 
-async function staffPage(path: string, viewport: { width: number; height: number }, staffToken = token): Promise<Page> {
-	const context = await browser.newContext({ viewport, locale: "zh-CN", acceptDownloads: true });
-	context.setDefaultTimeout(8_000);
-	context.setDefaultNavigationTimeout(30_000);
-	await context.addInitScript((t) => sessionStorage.setItem("kp_admin_token", t), staffToken);
-	const page = await context.newPage();
-	watch(page);
-	await page.goto(`${baseUrl}${path}`);
-	return page;
-}
-
-let seq = 0;
-/** 2 buildings × 3 floors × 2 units (two layouts), buyers b1 and b2 with name and phone. */
+/** 2 buildings × 3 floors × 2 units (two layouts), buyers b1, b2 and b3 with name and phone. */
 async function seed(name: string, opensInMs = 3_600_000, buyers = true) {
-	seq += 1;
-	const eventId = `so-${Date.now().toString(36)}-${seq}`;
-	const now = Date.now();
-	await admin("PUT", `/api/admin/events/${eventId}`, {
+	const { eventId } = await seedSmallEvent(admin, {
+		prefix: "so",
 		name,
-		startsAt: new Date(now + opensInMs).toISOString(),
-		endsAt: new Date(now + opensInMs + 3_600_000).toISOString(),
+		opensInMs,
 		holdSeconds: 600,
+		layout: (u) => (u === 1 ? "三室两厅" : "两室一厅"),
+		buyers: buyers
+			? [
+					{ id: "b1", name: "张三", accessCode: "24681012", phone: "+8613800000001" },
+					{ id: "b2", name: "李四", accessCode: "13579111", phone: "13800000002" },
+					{ id: "b3", name: "王五", accessCode: "11223344", phone: "13800000003" },
+				]
+			: undefined,
 	});
-	const listings = [1, 2].flatMap((b) =>
-		[1, 2, 3].flatMap((f) =>
-			[1, 2].map((u) => ({
-				id: `${b}-${f}-${u}`,
-				building: `${b}号楼`,
-				floor: f,
-				unit: `0${u}`,
-				layout: u === 1 ? "三室两厅" : "两室一厅",
-				areaM2: 98.5,
-				priceCents: 300_000_000,
-			})),
-		),
-	);
-	await admin("PUT", `/api/admin/events/${eventId}/listings`, { listings });
-	if (buyers) {
-		await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
-			buyers: [
-				{ id: "b1", name: "张三", accessCode: "24681012", phone: "+8613800000001" },
-				{ id: "b2", name: "李四", accessCode: "13579111", phone: "13800000002" },
-				{ id: "b3", name: "王五", accessCode: "11223344", phone: "13800000003" },
-			],
-		});
-	}
 	return { eventId, name };
 }
 
@@ -114,34 +70,8 @@ async function orders(eventId: string): Promise<{ holdId: string; status: string
 	return (await admin("GET", `/api/admin/events/${eventId}/orders`)).orders;
 }
 
-function beijing(iso: string): string {
-	return new Intl.DateTimeFormat("sv-SE", {
-		timeZone: "Asia/Shanghai",
-		year: "numeric",
-		month: "2-digit",
-		day: "2-digit",
-		hour: "2-digit",
-		minute: "2-digit",
-		second: "2-digit",
-		hour12: false,
-	}).format(new Date(iso));
-}
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-/** axe-core's serious and critical violations on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-	// Evaluated through the DevTools protocol, which the page's CSP does not govern.
-	await page.evaluate(AXE);
-	return page.evaluate(async () => {
-		type Result = { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
-		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<Result> } }).axe;
-		const result = await axe.run(document, { resultTypes: ["violations"] });
-		return result.violations
-			.filter((v) => v.impact === "serious" || v.impact === "critical")
-			.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-	});
-}
+/** axe-core's serious and critical violations, every default rule. */
+const axeViolations = (page: Page) => seriousViolations(page, { allRules: true });
 
 async function downloadText(page: Page, button: string): Promise<Buffer> {
 	const download = page.waitForEvent("download");
@@ -282,7 +212,7 @@ describe("the sales control sheet (销控表)", () => {
 				expect(lines[0]).toBe("房源,买家姓名,电话,锁定时间（北京时间）,到期时间（北京时间）,买家,房源编号,锁定编号");
 				const all = await orders(eventId);
 				const first = all.find((o) => o.status === "held");
-				expect(lines[1]).toContain(`2号楼 102,李四,13800000002,${beijing(first?.createdAt ?? "")}`);
+				expect(lines[1]).toContain(`2号楼 102,李四,13800000002,${beijingTime(first?.createdAt ?? "")}`);
 				expect(lines[2]).toContain("1号楼 301,张三,'+8613800000001,");
 				const summary = await downloadText(page, "导出销售汇总 CSV");
 				expect([...summary.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -344,10 +274,10 @@ describe("the operator's announcement on buyers' pages", () => {
 			async () => {
 				const { eventId } = await seed(`公告 ${label}`);
 				await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
-				const buyer = await openBuyer(browser, baseUrl, eventId, { viewport, problems });
+				const buyer = await openBuyer(browserPages, eventId, { viewport });
 				await logIn(buyer, { id: "b1", accessCode: "24681012" });
 				await poll(() => buyer.locator("#live-state").textContent()).toContain("实时更新中");
-				const visitor = await openBuyer(browser, baseUrl, eventId, { viewport, problems });
+				const visitor = await openBuyer(browserPages, eventId, { viewport });
 
 				const consolePage = await staffPage(`/console?event=${eventId}`, viewport);
 				await poll(() => consolePage.locator("#event-summary").textContent()).toContain("房源 12 套");

@@ -2,94 +2,52 @@
 // issue 11's pages), in a real Chromium against the real dev server, at phone and desktop width.
 // Each test is written from what a person sees and does: labels, roles, the words on the screen.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
 import { KaipanClient } from "../client/kaipan-client";
 import { adminRequest } from "../scripts/demo-data.mjs";
-import { launchChromium } from "./browser";
+// The export's clock, pinned to literal Beijing times by web/shared/orders-csv.test.ts.
+import { beijingTime } from "../web/shared/orders-csv";
+import { DESKTOP, PHONE, poll, seriousViolations, useBrowserPages, WIDTHS } from "./pages";
+import { seedSmallEvent } from "./small-event";
 
 const baseUrl = inject("baseUrl");
 const token = inject("adminToken");
 const admin = (method: string, path: string, body?: unknown) => adminRequest(baseUrl, token, method, path, body);
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
 /** Per test: a page or two, a dev server and a queue, on a 2-core machine shared with other work. */
 const SLOW_TEST = 120_000;
 
-const WIDTHS = [
-	["phone", PHONE],
-	["desktop", DESKTOP],
-] as const;
-
-/** expect.poll with room for a dev server on a busy 2-core machine (vitest's default is 1 s). */
-function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
-	return expect.poll(fn, { timeout: 15_000, interval: 100, ...options });
-}
-
-let browser: Browser;
-const problems: string[] = [];
+const browserPages = useBrowserPages(baseUrl);
+const { problems } = browserPages;
 let ip = 0;
 
-beforeAll(async () => {
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-});
-beforeEach(() => {
-	problems.length = 0;
-});
-
 /** A staff page in its own context (one person), signed in with `staffToken` unless it is null. */
-async function staffPage(
+function staffPage(
 	path: string,
 	viewport: { width: number; height: number } = DESKTOP,
 	staffToken: string | null = token,
 	lang: "zh" | "en" = "zh",
 ): Promise<Page> {
-	const context = await browser.newContext({ viewport, locale: "zh-CN", acceptDownloads: true });
-	context.setDefaultTimeout(8_000);
-	context.setDefaultNavigationTimeout(30_000);
-	if (staffToken) await context.addInitScript((t) => sessionStorage.setItem("kp_admin_token", t), staffToken);
-	if (lang === "en") await context.addInitScript(() => localStorage.setItem("kp_lang", "en"));
-	const page = await context.newPage();
-	page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-	page.on("console", (m) => {
-		if (m.type() === "error" && !m.text().includes("status of 4")) problems.push(`console: ${m.text()}`);
+	return browserPages.open(path, {
+		viewport,
+		staffToken,
+		lang,
+		acceptDownloads: true,
+		timeout: 8_000,
+		navigationTimeout: 30_000,
+		ignore: /status of 4/,
 	});
-	await page.goto(`${baseUrl}${path}`);
-	return page;
 }
 
-let seq = 0;
-/** An event with 2 buildings × 3 floors × 2 units and buyer b1 (and b2), opening in `opensInMs`. */
+/** An event with 2 buildings × 3 floors × 2 units and buyers b1 and b2, opening in `opensInMs`. */
 async function seed(opensInMs: number, name = "滨江壹号 · 员工页面测试", buildings = 2) {
-	seq += 1;
-	const eventId = `sp-${Date.now().toString(36)}-${seq}`;
-	const now = Date.now();
-	await admin("PUT", `/api/admin/events/${eventId}`, {
+	const { eventId } = await seedSmallEvent(admin, {
+		prefix: "sp",
 		name,
-		startsAt: new Date(now + opensInMs).toISOString(),
-		endsAt: new Date(now + opensInMs + 3_600_000).toISOString(),
+		opensInMs,
 		holdSeconds: 300,
-	});
-	const listings = Array.from({ length: buildings }, (_, i) => i + 1).flatMap((b) =>
-		[1, 2, 3].flatMap((f) =>
-			[1, 2].map((u) => ({
-				id: `${b}-${f}-${u}`,
-				building: `${b}号楼`,
-				floor: f,
-				unit: `0${u}`,
-				layout: "3室2厅",
-				areaM2: 98.5,
-				priceCents: 300_000_000,
-			})),
-		),
-	);
-	await admin("PUT", `/api/admin/events/${eventId}/listings`, { listings });
-	await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
+		buildings,
 		buyers: [
 			{ id: "b1", name: "张三", accessCode: "24681012", phone: "+8613800000001" },
 			{ id: "b2", name: "李四", accessCode: "13579111", phone: "+8613800000002" },
@@ -360,17 +318,7 @@ describe("issue 13 (10): the console says what happened, in words", () => {
 			const text = bytes.subarray(3).toString("utf8");
 			expect(text).toContain("1号楼 302");
 			expect(text).toContain("已认购");
-			const beijing = new Intl.DateTimeFormat("sv-SE", {
-				timeZone: "Asia/Shanghai",
-				year: "numeric",
-				month: "2-digit",
-				day: "2-digit",
-				hour: "2-digit",
-				minute: "2-digit",
-				second: "2-digit",
-				hour12: false,
-			}).format(new Date(order.createdAt));
-			expect(text).toContain(beijing);
+			expect(text).toContain(beijingTime(order.createdAt));
 			expect(text).not.toContain(order.createdAt);
 			expect(text.split("\r\n")[0]).toContain("北京时间");
 			expect(problems).toEqual([]);
@@ -384,7 +332,7 @@ describe("issue 13 (11): the staff pages follow the language", () => {
 		"实时更新中 turns English with the page; chart axes show the page's 24-hour times",
 		async () => {
 			const { eventId } = await seedHold();
-			const context = await browser.newContext({ viewport: DESKTOP, locale: "zh-CN" });
+			const context = await browserPages.browser().newContext({ viewport: DESKTOP, locale: "zh-CN" });
 			await context.addInitScript((t) => {
 				sessionStorage.setItem("kp_admin_token", t);
 				// Record what the charts draw on their canvases (axis labels are not in the DOM).
@@ -396,7 +344,7 @@ describe("issue 13 (11): the staff pages follow the language", () => {
 					return w === undefined ? fillText.call(this, text, x, y) : fillText.call(this, text, x, y, w);
 				};
 			}, token);
-			const page = await context.newPage();
+			const page = browserPages.track(await context.newPage());
 			page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
 			await page.goto(`${baseUrl}/dashboard?event=${eventId}`);
 			await poll(() => page.locator("#live-state").textContent(), { timeout: 15_000 }).toBe("实时更新中");
@@ -439,7 +387,6 @@ describe("issue 13 (11): the dashboard's grid is one Tab stop", () => {
 });
 
 describe("accessibility: axe-core finds no serious or critical violation", () => {
-	const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 	for (const [label, viewport] of WIDTHS) {
 		it(
 			`${label}: the console and the dashboard`,
@@ -452,24 +399,7 @@ describe("accessibility: axe-core finds no serious or critical violation", () =>
 				const dashboard = await dashboardWithHold(eventId, viewport);
 				pages.push(["dashboard", dashboard]);
 				for (const [name, page] of pages) {
-					// Evaluated through the DevTools protocol, which the page's CSP does not govern.
-					await page.evaluate(axeSource);
-					const violations = await page.evaluate(async () => {
-						const axe = (
-							window as unknown as {
-								axe: {
-									run(
-										ctx: Document,
-										opts: object,
-									): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-								};
-							}
-						).axe;
-						const result = await axe.run(document, { resultTypes: ["violations"] });
-						return result.violations
-							.filter((v) => v.impact === "serious" || v.impact === "critical")
-							.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-					});
+					const violations = await seriousViolations(page, { allRules: true });
 					expect({ name, violations }).toEqual({ name, violations: [] });
 				}
 				expect(problems).toEqual([]);

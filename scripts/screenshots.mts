@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { KaipanApiError, KaipanClient } from "../client/kaipan-client";
-import { launchChromium } from "../e2e/browser";
+import { holdClaims, launchChromium } from "../e2e/browser";
 import { buildWeb, startDevServer } from "../e2e/dev-server.mjs";
 import { adminRequest, seedDemo } from "./demo-data.mjs";
 import { lotteryScreenshots } from "./screenshots-lottery.mts";
@@ -171,14 +171,7 @@ try {
 	// Both press at once; the rival's request is answered first.
 	const rivalClient = new KaipanClient({ baseUrl, headers: { "cf-connecting-ip": "2001:db8::ffff" } });
 	await rivalClient.login("demo", rival.id, rival.accessCode ?? "");
-	let rivalDone: () => void = () => undefined;
-	const rivalClaimed = new Promise<void>((r) => {
-		rivalDone = r;
-	});
-	await lost.route("**/claims", async (route) => {
-		await rivalClaimed;
-		await route.continue();
-	});
+	const rivalDone = await holdClaims(lost);
 	await lost.locator("#claim").click();
 	await rivalClient.claim(lostId);
 	rivalDone();

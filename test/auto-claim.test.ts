@@ -29,7 +29,7 @@ import {
 	json,
 	type Login,
 	login,
-	uniqueId,
+	seedEvent,
 } from "./helpers";
 
 interface AutoEventOptions {
@@ -44,38 +44,24 @@ interface AutoEventOptions {
 }
 
 async function autoEvent(o: AutoEventOptions = {}) {
-	const eventId = uniqueId("auto");
 	const now = Date.now();
-	const body = {
-		name: `Auto ${eventId}`,
-		startsAt: new Date(now + (o.startsInMs ?? 3_600_000)).toISOString(),
-		endsAt: new Date(now + 7_200_000).toISOString(),
+	return seedEvent({
+		prefix: "auto",
+		event: {
+			startsAt: new Date(now + (o.startsInMs ?? 3_600_000)).toISOString(),
+			endsAt: new Date(now + 7_200_000).toISOString(),
+			autoClaimDelaySeconds: o.delaySeconds ?? 3_600,
+			mode: o.mode ?? "race",
+			batchSize: o.batchSize ?? 10,
+			batchSeconds: o.batchSeconds ?? 300,
+		},
 		perBuyerLimit: o.perBuyerLimit ?? 1,
-		autoClaimDelaySeconds: o.delaySeconds ?? 3_600,
-		mode: o.mode ?? "race",
-		batchSize: o.batchSize ?? 10,
-		batchSeconds: o.batchSeconds ?? 300,
-	};
-	expect((await admin("PUT", `/api/admin/events/${eventId}`, body)).status).toBe(200);
-	const listingIds = Array.from({ length: o.listings ?? 4 }, (_, i) => `L${i + 1}`);
-	const lr = await admin("PUT", `/api/admin/events/${eventId}/listings`, {
-		listings: listingIds.map((id, i) => ({
-			id,
-			building: "1",
-			floor: i + 1,
-			unit: "01",
-			layout: "3室2厅",
-			areaM2: 98.5,
-			priceCents: 100_00,
-		})),
+		listings: o.listings ?? 4,
+		buyers: o.buyers ?? 3,
+		priceCents: () => 100_00,
+		phone: null,
+		open: false,
 	});
-	expect(lr.status).toBe(200);
-	const buyerIds = Array.from({ length: o.buyers ?? 3 }, (_, i) => `B${i + 1}`);
-	const br = await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
-		buyers: buyerIds.map((id) => ({ id, accessCode: `access${id}` })),
-	});
-	expect(br.status).toBe(200);
-	return { eventId, body, listingIds, buyerIds };
 }
 
 const setWishes = async (s: Login, listingIds: string[], autoClaim = true) => {
@@ -95,6 +81,33 @@ async function dueNow(eventId: string) {
 
 const quota = (eventId: string, buyerId: string) => buyerQuotaOf(env, eventId, buyerId);
 const runAlarm = (eventId: string, buyerId: string) => runDurableObjectAlarm(quota(eventId, buyerId));
+
+/** An event whose buyer B1 wished for `wishes` with auto-claim on, open, its auto-claim due now. */
+async function dueWithWishes(wishes: string[]) {
+	const ev = await autoEvent();
+	const b1 = await login(ev.eventId, "B1");
+	await setWishes(b1, wishes);
+	await open(ev.eventId);
+	await dueNow(ev.eventId);
+	return { ev, b1 };
+}
+
+/**
+ * B1's auto-claim stopped at `point` and its object evicted there (the instance goes away with its
+ * in-memory wait; only its storage, the pending auto row, stays), then the alarm run three times more.
+ * Gives the hold id the lost call carried.
+ */
+async function evictedAt(eventId: string, point: "before_settle" | "before_inventory") {
+	const stub = quota(eventId, "B1");
+	const gate = await gateAt(eventId, "B1", point);
+	const firstRun = runAlarm(eventId, "B1").catch(() => "evicted");
+	const holdId = await gate.reached;
+	await gate.fail();
+	await evictDurableObject(stub).catch(() => undefined);
+	await firstRun;
+	for (let i = 0; i < 3; i++) await runInDurableObject(stub, (instance: BuyerQuota) => instance.alarm());
+	return { stub, holdId };
+}
 
 interface MyHold {
 	holdId: string;
@@ -237,11 +250,7 @@ describe("auto-claim: what it gives", () => {
 
 describe("auto-claim: at most once", () => {
 	it("under alarm re-runs, concurrent and one after another, and after the buyer gives the unit back", async () => {
-		const ev = await autoEvent();
-		const b1 = await login(ev.eventId, "B1");
-		await setWishes(b1, ["L1", "L2"]);
-		await open(ev.eventId);
-		await dueNow(ev.eventId);
+		const { ev, b1 } = await dueWithWishes(["L1", "L2"]);
 		const stub = quota(ev.eventId, "B1");
 		await Promise.all([
 			runAlarm(ev.eventId, "B1"),
@@ -261,11 +270,7 @@ describe("auto-claim: at most once", () => {
 	});
 
 	it("an injected failure after the inventory granted, before the buyer object settled: adopted, once", async () => {
-		const ev = await autoEvent();
-		const b1 = await login(ev.eventId, "B1");
-		await setWishes(b1, ["L1", "L2"]);
-		await open(ev.eventId);
-		await dueNow(ev.eventId);
+		const { ev, b1 } = await dueWithWishes(["L1", "L2"]);
 		const gate = await gateAt(ev.eventId, "B1", "before_settle");
 		const firstRun = runAlarm(ev.eventId, "B1");
 		const holdId = await gate.reached;
@@ -282,39 +287,16 @@ describe("auto-claim: at most once", () => {
 	});
 
 	it("the object evicted mid-claim (call made, answer lost): the restarted object settles it, once", async () => {
-		const ev = await autoEvent();
-		const b1 = await login(ev.eventId, "B1");
-		await setWishes(b1, ["L1", "L2"]);
-		await open(ev.eventId);
-		await dueNow(ev.eventId);
-		const stub = quota(ev.eventId, "B1");
-		const gate = await gateAt(ev.eventId, "B1", "before_settle");
-		const firstRun = runAlarm(ev.eventId, "B1").catch(() => "evicted");
-		const holdId = await gate.reached;
-		// The instance goes away with its in-memory wait; only its storage (the pending auto row) stays.
-		await gate.fail();
-		await evictDurableObject(stub).catch(() => undefined);
-		await firstRun;
-		for (let i = 0; i < 3; i++) await runInDurableObject(stub, (instance: BuyerQuota) => instance.alarm());
+		const { ev, b1 } = await dueWithWishes(["L1", "L2"]);
+		const { stub, holdId } = await evictedAt(ev.eventId, "before_settle");
 		expect(await stub.autoClaimStatus()).toMatchObject({ state: "done", outcome: "granted", holdId });
 		expect((await inventoryHolds(ev.eventId, ev.listingIds)).filter(active).map((h) => h.holdId)).toEqual([holdId]);
 		expect((await myHolds(b1)).map((h) => h.auto)).toEqual([true]);
 	});
 
 	it("the object evicted before the inventory call: the hold id is fenced, and the retry claims once", async () => {
-		const ev = await autoEvent();
-		const b1 = await login(ev.eventId, "B1");
-		await setWishes(b1, ["L1", "L2"]);
-		await open(ev.eventId);
-		await dueNow(ev.eventId);
-		const stub = quota(ev.eventId, "B1");
-		const gate = await gateAt(ev.eventId, "B1", "before_inventory");
-		const firstRun = runAlarm(ev.eventId, "B1").catch(() => "evicted");
-		const lost = await gate.reached;
-		await gate.fail();
-		await evictDurableObject(stub).catch(() => undefined);
-		await firstRun;
-		for (let i = 0; i < 3; i++) await runInDurableObject(stub, (instance: BuyerQuota) => instance.alarm());
+		const { ev } = await dueWithWishes(["L1", "L2"]);
+		const { stub, holdId: lost } = await evictedAt(ev.eventId, "before_inventory");
 		const status = await stub.autoClaimStatus();
 		expect(status).toMatchObject({ state: "done", outcome: "granted" });
 		expect(status.holdId).not.toBe(lost);
@@ -328,11 +310,7 @@ describe("auto-claim: at most once", () => {
 
 describe("auto-claim and the buyer's own claim at the same moment (guarantee 2)", () => {
 	it("auto-claim first, the buyer's claim waiting behind it: limit_reached, one unit", async () => {
-		const ev = await autoEvent();
-		const b1 = await login(ev.eventId, "B1");
-		await setWishes(b1, ["L1"]);
-		await open(ev.eventId);
-		await dueNow(ev.eventId);
+		const { ev, b1 } = await dueWithWishes(["L1"]);
 		const gate = await gateAt(ev.eventId, "B1", "before_inventory");
 		const alarm = runAlarm(ev.eventId, "B1");
 		const autoHold = await gate.reached;
@@ -348,11 +326,7 @@ describe("auto-claim and the buyer's own claim at the same moment (guarantee 2)"
 	});
 
 	it("the buyer's claim first, auto-claim waiting behind it: auto-claim gives nothing, one unit", async () => {
-		const ev = await autoEvent();
-		const b1 = await login(ev.eventId, "B1");
-		await setWishes(b1, ["L1"]);
-		await open(ev.eventId);
-		await dueNow(ev.eventId);
+		const { ev, b1 } = await dueWithWishes(["L1"]);
 		const gate = await gateAt(ev.eventId, "B1", "before_inventory");
 		const byHand = claim(b1, "L2");
 		const handHold = await gate.reached;

@@ -59,25 +59,43 @@ export interface EventSetup {
 	perBuyerLimit?: number;
 	holdSeconds?: number;
 	open?: boolean;
+	/** The event's id (default: a new one starting with `prefix`, "ev" unless said). */
+	eventId?: string;
+	prefix?: string;
+	/**
+	 * Event fields beyond the defaults, or in their place (name, startsAt, mode, batchSize, …). A start
+	 * in the past is written last: listings and buyers can only go in before the start.
+	 */
+	event?: Record<string, unknown>;
+	/** Listing i's price in fen (default: 3,000,000.00 yuan plus i fen). */
+	priceCents?: (i: number) => number;
+	/** The phone every buyer has, or null for none (default +8613800000000). */
+	phone?: string | null;
 }
 
 export interface SeededEvent {
 	eventId: string;
+	/** The event as it was written (PUT again with a change to test an edit). */
+	body: { name: string; startsAt: string; endsAt: string; [field: string]: unknown };
 	listingIds: string[];
 	buyerIds: string[];
 	codes: Map<string, string>;
 }
 
 export async function seedEvent(setup: EventSetup = {}): Promise<SeededEvent> {
-	const eventId = uniqueId("ev");
+	const eventId = setup.eventId ?? uniqueId(setup.prefix ?? "ev");
 	const now = Date.now();
-	const put = await admin("PUT", `/api/admin/events/${eventId}`, {
+	const body: SeededEvent["body"] = {
 		name: `Test opening ${eventId}`,
 		startsAt: new Date(now + 3_600_000).toISOString(),
 		endsAt: new Date(now + 7_200_000).toISOString(),
 		holdSeconds: setup.holdSeconds ?? 900,
 		perBuyerLimit: setup.perBuyerLimit ?? 1,
-	});
+		...setup.event,
+	};
+	const started = Date.parse(body.startsAt) <= Date.now();
+	const first = started ? { ...body, startsAt: new Date(Date.now() + 3_600_000).toISOString() } : body;
+	const put = await admin("PUT", `/api/admin/events/${eventId}`, first);
 	expect(put.status).toBe(200);
 	const listingIds = Array.from({ length: setup.listings ?? 3 }, (_, i) => `L${i + 1}`);
 	const lr = await admin("PUT", `/api/admin/events/${eventId}/listings`, {
@@ -88,23 +106,25 @@ export async function seedEvent(setup: EventSetup = {}): Promise<SeededEvent> {
 			unit: "01",
 			layout: "3室2厅",
 			areaM2: 98.5,
-			priceCents: 3_000_000_00 + i,
+			priceCents: setup.priceCents ? setup.priceCents(i) : 3_000_000_00 + i,
 			stock: setup.stock ?? 1,
 		})),
 	});
 	expect(lr.status).toBe(200);
 	const buyerIds = Array.from({ length: setup.buyers ?? 3 }, (_, i) => `B${i + 1}`);
+	const phone = setup.phone === undefined ? "+8613800000000" : setup.phone;
 	if (buyerIds.length > 0) {
 		const br = await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
-			buyers: buyerIds.map((id) => ({ id, phone: "+8613800000000", accessCode: `access${id}` })),
+			buyers: buyerIds.map((id) => ({ id, ...(phone === null ? {} : { phone }), accessCode: `access${id}` })),
 		});
 		expect(br.status).toBe(200);
 	}
+	if (started) expect((await admin("PUT", `/api/admin/events/${eventId}`, body)).status).toBe(200);
 	if (setup.open ?? true) {
 		const sr = await admin("POST", `/api/admin/events/${eventId}/status`, { status: "open" });
 		expect(sr.status).toBe(200);
 	}
-	return { eventId, listingIds, buyerIds, codes: new Map(buyerIds.map((id) => [id, `access${id}`])) };
+	return { eventId, body, listingIds, buyerIds, codes: new Map(buyerIds.map((id) => [id, `access${id}`])) };
 }
 
 export interface Login {

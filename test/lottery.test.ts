@@ -11,7 +11,18 @@ import { buyersHash, drawOrder, seedHashOf } from "../lib/draw";
 import { verifyDraw } from "../scripts/verify-draw.mjs";
 import { invalidateEvent } from "../worker/hot-reads/catalogue";
 import type { DrawView } from "../worker/lottery/draw-view";
-import { admin, bearer, call, claim, errorCode, login, purchaseToken, sessionIdOf, uniqueId } from "./helpers";
+import {
+	admin,
+	bearer,
+	call,
+	claim,
+	errorCode,
+	login,
+	purchaseToken,
+	seedEvent,
+	sessionIdOf,
+	uniqueId,
+} from "./helpers";
 
 const SEED = "notary seed 2026-11-25 公证处";
 const BEACON = "drand round 4242";
@@ -40,33 +51,15 @@ function eventBody(eventId: string, o: LotteryOptions = {}, extra: Record<string
 
 async function lotteryEvent(o: LotteryOptions = {}) {
 	const eventId = uniqueId("lot");
-	const body = eventBody(eventId, o);
-	// Listings and buyers go in before the start (after it they are locked); a past start is set last.
-	const future = { ...body, startsAt: new Date(Date.now() + 3_600_000).toISOString() };
-	expect((await admin("PUT", `/api/admin/events/${eventId}`, future)).status).toBe(200);
-	const listingIds = Array.from({ length: o.listings ?? 4 }, (_, i) => `L${i + 1}`);
-	const lr = await admin("PUT", `/api/admin/events/${eventId}/listings`, {
-		listings: listingIds.map((id, i) => ({
-			id,
-			building: "1",
-			floor: i + 1,
-			unit: "01",
-			layout: "3室2厅",
-			areaM2: 98.5,
-			priceCents: 100_00,
-			stock: 1,
-		})),
+	return seedEvent({
+		eventId,
+		event: eventBody(eventId, o),
+		listings: o.listings ?? 4,
+		buyers: o.buyers ?? 5,
+		priceCents: () => 100_00,
+		phone: null,
+		open: false,
 	});
-	expect(lr.status).toBe(200);
-	const buyerIds = Array.from({ length: o.buyers ?? 5 }, (_, i) => `B${i + 1}`);
-	const br = await admin("PUT", `/api/admin/events/${eventId}/buyers`, {
-		buyers: buyerIds.map((id) => ({ id, accessCode: `access${id}` })),
-	});
-	expect(br.status).toBe(200);
-	if (body.startsAt !== future.startsAt) {
-		expect((await admin("PUT", `/api/admin/events/${eventId}`, body)).status).toBe(200);
-	}
-	return { eventId, body, listingIds, buyerIds };
 }
 
 const commit = (eventId: string, seedHash: string) =>

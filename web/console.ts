@@ -10,6 +10,8 @@ import type { AdminEvent, EventCounts, Listing, OutboxNotification, Switches } f
 import { AnnouncementPanel } from "./console/announcement";
 import { EventList } from "./console/event-list";
 import { drawLockText, LotterySetup } from "./console/lottery-setup";
+import { RehearsalPanel } from "./console/rehearsal";
+import { toLocalInput } from "./console/time-input";
 import {
 	adminApi,
 	allOrders,
@@ -52,6 +54,8 @@ const eventList = new EventList(currentEventId, (id) => {
 	void loadAll();
 });
 const announcement = new AnnouncementPanel(run, message);
+// 模拟开盘: copy the page's event into a rehearsal (operators).
+const rehearsal = new RehearsalPanel();
 
 initI18n();
 // Lottery events (issue 12): the form's mode and batch fields, and the draw's commit and reveal.
@@ -67,6 +71,7 @@ const session = new StaffSession({
 		eventList.clear();
 		showSummary();
 		void lotterySetup.show(null);
+		void rehearsal.show(null);
 		showRoleNotice();
 		if (why === "revoked") say(message, t("signedOutRevoked"), "error");
 		else say(message, "");
@@ -80,6 +85,7 @@ onLangChange(() => {
 	eventList.render();
 	announcement.render();
 	lotterySetup.render();
+	rehearsal.render();
 	markRehearsal(summary?.event ?? null);
 	void loadOutbox().catch(() => undefined);
 	void refreshLedger();
@@ -177,6 +183,7 @@ async function loadEvent(): Promise<AdminEvent | null> {
 		$("#outbox").replaceChildren();
 	}
 	markRehearsal(summary?.event ?? null);
+	void rehearsal.show(summary?.event ?? null);
 	await lotterySetup.show(summary?.event ?? null);
 	return summary?.event ?? null;
 }
@@ -692,11 +699,4 @@ function describeAdminError(err: unknown): string {
 function stateName(state: string): string {
 	const key = `state_${state}` as MessageKey;
 	return key in MESSAGES.zh ? t(key) : state;
-}
-
-/** An ISO time as the value of a datetime-local input (the operator's local time). */
-function toLocalInput(iso: string): string {
-	const d = new Date(iso);
-	const pad = (n: number) => String(n).padStart(2, "0");
-	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }

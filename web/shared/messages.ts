@@ -535,6 +535,23 @@ const zh = {
 	lockedByDraw: "摇号已承诺：选房方式、每批人数和间隔不能再修改（承诺时已一并确定）。",
 	lockedBuyersByDraw: "摇号已承诺：买家名单已冻结，不能再登记或修改买家。",
 	rehearsalBand: "模拟开盘（演练）：这是活动 {of} 的练习副本，不发短信，这里的锁定和订单都不计入真实开盘。",
+	// console: creating a rehearsal (模拟开盘, web/console/rehearsal.ts)
+	rehearsalHeading: "模拟开盘",
+	rehearsalExplain:
+		"把本活动复制成一场练习：房源、认筹客户和认筹码原样复制（买家用真实认筹码登录），不发短信，有自己的账本；真实活动不受任何影响。",
+	rehearsalIdLabel: "模拟活动编号",
+	rehearsalCreate: "创建模拟开盘",
+	rehearsalConfirm: "把活动 {of} 复制为模拟开盘 {id}？",
+	rehearsalConfirmDetail:
+		"将复制房源、认筹客户和认筹码（不复制摇号、锁定和订单），开始 {starts}，结束 {ends}。模拟开盘不发短信，有自己的账本；真实活动不受影响。",
+	rehearsalCreated: "已创建模拟开盘 {id}。",
+	rehearsalOpenConsole: "在控制台打开",
+	rehearsalOpenDashboard: "打开销控看板",
+	rehearsalOpenBuyer: "打开买家页",
+	rehearsalIdTaken: "已有活动 “{id}”，没有创建。模拟开盘需要一个新的编号。",
+	rehearsalOfRehearsal: "这本身就是模拟开盘，不能再复制；请打开真实活动 {of} 再创建。",
+	rehearsalOfRehearsalRefused: "这本身就是模拟开盘，不能再复制；请从真实活动创建。",
+	rehearsalForbidden: "只有运营可以创建模拟开盘。",
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -1108,6 +1125,23 @@ const en: Record<MessageKey, string> = {
 	lockedBuyersByDraw: "The draw is committed: the buyer list is frozen; buyers can no longer be registered or changed.",
 	rehearsalBand:
 		"Rehearsal (模拟开盘): a practice copy of event {of}. No SMS is sent; holds and orders here do not count for the real opening.",
+	// console: creating a rehearsal (模拟开盘, web/console/rehearsal.ts)
+	rehearsalHeading: "Rehearsal (模拟开盘)",
+	rehearsalExplain:
+		"Copies this event into a practice run: the listings, buyers and access codes as they are (buyers sign in with their real codes), no SMS, a ledger of its own; the real event is not touched.",
+	rehearsalIdLabel: "Rehearsal event ID",
+	rehearsalCreate: "Create rehearsal",
+	rehearsalConfirm: "Copy event {of} into rehearsal {id}?",
+	rehearsalConfirmDetail:
+		"Copies the listings, buyers and access codes (not the draw, holds or orders), from {starts} to {ends}. A rehearsal sends no SMS and keeps its own ledger; the real event is not touched.",
+	rehearsalCreated: "Created rehearsal {id}.",
+	rehearsalOpenConsole: "Open it in the console",
+	rehearsalOpenDashboard: "Open the dashboard",
+	rehearsalOpenBuyer: "Open the buyer page",
+	rehearsalIdTaken: "An event “{id}” already exists; nothing was created. A rehearsal needs a new ID.",
+	rehearsalOfRehearsal: "This is itself a rehearsal and cannot be copied; open the real event {of} to create one.",
+	rehearsalOfRehearsalRefused: "This is itself a rehearsal and cannot be copied; create one from the real event.",
+	rehearsalForbidden: "Only an operator can create a rehearsal.",
 };
 
 export const MESSAGES: Record<"zh" | "en", Record<MessageKey, string>> = { zh, en };
