@@ -199,13 +199,14 @@ export class FeedInput extends DurableObject<Env> {
 		for (const r of rows) {
 			const available = Math.max(0, r.stock - r.active);
 			const status = listingStatus(r.stock, r.active, r.confirmed);
+			// A listing's first state (read from D1) is no change to anyone: subscribers take it from the
+			// join's snapshot, and a batch of every listing at each input's start would be a frame for nothing.
 			this.sql.exec(
-				"UPDATE listings SET available = ?, status = ?, unsent = 1 WHERE id = ? AND (available != ? OR status != ?)",
+				`UPDATE listings SET available = ?1, status = ?2, unsent = CASE WHEN available < 0 THEN unsent ELSE 1 END
+				 WHERE id = ?3 AND (available != ?1 OR status != ?2)`,
 				available,
 				status,
 				r.id,
-				available,
-				status,
 			);
 		}
 		this.schedule();

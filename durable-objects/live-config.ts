@@ -19,8 +19,11 @@ export const BROADCAST_DELAY_MS = 75;
  * change waits at both stages (≤ INPUT_FLUSH_MS + the flush interval + the hops, under 1 s).
  */
 export const INPUT_FLUSH_MS = 100;
-/** A subscriber's first frame after a quiet spell waits this long for the other inputs' batches. */
-export const RELAY_GATHER_MS = 20;
+/**
+ * A subscriber's first frame after a quiet spell waits this long for the other inputs' batches: a burst
+ * reaches K inputs at nearly the same moment, and their batches arrive within a few ms of each other.
+ */
+export const RELAY_GATHER_MS = 50;
 /** Inputs of an event's live feed (LIVE_FEED_INPUTS); change only between events (lib/feed-partition.ts). */
 export const DEFAULT_FEED_INPUTS = 10;
 export const MAX_FEED_INPUTS = 64;

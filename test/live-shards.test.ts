@@ -116,6 +116,8 @@ describe("shards", () => {
 		const [idx] = [...(await shardLoads(ev.eventId)).keys()];
 		if (idx === undefined) throw new Error("no shard");
 		const shard = hubShardOf(env, ev.eventId, idx);
+		// Let the join's moments pass (the socket count to the hub, anything the inputs had to send).
+		await new Promise((r) => setTimeout(r, 800));
 		// The input leaves the shard out of one batch (as a forward lost on the way would).
 		const feed = feedInputOf(env, ev.eventId, input);
 		const subscribers = (sql: string) =>
