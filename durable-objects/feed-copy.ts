@@ -158,7 +158,15 @@ export class FeedCopy {
 				.then((snapshot) => {
 					const row = this.inputRow(input);
 					const restarted = row !== null && row.epoch !== snapshot.epoch;
-					const changed = this.apply(input, snapshot.epoch, snapshot.seq, snapshot.listings, snapshot.stats, true, restarted);
+					const changed = this.apply(
+						input,
+						snapshot.epoch,
+						snapshot.seq,
+						snapshot.listings,
+						snapshot.stats,
+						true,
+						restarted,
+					);
 					// What a join corrects goes out at once, to the sockets there are now (a connect's join
 					// comes before its socket is accepted: that socket gets it in its snapshot instead), or
 					// with the frame already waiting.

@@ -8,7 +8,9 @@
 //
 // State lives in the input's SQLite: each hold's latest (status, version), each listing's stock and
 // state, and which states are not yet sent (`unsent`), so an eviction between a change and its batch
-// loses nothing: the next incarnation sends it at its first request. Updates arrive at least once and
+// loses nothing: the next incarnation sends it at its first request (every request ends by arming the
+// next batch when something is unsent: a push's recompute, or the D1 re-read a new incarnation does
+// at its first join or prepare). Updates arrive at least once and
 // in any order; a higher version wins, so duplicates and reordering change nothing. D1 is re-read (only
 // this input's listings and their holds) when a subscriber joins and the copy may be stale.
 //
@@ -72,8 +74,6 @@ export class FeedInput extends DurableObject<Env> {
 	/** Per incarnation on purpose: an input back from eviction re-reads D1 at its next join. */
 	private syncedAt = 0;
 	private syncing: Promise<void> | null = null;
-	/** Whether this incarnation has looked for states its predecessor never sent. */
-	private resumed = false;
 	private flushTimer: ReturnType<typeof setTimeout> | null = null;
 	private lastFlushAt = 0;
 
@@ -125,16 +125,11 @@ export class FeedInput extends DurableObject<Env> {
 			if (this.meta.eventId !== eventId || this.meta.input !== input) {
 				throw new Error(`feed input ${this.meta.eventId}/${this.meta.input} called as ${eventId}/${input}`);
 			}
-		} else {
-			const epoch = crypto.randomUUID();
-			this.sql.exec("INSERT INTO meta (id, event_id, input, epoch) VALUES (1, ?, ?, ?)", eventId, input, epoch);
-			this.meta = { eventId, input, epoch };
+			return;
 		}
-		if (!this.resumed) {
-			this.resumed = true;
-			// A predecessor evicted between a change and its batch: send what it never sent.
-			this.schedule();
-		}
+		const epoch = crypto.randomUUID();
+		this.sql.exec("INSERT INTO meta (id, event_id, input, epoch) VALUES (1, ?, ?, ?)", eventId, input, epoch);
+		this.meta = { eventId, input, epoch };
 	}
 
 	private bound(): { eventId: string; input: number; epoch: string } {

@@ -57,7 +57,12 @@ function bounded(raw: string | undefined, fallback: number, min: number, max: nu
  * When the next frame may go: a quiet feed after the short delay (`quietMs`), a busy one an interval
  * after the last.
  */
-export function nextFlushDelay(now: number, lastFlushAt: number, flushMs: number, quietMs = BROADCAST_DELAY_MS): number {
+export function nextFlushDelay(
+	now: number,
+	lastFlushAt: number,
+	flushMs: number,
+	quietMs = BROADCAST_DELAY_MS,
+): number {
 	return Math.max(quietMs, lastFlushAt + flushMs - now);
 }
 

@@ -62,7 +62,8 @@ export async function prepareEvent(
 		work.push(() => eventLedgerOf(env, eventId).head());
 		work.push(() => dashboardHubOf(env, eventId).connections());
 		// The live feed's inputs, each with its listings read from D1 before the first grant arrives.
-		for (let k = 0; k < liveConfig(env).feedInputs; k++) work.push(() => feedInputOf(env, eventId, k).prepare(eventId, k));
+		for (let k = 0; k < liveConfig(env).feedInputs; k++)
+			work.push(() => feedInputOf(env, eventId, k).prepare(eventId, k));
 	}
 	for (let i = 0; i < work.length; i += IN_FLIGHT) {
 		await Promise.all(work.slice(i, i + IN_FLIGHT).map((run) => run()));
