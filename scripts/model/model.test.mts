@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NO_FIXES, runOpening } from "./opening.mts";
 import { loadBenchNumbers } from "./params.mts";
-import { AS_BUILT_FEED_INPUTS, ALL_FIXES, asBuiltFixes, cloudScenario, validate, within } from "./scenarios.mts";
+import { ALL_FIXES, AS_BUILT_FEED_INPUTS, asBuiltFixes, cloudScenario, validate, within } from "./scenarios.mts";
 import { Sim } from "./sim.mts";
 
 const bench = loadBenchNumbers();
@@ -80,7 +80,9 @@ describe("the model on Cloudflare's parameters", () => {
 		const k = runOpening(cloudScenario(bench, { ...small, fixes: asBuiltFixes(small.buyers) }));
 		// K inputs: a batch is one request per input it touches, at most K.
 		expect(k.hub.inputRequests).toBeGreaterThan(r.hub.inputRequests);
-		expect(k.hub.inputRequests).toBeLessThan(small.units + (r.hub.inputRequests - small.units) * AS_BUILT_FEED_INPUTS + 1);
+		expect(k.hub.inputRequests).toBeLessThan(
+			small.units + (r.hub.inputRequests - small.units) * AS_BUILT_FEED_INPUTS + 1,
+		);
 	}, 60_000);
 
 	it("keeps a hot unit's first wave under its object's limit with the first-wave budget", () => {
