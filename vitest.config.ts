@@ -18,6 +18,9 @@ export default defineConfig({
 								SMS_API_KEY: "",
 								// Small live shards, so that a handful of test sockets already spreads over several.
 								HUB_SHARD_SOCKETS: "4",
+								// K = 4 feed inputs: a handful of listings already spreads over several (L1 → 2,
+								// L2 → 3, L3 → 0, L4 → 1, L5 → 2), and shares some.
+								LIVE_FEED_INPUTS: "4",
 								// Off in tests: they send many claims per unit in one millisecond on purpose
 								// (test/first-wave.test.ts forces its own window).
 								FIRST_WAVE_WINDOW_MS: "0",

@@ -40,6 +40,14 @@ export function dashboardHubOf(env: Env, eventId: string) {
 	return env.DASHBOARD_HUB.getByName(eventId, placementOf(eventId));
 }
 
+/**
+ * Input `k` of the event's live feed (0 … LIVE_FEED_INPUTS − 1): the listings whose id hashes to k push
+ * their hold changes here (lib/feed-partition.ts), and it forwards its batches to every subscriber.
+ */
+export function feedInputOf(env: Env, eventId: string, k: number) {
+	return env.FEED_INPUT.getByName(`${eventId}/${k}`, placementOf(eventId));
+}
+
 /** Shard `idx` of the event's live feed: up to HUB_SHARD_SOCKETS buyer sockets (docs/LIVE.md "Scale"). */
 export function hubShardOf(env: Env, eventId: string, idx: number) {
 	return env.HUB_SHARD.getByName(`${eventId}:${idx}`);

@@ -1,31 +1,28 @@
-// DashboardHub: one object per event, the input of its live feed (API.md "Live updates"). Listing
-// objects and the orders consumer push hold changes here; the hub coalesces the listing changes and,
-// at most once a flush interval, sends them to its own sockets (staff, who connect with a live ticket)
-// and forwards the batch to every HubShard of the event, which hold the buyers' sockets (docs/LIVE.md
-// "Scale": one object cannot hold a million sockets nor send each a frame per change).
+// DashboardHub: one object per event, the staff side of its live feed (API.md "Live updates") and the
+// event's registry of HubShards. Hold changes no longer come here: listing objects and the orders
+// consumer push them to the event's K feed inputs (FeedInput, split by listing id; docs/LIVE.md
+// "Scale"), which forward their coalesced batches to every shard (buyer sockets) and to this hub, a
+// subscriber like a shard (feed-copy.ts): it keeps a copy of the listings and of each input's counters
+// and sends staff sockets (who connect with a live ticket) at most one frame per flush interval.
 //
-// State lives in the hub's own SQLite so that hibernation and eviction lose nothing a client needs:
-// each hold's latest (status, version), each listing's stock and the state clients were last told.
-// Updates arrive at least once and in any order from the orders consumer (after D1) and from the
-// worker's fast path; both are applied with the same rule as D1's orders — a higher version wins —
-// so duplicates and reordering change nothing. D1 is re-read on connect when the hub's copy may be
-// stale, which makes the snapshot the source of truth and every pushed update best-effort.
+// What stays here: staff sockets and their one-time live tickets, the staff stats beat (counters summed
+// over the inputs, claim counts, rejections, buyers online), the claim counts the shards pass on, and
+// the shard registry through which whatever must reach every buyer (a revoked session, buyerLiveOff, an
+// announcement) reaches every shard. State lives in SQLite, so hibernation and eviction lose nothing.
 import { DurableObject } from "cloudflare:workers";
 import type {
 	Announcement,
 	AnnouncementFrame,
 	ListingState,
-	ListingStatus,
-	PublicStats,
 	SnapshotFrame,
 	StaffStats,
 	StatsFrame,
 } from "../client/live-frames";
-import { liveViewOf } from "../db/live-view";
-import type { HoldStatus } from "../lib/hold-record";
-import { hubShardOf } from "./addresses";
-import type { ShardBatch, ShardSnapshot } from "./hub-shard";
-import { BROADCAST_DELAY_MS, liveConfig, nextFlushDelay } from "./live-config";
+import type { HoldChange } from "../lib/hold-record";
+import { feedInputOf, hubShardOf } from "./addresses";
+import { FEED_COPY_DDL, type FeedBatch, FeedCopy, HUB_SUBSCRIBER } from "./feed-copy";
+import { pushHoldChanges } from "./feed-push";
+import { BROADCAST_DELAY_MS, liveConfig } from "./live-config";
 import {
 	type Attachment,
 	buyerTag,
@@ -44,13 +41,7 @@ import { wakeBy } from "./storage/alarm";
 import { one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
 
-/** The part of a hold the hub needs; `HoldRecord` (lib/holds) is one. */
-export interface HoldChange {
-	holdId: string;
-	listingId: string;
-	status: HoldStatus;
-	version: number;
-}
+export type { HoldChange };
 
 /** Claim outcomes counted by one isolate since its last report. */
 export interface ClaimCounts {
@@ -79,30 +70,10 @@ export interface BuyerBroadcast {
 	[field: string]: unknown;
 }
 
-/** A connect re-reads D1 when the hub's copy is older than this. */
+/** A staff connect joins the feed's inputs again when the hub's copy is older than this. */
 const SYNC_MAX_AGE_MS = 5_000;
 /** claimsPerSecond averages the last few whole seconds: isolates report in ~0.5 s batches. */
 const RATE_WINDOW_S = 3;
-
-interface ListingRow extends Record<string, SqlStorageValue> {
-	id: string;
-	stock: number;
-	available: number;
-	status: string;
-}
-
-interface TallyRow extends Record<string, SqlStorageValue> {
-	id: string;
-	stock: number;
-	active: number;
-	confirmed: number;
-}
-
-/** API.md's rule: stock left → available; none left but not all sold → held; all sold → sold. */
-export function listingStatus(stock: number, active: number, confirmed: number): ListingState["status"] {
-	if (active < stock) return "available";
-	return confirmed >= stock ? "sold" : "held";
-}
 
 /**
  * The hub's tables, oldest first (see storage/schema.ts): append a migration, never edit one.
@@ -132,18 +103,19 @@ export const DASHBOARD_HUB_SCHEMA: readonly Migration[] = [
 			CREATE TABLE feed (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
 		`,
 	},
+	{
+		// The feed's inputs moved to FeedInput (K per event): the hub keeps a subscriber's copy instead of
+		// the holds, and no batch numbers of its own. The copy is filled at the next staff connect.
+		version: 3,
+		up: `DROP TABLE holds; DROP TABLE listings; DROP TABLE feed; ${FEED_COPY_DDL}`,
+	},
 ];
 
 export class DashboardHub extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private eventId: string | null = null;
-	/** Per-incarnation on purpose: a hub back from eviction re-reads D1 on its next connect. */
-	private syncedAt = 0;
-	private syncing: Promise<void> | null = null;
-	private readonly pending = new Map<string, ListingState>();
-	private flushTimer: ReturnType<typeof setTimeout> | null = null;
-	/** When the last batch went out: the next may go no sooner than one flush interval later. */
-	private lastFlushAt = 0;
+	/** The staff side's copy of the feed: every input's listings and counters. */
+	private readonly copy: FeedCopy;
 	private readonly guard = new ClientMessageGuard();
 	/** Frames and bytes this incarnation handed to its own sockets (the measurement in docs/LIVE.md). */
 	private sent = { frames: 0, bytes: 0 };
@@ -153,21 +125,38 @@ export class DashboardHub extends DurableObject<Env> {
 		this.sql = ctx.storage.sql;
 		migrate(ctx.storage, DASHBOARD_HUB_SCHEMA);
 		this.eventId = one<{ event_id: string }>(this.sql, "SELECT event_id FROM meta WHERE id = 1")?.event_id ?? null;
+		const config = liveConfig(env);
+		this.copy = new FeedCopy(ctx.storage, {
+			inputs: config.feedInputs,
+			flushMs: config.flushMs,
+			join: (input) => {
+				const eventId = this.eventId;
+				if (eventId === null) return Promise.reject(new Error("hub used before it was bound"));
+				return feedInputOf(this.env, eventId, input).join(eventId, input, HUB_SUBSCRIBER);
+			},
+			send: (changes) => this.send(changes),
+			waitUntil: (work) => ctx.waitUntil(work),
+		});
 		// Keep-alive pings are answered by the runtime without waking a hibernating hub.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
 	}
 
 	// --- RPC ---------------------------------------------------------------------------------------
 
-	/** Hold changes from the orders consumer or the worker's fast path; idempotent, order-proof. */
+	/**
+	 * Hold changes, handed on to their feed inputs (feed-push.ts). Pushers call the inputs themselves;
+	 * this stays for a caller from before the inputs (a worker mid-deploy) and for tests.
+	 */
 	async applyHolds(eventId: string, changes: HoldChange[]): Promise<void> {
 		this.bind(eventId);
-		if (this.listingCount() === 0) await this.sync();
-		const touched = new Set<string>();
-		for (const h of changes) {
-			if (this.applyHold(h.holdId, h.listingId, h.status, h.version)) touched.add(h.listingId);
-		}
-		this.recompute([...touched]);
+		await pushHoldChanges(this.env, eventId, changes);
+	}
+
+	/** One batch of one feed input (the hub subscribes like a shard): to the copy and the staff sockets. */
+	async deliver(eventId: string, _idx: number, batch: FeedBatch): Promise<number> {
+		this.bind(eventId);
+		this.copy.deliver(batch);
+		return this.ctx.getWebSockets().length;
 	}
 
 	/** Claim counters reported by the worker's isolates in batches. */
@@ -192,9 +181,10 @@ export class DashboardHub extends DurableObject<Env> {
 		}
 	}
 
-	/** The current state, as a new connection would see it (tests, and the staff snapshot). */
+	/** The current state, as a new connection would see it, fresh from every input (tests, operators). */
 	async snapshot(): Promise<{ listings: ListingState[]; stats: StaffStats }> {
-		return { listings: this.listingStates(), stats: this.staffStats() };
+		if (this.eventId !== null) await this.copy.sync(0);
+		return { listings: this.copy.listings(), stats: this.staffStats() };
 	}
 
 	/**
@@ -249,15 +239,12 @@ export class DashboardHub extends DurableObject<Env> {
 	}
 
 	/**
-	 * A shard's first request of its incarnation (or after it noticed a batch it missed): it joins the
-	 * feed and gets the state to serve snapshots from. The hub re-reads D1 first when its own copy is
-	 * stale, as a connect did when the hub held the sockets itself.
+	 * A shard's first connect of its incarnation (and again every few seconds of connects): it is listed,
+	 * so that whatever must reach every buyer (eachShard) reaches it. Its listings come from the inputs.
 	 */
-	async joinShard(eventId: string, idx: number): Promise<ShardSnapshot> {
+	async registerShard(eventId: string, idx: number): Promise<void> {
 		this.bind(eventId);
 		this.sql.exec("INSERT INTO shards (idx) VALUES (?) ON CONFLICT (idx) DO NOTHING", idx);
-		if (this.syncedAt < Date.now() - SYNC_MAX_AGE_MS) await this.sync();
-		return { seq: this.feedSeq(), listings: this.listingStates(), stats: this.publicStats() };
 	}
 
 	/** A shard's count of buyer sockets, reported when it changes (staff stats' `online`). */
@@ -294,7 +281,7 @@ export class DashboardHub extends DurableObject<Env> {
 		if (role === "staff" && !this.redeemTicket(request)) {
 			return liveError(403, "forbidden", "This live ticket was already used; ask for a new one.");
 		}
-		if (this.syncedAt < Date.now() - SYNC_MAX_AGE_MS) await this.sync();
+		await this.copy.sync(SYNC_MAX_AGE_MS);
 
 		const pair = new WebSocketPair();
 		const [client, server] = [pair[0], pair[1]];
@@ -305,8 +292,8 @@ export class DashboardHub extends DurableObject<Env> {
 		if (role === "buyer" && sessionId) attachment.sessionId = sessionId;
 		this.ctx.acceptWebSocket(server, socketTags(attachment));
 		server.serializeAttachment(attachment);
-		const stats = role === "staff" ? this.staffStats() : this.publicStats();
-		server.send(JSON.stringify({ type: "snapshot", listings: this.listingStates(), stats } satisfies SnapshotFrame));
+		const stats = role === "staff" ? this.staffStats() : this.copy.stats();
+		server.send(JSON.stringify({ type: "snapshot", listings: this.copy.listings(), stats } satisfies SnapshotFrame));
 		// The beat's alarm is never more than one interval away, so this only starts a stopped beat.
 		if (role === "staff") await wakeBy(this.ctx.storage, Date.now() + STATS_INTERVAL_MS);
 		return new Response(null, { status: 101, webSocket: client });
@@ -363,109 +350,11 @@ export class DashboardHub extends DurableObject<Env> {
 		return inserted > 0;
 	}
 
-	/** Single-flight re-read of the catalogue and the orders from D1, merged by version. */
-	private sync(): Promise<void> {
-		this.syncing ??= this.loadFromD1().finally(() => {
-			this.syncing = null;
-		});
-		return this.syncing;
-	}
-
-	private async loadFromD1(): Promise<void> {
-		const eventId = this.eventId;
-		if (eventId === null) return;
-		const startedAt = Date.now();
-		const { listings, holds } = await liveViewOf(this.env, eventId);
-		this.ctx.storage.transactionSync(() => {
-			for (const l of listings) {
-				this.sql.exec(
-					`INSERT INTO listings (id, stock, available, status) VALUES (?, ?, -1, '')
-					 ON CONFLICT (id) DO UPDATE SET stock = excluded.stock`,
-					l.id,
-					l.stock,
-				);
-			}
-			for (const h of holds) this.applyHold(h.holdId, h.listingId, h.status, h.version);
-		});
-		this.recompute(null);
-		this.syncedAt = startedAt;
-	}
-
-	/** D1's rule for orders: a hold only moves to a higher version. True when the row changed. */
-	private applyHold(holdId: string, listingId: string, status: string, version: number): boolean {
-		const written = this.sql.exec(
-			`INSERT INTO holds (hold_id, listing_id, status, version) VALUES (?, ?, ?, ?)
-			 ON CONFLICT (hold_id) DO UPDATE SET status = excluded.status, version = excluded.version
-			 WHERE excluded.version > holds.version`,
-			holdId,
-			listingId,
-			status,
-			version,
-		).rowsWritten;
-		return written > 0;
-	}
-
-	/** Recomputes listings (null: all) and queues a broadcast of those whose state changed. */
-	private recompute(ids: string[] | null): void {
-		const tally = `SELECT l.id, l.stock,
-				coalesce(sum(h.status IN ('held', 'confirmed')), 0) AS active,
-				coalesce(sum(h.status = 'confirmed'), 0) AS confirmed
-			FROM listings l LEFT JOIN holds h ON h.listing_id = l.id`;
-		const rows =
-			ids === null
-				? this.sql.exec<TallyRow>(`${tally} GROUP BY l.id`).toArray()
-				: ids.flatMap((id) => this.sql.exec<TallyRow>(`${tally} WHERE l.id = ? GROUP BY l.id`, id).toArray());
-		for (const r of rows) {
-			const next: ListingState = {
-				id: r.id,
-				available: Math.max(0, r.stock - r.active),
-				status: listingStatus(r.stock, r.active, r.confirmed),
-			};
-			const changed = this.sql.exec(
-				"UPDATE listings SET available = ?, status = ? WHERE id = ? AND (available != ? OR status != ?)",
-				next.available,
-				next.status,
-				next.id,
-				next.available,
-				next.status,
-			).rowsWritten;
-			if (changed > 0) this.pending.set(next.id, next);
-		}
-		if (this.pending.size > 0 && this.flushTimer === null) {
-			const delay = nextFlushDelay(Date.now(), this.lastFlushAt, liveConfig(this.env).flushMs);
-			this.flushTimer = setTimeout(() => this.flush(), delay);
-		}
-	}
-
-	/**
-	 * Sends every listing change since the last batch, at once: to this hub's sockets (a `listings`
-	 * frame to a v2 client, a `listing` frame per change to a v1 one) and, numbered, to every shard.
-	 */
-	private flush(): void {
-		this.flushTimer = null;
-		const changes = [...this.pending.values()];
-		this.pending.clear();
-		if (changes.length === 0) return;
-		this.lastFlushAt = Date.now();
+	/** A coalesced set of the inputs' changes to this hub's sockets (staff, and buyers from before the shards). */
+	private send(changes: ListingState[]): void {
 		const sent = sendChanges(this.ctx.getWebSockets(), changes);
 		this.sent.frames += sent.frames;
 		this.sent.bytes += sent.bytes;
-		const seq = this.feedSeq() + 1;
-		this.sql.exec("INSERT INTO feed (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq", seq);
-		const batch: ShardBatch = { seq, changes, stats: this.publicStats() };
-		// Not awaited by anyone: a shard that misses a batch sees the gap in the numbers at the next one
-		// and asks for the state again; one that is slow never holds back the others.
-		this.ctx.waitUntil(this.forward(batch));
-	}
-
-	private async forward(batch: ShardBatch): Promise<void> {
-		const eventId = this.eventId;
-		if (eventId === null) return;
-		await this.eachShard(async (shard, idx) => {
-			const sockets = await shard.deliver(eventId, idx, batch);
-			this.sql.exec("UPDATE shards SET sockets = ? WHERE idx = ?", sockets, idx);
-			return sockets;
-		});
 	}
 
 	/** Runs `call` on every shard that joined, in parallel; a shard that fails counts 0 and is logged. */
@@ -488,28 +377,6 @@ export class DashboardHub extends DurableObject<Env> {
 		);
 	}
 
-	private feedSeq(): number {
-		return one<{ seq: number }>(this.sql, "SELECT seq FROM feed WHERE id = 1")?.seq ?? 0;
-	}
-
-	private listingStates(): ListingState[] {
-		return this.sql
-			.exec<ListingRow>("SELECT id, stock, available, status FROM listings WHERE available >= 0 ORDER BY id")
-			.toArray()
-			.map((r) => ({ id: r.id, available: r.available, status: r.status as ListingStatus }));
-	}
-
-	private publicStats(): PublicStats {
-		const units = this.sql
-			.exec<{ sold: number | null; held: number | null }>(
-				`SELECT sum(status = 'confirmed') AS sold, sum(status = 'held') AS held FROM holds
-				 WHERE listing_id IN (SELECT id FROM listings)`,
-			)
-			.one();
-		const available = this.sql.exec<{ n: number | null }>("SELECT sum(max(available, 0)) AS n FROM listings").one().n;
-		return { sold: units.sold ?? 0, held: units.held ?? 0, available: available ?? 0 };
-	}
-
 	private staffStats(): StaffStats {
 		const now = Math.floor(Date.now() / 1000);
 		const claims = this.sql
@@ -526,7 +393,7 @@ export class DashboardHub extends DurableObject<Env> {
 				.map((r) => [r.code, r.n]),
 		);
 		return {
-			...this.publicStats(),
+			...this.copy.stats(),
 			claimsPerSecond: Math.round(((claims ?? 0) / RATE_WINDOW_S) * 10) / 10,
 			rejected,
 			online: this.ctx.getWebSockets("buyer").length + this.shardSocketCount(),
@@ -536,9 +403,5 @@ export class DashboardHub extends DurableObject<Env> {
 	/** Buyer sockets on the shards, as each last reported (on a change, and with every batch). */
 	private shardSocketCount(): number {
 		return this.sql.exec<{ n: number | null }>("SELECT sum(sockets) AS n FROM shards").one().n ?? 0;
-	}
-
-	private listingCount(): number {
-		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM listings").one().n;
 	}
 }

@@ -1,19 +1,20 @@
 // HubShard: holds up to HUB_SHARD_SOCKETS buyer sockets of one event (docs/LIVE.md "Scale"). One
-// DashboardHub per event cannot hold a million sockets ("thousands of clients per instance") nor send
-// each a frame per change, so buyers' pages connect to shards the worker picks, and the event's hub
-// (the feed's single input) forwards each coalesced batch of listing changes to every shard, which
-// sends it on to its sockets as one frame per socket.
+// object per event cannot hold a million sockets ("thousands of clients per instance") nor send each
+// a frame per change, so buyers' pages connect to shards the worker picks, and the event's K feed
+// inputs (FeedInput, split by listing id) forward each coalesced batch of listing changes to every
+// shard, which gathers them and sends them on to its sockets as one frame per socket per interval.
 //
-// The shard keeps its own copy of the listings in SQLite to answer a connect's snapshot without asking
-// anyone. The copy comes from the hub when the shard joins (once per incarnation, and again when it is
-// older than 5 s at a connect, as the hub's own copy is refreshed from D1), and moves with each batch.
-// Batches are numbered: a number that skips one tells the shard it missed a batch, and it asks for the
-// state again. Each listing row remembers the number of what last set it, so a late batch or snapshot
-// never overwrites something newer.
+// The shard keeps its own copy of the listings in SQLite (feed-copy.ts, shared with the DashboardHub)
+// to answer a connect's snapshot without asking anyone. The copy comes from the inputs when the shard
+// joins them (once per incarnation, and again when it is older than 5 s at a connect), and moves with
+// each batch. Each input numbers its batches: a number that skips one tells the shard it missed a batch
+// of that input, and it joins that input again. The shard also registers with the event's hub, which
+// reaches every shard for what must reach every buyer (announcements, revoked sessions, buyerLiveOff).
 import { DurableObject } from "cloudflare:workers";
-import type { ListingState, ListingStatus, PublicStats, SnapshotFrame } from "../client/live-frames";
-import { dashboardHubOf } from "./addresses";
+import type { ListingState, SnapshotFrame } from "../client/live-frames";
+import { dashboardHubOf, feedInputOf } from "./addresses";
 import type { ClaimCounts } from "./dashboard-hub";
+import { FEED_COPY_DDL, type FeedBatch, FeedCopy } from "./feed-copy";
 import { COUNTS_WINDOW_MS, liveConfig } from "./live-config";
 import {
 	type Attachment,
@@ -31,21 +32,10 @@ import {
 import { one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
 
-/** A coalesced batch of listing changes, numbered by the hub (1, 2, …), with the public counters. */
-export interface ShardBatch {
-	seq: number;
-	changes: ListingState[];
-	stats: PublicStats;
-}
+/** A batch of one feed input, as shards receive it (feed-copy.ts). */
+export type ShardBatch = FeedBatch;
 
-/** The hub's state as a shard serves it: every listing and the public counters, as of batch `seq`. */
-export interface ShardSnapshot {
-	seq: number;
-	listings: ListingState[];
-	stats: PublicStats;
-}
-
-/** A connect asks the hub again when the shard's copy is older than this (the hub's own D1 rule). */
+/** A connect joins the inputs again when the shard's copy is older than this (the inputs' own D1 rule). */
 const SYNC_MAX_AGE_MS = 5_000;
 /** Socket counts go to the hub at most this often (staff stats' `online`). */
 const REPORT_DELAY_MS = 500;
@@ -61,21 +51,25 @@ export const HUB_SHARD_SCHEMA: readonly Migration[] = [
 			CREATE TABLE listings (id TEXT PRIMARY KEY, available INTEGER NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL);
 		`,
 	},
+	{
+		// K feed inputs instead of one hub: a number and counters per input (feed-copy.ts). meta.seq and
+		// meta.stats are no longer read; the copy is rebuilt at the next connect's join.
+		version: 2,
+		up: `DROP TABLE listings; ${FEED_COPY_DDL}`,
+	},
 ];
 
 interface MetaRow extends Record<string, SqlStorageValue> {
 	event_id: string;
 	idx: number;
-	seq: number;
-	stats: string;
 }
 
 export class HubShard extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private meta: { eventId: string; idx: number } | null = null;
-	/** Per incarnation on purpose: a shard back from eviction asks the hub before its next snapshot. */
-	private syncedAt = 0;
-	private syncing: Promise<void> | null = null;
+	private readonly copy: FeedCopy;
+	/** Per incarnation, like the copy's joins: when this shard last told the hub it exists. */
+	private registeredAt = 0;
 	private reportTimer: ReturnType<typeof setTimeout> | null = null;
 	/** Claim counts received from isolates and not yet passed on to the hub. */
 	private claims: ClaimCounts | null = null;
@@ -88,27 +82,28 @@ export class HubShard extends DurableObject<Env> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		migrate(ctx.storage, HUB_SHARD_SCHEMA);
-		const row = one<MetaRow>(this.sql, "SELECT event_id, idx, seq, stats FROM meta WHERE id = 1");
+		const row = one<MetaRow>(this.sql, "SELECT event_id, idx FROM meta WHERE id = 1");
 		if (row) this.meta = { eventId: row.event_id, idx: row.idx };
+		const config = liveConfig(env);
+		this.copy = new FeedCopy(ctx.storage, {
+			inputs: config.feedInputs,
+			flushMs: config.flushMs,
+			join: (input) => {
+				const meta = this.bound();
+				return feedInputOf(this.env, meta.eventId, input).join(meta.eventId, input, meta.idx);
+			},
+			send: (changes) => this.send(changes),
+			waitUntil: (work) => ctx.waitUntil(work),
+		});
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
 	}
 
-	// --- RPC from the event's hub ------------------------------------------------------------------
+	// --- RPC from the event's feed inputs and hub ----------------------------------------------------
 
-	/** One batch from the hub: applied to the copy, sent to every socket. Returns the sockets held. */
+	/** One batch of one input: applied to the copy, sent on to every socket. Returns the sockets held. */
 	async deliver(eventId: string, idx: number, batch: ShardBatch): Promise<number> {
 		this.bind(eventId, idx);
-		const last = this.seq();
-		const changed = this.apply(batch.seq, batch.changes, batch.stats);
-		this.send(changed);
-		// A number that skips one: a batch was lost on its way here. Ask for the whole state (its
-		// differences go out to the sockets too).
-		if (batch.seq > last + 1 && last > 0) {
-			this.syncedAt = 0;
-			this.ctx.waitUntil(
-				this.sync().catch((err: unknown) => console.warn("shard resync failed", { error: String(err) })),
-			);
-		}
+		this.copy.deliver(batch);
 		return this.ctx.getWebSockets().length;
 	}
 
@@ -148,9 +143,13 @@ export class HubShard extends DurableObject<Env> {
 		return this.ctx.getWebSockets().length;
 	}
 
-	/** The copy a connect would be sent, and the last batch number (tests, measurements). */
-	async state(): Promise<{ seq: number; listings: ListingState[]; sent: { frames: number; bytes: number } }> {
-		return { seq: this.seq(), listings: this.listingStates(), sent: { ...this.sent } };
+	/** The copy a connect would be sent, and each input's last batch number (tests, measurements). */
+	async state(): Promise<{
+		inputs: Record<number, { epoch: string; seq: number }>;
+		listings: ListingState[];
+		sent: { frames: number; bytes: number };
+	}> {
+		return { inputs: this.copy.inputs(), listings: this.copy.listings(), sent: { ...this.sent } };
 	}
 
 	// --- WebSockets --------------------------------------------------------------------------------
@@ -172,8 +171,8 @@ export class HubShard extends DurableObject<Env> {
 		// Refused before any work: the worker tries the next shard.
 		if (this.ctx.getWebSockets().length >= shardSockets) return liveError(503, SHARD_FULL, "This shard is full.");
 		this.bind(eventId, idx);
-		if (this.syncedAt < Date.now() - SYNC_MAX_AGE_MS) await this.sync();
-		// Checked again: other connects may have been let in while this one waited for the hub.
+		await this.join(SYNC_MAX_AGE_MS);
+		// Checked again: other connects may have been let in while this one waited for the inputs.
 		if (this.ctx.getWebSockets().length >= shardSockets) return liveError(503, SHARD_FULL, "This shard is full.");
 
 		const pair = new WebSocketPair();
@@ -184,7 +183,11 @@ export class HubShard extends DurableObject<Env> {
 		this.ctx.acceptWebSocket(server, socketTags(attachment));
 		server.serializeAttachment(attachment);
 		server.send(
-			JSON.stringify({ type: "snapshot", listings: this.listingStates(), stats: this.stats() } satisfies SnapshotFrame),
+			JSON.stringify({
+				type: "snapshot",
+				listings: this.copy.listings(),
+				stats: this.copy.stats(),
+			} satisfies SnapshotFrame),
 		);
 		this.reportSockets();
 		return new Response(null, { status: 101, webSocket: client });
@@ -225,56 +228,28 @@ export class HubShard extends DurableObject<Env> {
 		this.meta = { eventId, idx };
 	}
 
-	/** Single-flight: join the hub's feed and take its state (whatever in it is newer than the copy). */
-	private sync(): Promise<void> {
-		this.syncing ??= this.join().finally(() => {
-			this.syncing = null;
-		});
-		return this.syncing;
-	}
-
-	private async join(): Promise<void> {
-		const meta = this.meta;
-		if (!meta) return;
-		const startedAt = Date.now();
-		const snapshot = await dashboardHubOf(this.env, meta.eventId).joinShard(meta.eventId, meta.idx);
-		// A snapshot is the hub's state as of batch `seq` or later: it wins over rows set by batch ≤ seq.
-		this.send(this.apply(snapshot.seq, snapshot.listings, snapshot.stats, true));
-		this.syncedAt = startedAt;
+	private bound(): { eventId: string; idx: number } {
+		if (!this.meta) throw new Error("hub shard used before it was bound");
+		return this.meta;
 	}
 
 	/**
-	 * Applies listing states numbered `seq`: a batch replaces rows set by older batches, a snapshot rows
-	 * set by batches up to its own number. Returns the listings whose state changed.
+	 * Joins every feed input (in parallel) when the copy is older than `maxAgeMs`, and registers with
+	 * the event's hub, so that whatever must reach every buyer reaches this shard too.
 	 */
-	private apply(seq: number, listings: ListingState[], stats: PublicStats, snapshot = false): ListingState[] {
-		const changed: ListingState[] = [];
-		this.ctx.storage.transactionSync(() => {
-			for (const l of listings) {
-				const row = one<{ available: number; status: string; seq: number }>(
-					this.sql,
-					"SELECT available, status, seq FROM listings WHERE id = ?",
-					l.id,
-				);
-				if (row && (snapshot ? seq < row.seq : seq <= row.seq)) continue;
-				this.sql.exec(
-					`INSERT INTO listings (id, available, status, seq) VALUES (?, ?, ?, ?)
-					 ON CONFLICT (id) DO UPDATE SET available = excluded.available, status = excluded.status, seq = excluded.seq`,
-					l.id,
-					l.available,
-					l.status,
-					seq,
-				);
-				// A batch from the hub goes out whole: the hub already sent only what changed since its last
-				// batch, and a change that ends where this copy stands (held and released again within one
-				// flush) still happened — a buyer who heard "held" from its claim's answer must hear the end.
-				// A resync's snapshot sends only what differs from this copy.
-				if (!snapshot || !row || row.available !== l.available || row.status !== l.status) changed.push(l);
+	private async join(maxAgeMs: number): Promise<void> {
+		const meta = this.bound();
+		const register = async () => {
+			if (this.registeredAt >= Date.now() - maxAgeMs) return;
+			const startedAt = Date.now();
+			try {
+				await dashboardHubOf(this.env, meta.eventId).registerShard(meta.eventId, meta.idx);
+				this.registeredAt = startedAt;
+			} catch (err) {
+				console.warn("shard not registered with the hub", { error: String(err) });
 			}
-			const current = this.seq();
-			if (seq >= current) this.sql.exec("UPDATE meta SET seq = ?, stats = ? WHERE id = 1", seq, JSON.stringify(stats));
-		});
-		return changed;
+		};
+		await Promise.all([this.copy.sync(maxAgeMs), register()]);
 	}
 
 	private send(changes: ListingState[]): void {
@@ -309,21 +284,5 @@ export class HubShard extends DurableObject<Env> {
 				.recordClaims(eventId, counts)
 				.catch((err: unknown) => console.warn("claim counts not passed on", { error: String(err) })),
 		);
-	}
-
-	private seq(): number {
-		return one<{ seq: number }>(this.sql, "SELECT seq FROM meta WHERE id = 1")?.seq ?? 0;
-	}
-
-	private stats(): PublicStats {
-		const raw = one<{ stats: string }>(this.sql, "SELECT stats FROM meta WHERE id = 1")?.stats;
-		return raw ? (JSON.parse(raw) as PublicStats) : { sold: 0, held: 0, available: 0 };
-	}
-
-	private listingStates(): ListingState[] {
-		return this.sql
-			.exec<{ id: string; available: number; status: string }>("SELECT id, available, status FROM listings ORDER BY id")
-			.toArray()
-			.map((r) => ({ id: r.id, available: r.available, status: r.status as ListingStatus }));
 	}
 }

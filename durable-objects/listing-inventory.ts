@@ -22,8 +22,9 @@ import { type HoldRecord, type HoldStatus, isActive } from "../lib/hold-record";
 import { holdLedgerInput, type LedgerInput } from "../lib/ledger-chain";
 import { serviceOrder, shuffleTicket } from "../lib/shuffle";
 import type { Actor } from "../lib/staff-roles";
-import { buyerQuotaOf, dashboardHubOf } from "./addresses";
+import { buyerQuotaOf } from "./addresses";
 import type { LedgerMessage } from "./event-ledger";
+import { pushHoldChanges } from "./feed-push";
 import { wakeBy } from "./storage/alarm";
 import { all, one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
@@ -915,9 +916,10 @@ export class ListingInventory extends DurableObject<Env> {
 	}
 
 	/**
-	 * Live dashboards see a change within the second only if told now: the queue path waits for its
-	 * batch window and a D1 write. Best-effort (the hub re-reads D1 on connect, the queue path follows
-	 * and the hub keeps the higher version), so a failure is logged, never retried.
+	 * Live pages see a change within the second only if told now: the queue path waits for its batch
+	 * window and a D1 write. Each change goes to its listing's feed input (feed-push.ts). Best-effort (the
+	 * inputs re-read D1 when a subscriber joins, the queue path follows and an input keeps the higher
+	 * version), so a failure is logged, never retried.
 	 */
 	private pushToDashboard(rows: OutboxRow[]): void {
 		const changes = rows
@@ -926,11 +928,7 @@ export class ListingInventory extends DurableObject<Env> {
 			.map((h) => ({ holdId: h.holdId, listingId: h.listingId, status: h.status, version: h.version }));
 		const eventId = this.terms?.eventId;
 		if (changes.length === 0 || !eventId) return;
-		this.ctx.waitUntil(
-			dashboardHubOf(this.env, eventId)
-				.applyHolds(eventId, changes)
-				.catch((err: unknown) => console.warn("dashboard push failed; the queue path follows", { error: String(err) })),
-		);
+		this.ctx.waitUntil(pushHoldChanges(this.env, eventId, changes));
 	}
 
 	private async scheduleNextWake(): Promise<void> {

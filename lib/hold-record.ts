@@ -23,6 +23,14 @@ export interface HoldRecord {
 	version: number;
 }
 
+/** The part of a hold the live feed needs (durable-objects/feed-input.ts); a `HoldRecord` is one. */
+export interface HoldChange {
+	holdId: string;
+	listingId: string;
+	status: HoldStatus;
+	version: number;
+}
+
 export type NotificationKind = "granted" | "confirmed" | "expired";
 
 export interface NotificationMessage {

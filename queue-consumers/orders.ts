@@ -2,13 +2,13 @@
 // per-hold version: a duplicate or an out-of-order older message changes nothing. After D1 has the
 // batch, the notification-worthy changes go on to the notifications queue (only for the version D1
 // has as newest: a stale message must not tell a buyer something no longer true), every change goes
-// to the event's dashboard hub (best-effort), and each listing's inventory object hears which
+// to its listing's live feed input (best-effort), and each listing's inventory object hears which
 // versions D1 now has, so that it can stop re-sending them (best-effort too: see acknowledgeToInventories).
 import { upsertOrders } from "../db/orders";
-import { dashboardHubOf, listingInventoryOf } from "../durable-objects/addresses";
-import type { HoldChange } from "../durable-objects/dashboard-hub";
+import { listingInventoryOf } from "../durable-objects/addresses";
+import { pushHoldChanges } from "../durable-objects/feed-push";
 import type { OrderAck } from "../durable-objects/listing-inventory";
-import { type HoldRecord, type NotificationMessage, notificationKind } from "../lib/hold-record";
+import { type HoldChange, type HoldRecord, type NotificationMessage, notificationKind } from "../lib/hold-record";
 
 export async function consumeOrders(batch: MessageBatch<HoldRecord>, env: Env): Promise<void> {
 	if (batch.messages.length === 0) return;
@@ -94,8 +94,9 @@ async function acknowledgeToInventories(env: Env, done: readonly Message<HoldRec
 }
 
 /**
- * Live dashboards hear of every change D1 now has: one RPC per event per batch. Best-effort: the hub
- * re-reads D1 when a page connects, so a failure here never costs an order and is not retried.
+ * Live pages hear of every change D1 now has: one RPC per event and feed input touched per batch
+ * (feed-push.ts). Best-effort: the inputs re-read D1 when a subscriber joins, so a failure here never
+ * costs an order and is not retried.
  */
 async function feedDashboards(env: Env, written: readonly Message<HoldRecord>[]): Promise<void> {
 	const byEvent = new Map<string, HoldChange[]>();
@@ -104,12 +105,7 @@ async function feedDashboards(env: Env, written: readonly Message<HoldRecord>[])
 		changes.push({ holdId: h.holdId, listingId: h.listingId, status: h.status, version: h.version });
 		byEvent.set(h.eventId, changes);
 	}
-	const results = await Promise.allSettled(
-		[...byEvent].map(([eventId, holds]) => dashboardHubOf(env, eventId).applyHolds(eventId, holds)),
-	);
-	for (const r of results) {
-		if (r.status === "rejected") console.warn("dashboard hub not updated", { error: String(r.reason) });
-	}
+	await Promise.all([...byEvent].map(([eventId, holds]) => pushHoldChanges(env, eventId, holds)));
 }
 
 export function backoffSeconds(attempts: number): number {

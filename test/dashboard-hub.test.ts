@@ -3,10 +3,12 @@
 import { createMessageBatch, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { dashboardHubOf, hubShardOf, listingInventoryOf } from "../durable-objects/addresses";
+import { dashboardHubOf, feedInputOf, hubShardOf, listingInventoryOf } from "../durable-objects/addresses";
 import type { Attachment, DashboardHub } from "../durable-objects/dashboard-hub";
+import type { FeedInput } from "../durable-objects/feed-input";
 import type { HubShard } from "../durable-objects/hub-shard";
 import type { ListingInventory } from "../durable-objects/listing-inventory";
+import { liveConfig } from "../durable-objects/live-config";
 import type { HoldRecord } from "../lib/hold-record";
 import worker from "../worker/index";
 import { admin, bearer, call, claim, errorCode, eventuallyOrders, login, seedEvent } from "./helpers";
@@ -259,17 +261,26 @@ describe("updates", () => {
 		dashboard.ws.close();
 	});
 
-	it("a hub that lost its state rebuilds it from D1 when a page connects", async () => {
+	it("a feed that lost its state (hub and inputs) rebuilds it from D1 when a page connects", async () => {
 		const ev = await seedEvent({ listings: 2, buyers: 1 });
 		const b1 = await login(ev.eventId, "B1");
 		const { holdId } = await (await claim(b1, "L2")).json<{ holdId: string }>();
 		await eventuallyOrders(ev.eventId, (r) => expect(r).toHaveLength(1));
-		// A hub that never heard of the change (its state wiped) learns it from D1 on the next connect.
+		// A feed that never heard of the change (the state of the hub and of every input wiped) learns it
+		// from D1 on the next connect.
 		await runInDurableObject(dashboardHubOf(env, ev.eventId), (_: DashboardHub, state) => {
-			state.storage.sql.exec("DELETE FROM holds");
-			state.storage.sql.exec("DELETE FROM listings");
+			state.storage.sql.exec("DELETE FROM feed_listings");
+			state.storage.sql.exec("DELETE FROM feed_inputs");
 		});
 		await evictDurableObject(dashboardHubOf(env, ev.eventId));
+		for (let k = 0; k < liveConfig(env).feedInputs; k++) {
+			const input = feedInputOf(env, ev.eventId, k);
+			await runInDurableObject(input, (_: FeedInput, state) => {
+				state.storage.sql.exec("DELETE FROM holds");
+				state.storage.sql.exec("DELETE FROM listings");
+			});
+			await evictDurableObject(input);
+		}
 		const live = await staff(ev.eventId);
 		const snap = await live.waitFor((f) => f.type === "snapshot");
 		expect(snap.listings).toContainEqual({ id: "L2", available: 0, status: "held" });

@@ -6,6 +6,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BUYER_QUOTA_SCHEMA, type BuyerQuota } from "../durable-objects/buyer-quota";
 import { DASHBOARD_HUB_SCHEMA, type DashboardHub } from "../durable-objects/dashboard-hub";
+import { FEED_INPUT_SCHEMA, type FeedInput } from "../durable-objects/feed-input";
+import { HUB_SHARD_SCHEMA, type HubShard } from "../durable-objects/hub-shard";
 import { LISTING_INVENTORY_SCHEMA, type ListingInventory } from "../durable-objects/listing-inventory";
 import { wakeBy } from "../durable-objects/storage/alarm";
 import { all, one } from "../durable-objects/storage/rows";
@@ -134,8 +136,47 @@ describe("migrate", () => {
 			await runInDurableObject(env.DASHBOARD_HUB.getByName(uniqueId("v")), (_: DashboardHub, state) =>
 				storedVersion(state.storage),
 			),
+			await runInDurableObject(env.HUB_SHARD.getByName(uniqueId("v")), (_: HubShard, state) =>
+				storedVersion(state.storage),
+			),
+			await runInDurableObject(env.FEED_INPUT.getByName(uniqueId("v")), (_: FeedInput, state) =>
+				storedVersion(state.storage),
+			),
 		];
-		expect(versions).toEqual([BUYER_QUOTA_SCHEMA.length, LISTING_INVENTORY_SCHEMA.length, DASHBOARD_HUB_SCHEMA.length]);
+		expect(versions).toEqual([
+			BUYER_QUOTA_SCHEMA.length,
+			LISTING_INVENTORY_SCHEMA.length,
+			DASHBOARD_HUB_SCHEMA.length,
+			HUB_SHARD_SCHEMA.length,
+			FEED_INPUT_SCHEMA.length,
+		]);
+	});
+
+	it("a hub and a shard from before the feed inputs keep what they still use and get the copy's tables", async () => {
+		await inBlankStorage((storage) => {
+			migrate(storage, DASHBOARD_HUB_SCHEMA.slice(0, 2));
+			storage.sql.exec("INSERT INTO holds VALUES ('h1', 'L1', 'held', 1)");
+			storage.sql.exec("INSERT INTO shards (idx, sockets) VALUES (3, 17)");
+			storage.sql.exec("INSERT INTO tickets VALUES ('t1', 1)");
+			expect(migrate(storage, DASHBOARD_HUB_SCHEMA)).toBe(3);
+			expect(tables(storage)).toEqual(
+				expect.arrayContaining(["feed_inputs", "feed_listings", "meta", "shards", "tickets", "claim_seconds"]),
+			);
+			expect(tables(storage)).not.toContain("holds");
+			// The shard registry and the used tickets survive: staff stats and one-time tickets need them.
+			expect(all(storage.sql, "SELECT idx, sockets FROM shards")).toEqual([{ idx: 3, sockets: 17 }]);
+			expect(count(storage, "tickets")).toBe(1);
+		});
+		await inBlankStorage((storage) => {
+			migrate(storage, HUB_SHARD_SCHEMA.slice(0, 1));
+			storage.sql.exec("INSERT INTO meta (id, event_id, idx) VALUES (1, 'ev', 2)");
+			storage.sql.exec("INSERT INTO listings VALUES ('L1', 0, 'held', 9)");
+			expect(migrate(storage, HUB_SHARD_SCHEMA)).toBe(2);
+			expect(all(storage.sql, "SELECT event_id, idx FROM meta")).toEqual([{ event_id: "ev", idx: 2 }]);
+			expect(tables(storage)).not.toContain("listings");
+			// Its copy is empty until its next connect joins the inputs.
+			expect(count(storage, "feed_listings")).toBe(0);
+		});
 	});
 
 	it("leaves the previous version and none of a migration's changes when it fails halfway", async () => {

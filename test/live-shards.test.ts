@@ -5,78 +5,17 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { dashboardHubOf, hubShardOf } from "../durable-objects/addresses";
-import type { DashboardHub } from "../durable-objects/dashboard-hub";
+import { dashboardHubOf, feedInputOf, hubShardOf } from "../durable-objects/addresses";
+import type { FeedInput } from "../durable-objects/feed-input";
 import type { HubShard } from "../durable-objects/hub-shard";
 import { COUNTS_WINDOW_MS, liveConfig } from "../durable-objects/live-config";
 import { CLOSE } from "../durable-objects/live-sockets";
-import { shardSpread } from "../worker/live/shard-route";
-import { admin, bearer, call, claim, login, seedEvent } from "./helpers";
-
-interface Frame {
-	type: string;
-	receivedAt: number;
-	[key: string]: unknown;
-}
-
-interface Live {
-	ws: WebSocket;
-	frames: Frame[];
-	bytes: number;
-	closed: Promise<number>;
-	waitFor(match: (f: Frame) => boolean, timeout?: number): Promise<Frame>;
-}
+import { inputOfListing } from "../lib/feed-partition";
+import { admin, bearer, claim, login, seedEvent } from "./helpers";
+import { hears, type Live, openLive, shardLoads } from "./live-kit";
 
 const N = liveConfig(env).shardSockets;
-
-async function open(eventId: string, headers: Record<string, string>, query = "?v=2"): Promise<Live> {
-	const res = await call(`/api/events/${eventId}/live${query}`, { headers: { upgrade: "websocket", ...headers } });
-	const ws = res.webSocket;
-	if (res.status !== 101 || !ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
-	ws.accept();
-	const live: Live = {
-		ws,
-		frames: [],
-		bytes: 0,
-		closed: new Promise((resolve) => ws.addEventListener("close", (e) => resolve(e.code))),
-		waitFor: (match, timeout = 3_000) =>
-			vi.waitFor(
-				() => {
-					const f = live.frames.find(match);
-					if (!f) throw new Error("no matching frame yet");
-					return f;
-				},
-				{ timeout, interval: 5 },
-			),
-	};
-	ws.addEventListener("message", (e) => {
-		const text = String(e.data);
-		live.bytes += text.length;
-		live.frames.push({ ...(JSON.parse(text) as Frame), receivedAt: Date.now() });
-	});
-	await live.waitFor((f) => f.type === "snapshot");
-	return live;
-}
-
-/** Every shard of the event that holds a socket, with how many: indices up to the spread and past it. */
-async function shardLoads(eventId: string): Promise<Map<number, number>> {
-	const loads = new Map<number, number>();
-	const spread = await shardSpread(env, eventId);
-	for (let idx = 0; idx < spread + 40; idx++) {
-		const n = await hubShardOf(env, eventId, idx).connections();
-		if (n > 0) loads.set(idx, n);
-	}
-	return loads;
-}
-
-/** The listing `id` in a frame of either version. */
-const changeOf = (f: Frame, id: string) =>
-	f.type === "listings"
-		? (f.changes as { id: string; status: string }[]).find((c) => c.id === id)
-		: f.type === "listing" && f.id === id
-			? (f as unknown as { id: string; status: string })
-			: undefined;
-const hears = (id: string, status: string) => (f: Frame) => changeOf(f, id)?.status === status;
+const open = openLive;
 
 describe("shards", () => {
 	it("spreads buyer sockets over shards of at most N, and a claim reaches a socket on every shard within 1 s", async () => {
@@ -122,8 +61,14 @@ describe("shards", () => {
 		if (idx === undefined) throw new Error("the socket is on no shard");
 		const stats = { sold: 0, held: 0, available: 2 };
 		const before = watcher.frames.length;
-		await hubShardOf(env, ev.eventId, idx).deliver(ev.eventId, idx, {
-			seq: 1_000_000,
+		const shard = hubShardOf(env, ev.eventId, idx);
+		const input = inputOfListing("L1", liveConfig(env).feedInputs);
+		const known = (await shard.state()).inputs[input];
+		if (!known) throw new Error("the shard never joined L1's input");
+		await shard.deliver(ev.eventId, idx, {
+			input,
+			epoch: known.epoch,
+			seq: known.seq + 1,
 			changes: [{ id: "L1", available: 1, status: "available" }],
 			stats,
 		});
@@ -131,7 +76,7 @@ describe("shards", () => {
 		watcher.ws.close();
 	});
 
-	it("a shard that lost its state (evicted, storage wiped) rebuilds its snapshot from the hub", async () => {
+	it("a shard that lost its state (evicted, storage wiped) rebuilds its snapshot from the inputs", async () => {
 		const ev = await seedEvent({ listings: 3, buyers: 2 });
 		const b1 = await login(ev.eventId, "B1");
 		const b2 = await login(ev.eventId, "B2");
@@ -140,8 +85,8 @@ describe("shards", () => {
 		if (idx === undefined) throw new Error("no shard");
 		const shard = hubShardOf(env, ev.eventId, idx);
 		await runInDurableObject(shard, (_: HubShard, state) => {
-			state.storage.sql.exec("DELETE FROM listings");
-			state.storage.sql.exec("UPDATE meta SET seq = 0");
+			state.storage.sql.exec("DELETE FROM feed_listings");
+			state.storage.sql.exec("DELETE FROM feed_inputs");
 		});
 		first.ws.close();
 		await evictDurableObject(shard);
@@ -156,27 +101,43 @@ describe("shards", () => {
 		again.ws.close();
 	});
 
-	it("a shard that missed a batch notices the gap at the next one and catches up", async () => {
-		const ev = await seedEvent({ listings: 3, buyers: 3 });
+	it("a shard that missed one input's batch notices the gap at that input's next batch and re-joins that input only", async () => {
+		const K = liveConfig(env).feedInputs;
+		const ev = await seedEvent({ listings: 8, buyers: 3 });
+		// Two listings of one input (a, b) and one of another (other).
+		const byInput = Map.groupBy(ev.listingIds, (id) => inputOfListing(id, K));
+		const [a, b] = [...byInput.values()].find((ids) => ids.length >= 2) ?? [];
+		const input = a === undefined ? -1 : inputOfListing(a, K);
+		const other = ev.listingIds.find((id) => inputOfListing(id, K) !== input);
+		if (!a || !b || !other) throw new Error("no two listings on one input and one on another");
 		const [b1, b2, b3] = await Promise.all(["B1", "B2", "B3"].map((id) => login(ev.eventId, id)));
 		if (!b1 || !b2 || !b3) throw new Error("no buyers");
 		const live = await open(ev.eventId, bearer(b3));
 		const [idx] = [...(await shardLoads(ev.eventId)).keys()];
 		if (idx === undefined) throw new Error("no shard");
-		// The hub leaves the shard out of one batch (as a forward lost on the way would). First let the
-		// shard's socket count arrive, which would list it again.
+		const shard = hubShardOf(env, ev.eventId, idx);
+		// Let the join's moments pass (the socket count to the hub, anything the inputs had to send).
 		await new Promise((r) => setTimeout(r, 800));
-		const hub = dashboardHubOf(env, ev.eventId);
-		await runInDurableObject(hub, (_: DashboardHub, state) => state.storage.sql.exec("DELETE FROM shards"));
-		expect((await claim(b1, "L1")).status).toBe(201);
-		await new Promise((r) => setTimeout(r, 300));
-		expect(live.frames.some(hears("L1", "held"))).toBe(false);
-		await runInDurableObject(hub, (_: DashboardHub, state) =>
-			state.storage.sql.exec("INSERT INTO shards (idx) VALUES (?) ON CONFLICT DO NOTHING", idx),
+		// The input leaves the shard out of one batch (as a forward lost on the way would).
+		const feed = feedInputOf(env, ev.eventId, input);
+		const subscribers = (sql: string) =>
+			runInDurableObject(feed, (_: FeedInput, state) => state.storage.sql.exec(sql, idx));
+		await subscribers("DELETE FROM subscribers WHERE idx = ?");
+		// Meanwhile the shard's copy of another input's listing goes wrong: only a join of that other
+		// input would put it right, so it stays wrong if the shard re-joins the one input it must.
+		await runInDurableObject(shard, (_: HubShard, state) =>
+			state.storage.sql.exec("UPDATE feed_listings SET status = 'sold', available = 0 WHERE id = ?", other),
 		);
-		expect((await claim(b2, "L2")).status).toBe(201);
-		await live.waitFor(hears("L2", "held"), 2_000);
-		await live.waitFor(hears("L1", "held"), 2_000);
+		expect((await claim(b1, a)).status).toBe(201);
+		await new Promise((r) => setTimeout(r, 300));
+		expect(live.frames.some(hears(a, "held"))).toBe(false);
+		await subscribers("INSERT INTO subscribers (idx) VALUES (?) ON CONFLICT DO NOTHING");
+		expect((await claim(b2, b)).status).toBe(201);
+		await live.waitFor(hears(b, "held"), 2_000);
+		await live.waitFor(hears(a, "held"), 2_000);
+		const copy = await shard.state();
+		expect(copy.listings.find((l) => l.id === a)).toEqual({ id: a, available: 0, status: "held" });
+		expect(copy.listings.find((l) => l.id === other)).toEqual({ id: other, available: 0, status: "sold" });
 		live.ws.close();
 	});
 });
@@ -192,6 +153,7 @@ describe("coalescing", () => {
 			const v1 = await open(ev.eventId, bearer(b2), "");
 			const hub = dashboardHubOf(env, ev.eventId);
 			const extra = ev.listingIds[K] as string;
+			// Every listing of the burst on some input: K inputs' batches still make one frame per socket.
 			const holds = ev.listingIds.slice(0, K).map((listingId, i) => ({
 				holdId: `h${i}`,
 				listingId,

@@ -12,6 +12,7 @@ import { prepareDueEvents } from "./opening/prepare";
 export { BuyerQuota } from "../durable-objects/buyer-quota";
 export { DashboardHub } from "../durable-objects/dashboard-hub";
 export { EventLedger } from "../durable-objects/event-ledger";
+export { FeedInput } from "../durable-objects/feed-input";
 export { HubShard } from "../durable-objects/hub-shard";
 export { ListingInventory } from "../durable-objects/listing-inventory";
 

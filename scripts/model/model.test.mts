@@ -1,9 +1,10 @@
 // The capacity model against the bench it was built from (bench-numbers.json: docs/BENCHMARKS.md's
 // table at the commit it names), and a few things the model must get right whatever its parameters.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NO_FIXES, runOpening } from "./opening.mts";
 import { loadBenchNumbers } from "./params.mts";
-import { ALL_FIXES, cloudScenario, validate, within } from "./scenarios.mts";
+import { ALL_FIXES, AS_BUILT_FEED_INPUTS, asBuiltFixes, cloudScenario, validate, within } from "./scenarios.mts";
 import { Sim } from "./sim.mts";
 
 const bench = loadBenchNumbers();
@@ -61,6 +62,27 @@ describe("the model on Cloudflare's parameters", () => {
 		expect(first[0]?.what).toMatch(/^hub/);
 		const fixed = runOpening(cloudScenario(bench, { ...small, fixes: ALL_FIXES }));
 		expect(fixed.limits.filter((l) => l.firstOverS !== null)).toEqual([]);
+	}, 60_000);
+
+	it("as built: the K feed inputs wrangler.toml ships, the staff hub beside them, and no limit passed", () => {
+		const toml = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8");
+		expect(Number(/^LIVE_FEED_INPUTS = "(\d+)"/m.exec(toml)?.[1])).toBe(AS_BUILT_FEED_INPUTS);
+		const r = runOpening(cloudScenario(bench, { ...small, fixes: asBuiltFixes(small.buyers) }));
+		expect(r.grants).toBe(small.units);
+		expect(r.limits.filter((l) => l.firstOverS !== null)).toEqual([]);
+	}, 60_000);
+
+	it("the orders consumer's hub push is one request per input its batch touches, not one per unit", () => {
+		const r = runOpening(cloudScenario(bench, { ...small, fixes: { ...asBuiltFixes(small.buyers), hubInputs: 1 } }));
+		// The fast path: one request per grant. The consumer: one per batch (per unit it would be 2 × units).
+		expect(r.hub.inputRequests).toBeGreaterThan(small.units);
+		expect(r.hub.inputRequests).toBeLessThan(1.5 * small.units);
+		const k = runOpening(cloudScenario(bench, { ...small, fixes: asBuiltFixes(small.buyers) }));
+		// K inputs: a batch is one request per input it touches, at most K.
+		expect(k.hub.inputRequests).toBeGreaterThan(r.hub.inputRequests);
+		expect(k.hub.inputRequests).toBeLessThan(
+			small.units + (r.hub.inputRequests - small.units) * AS_BUILT_FEED_INPUTS + 1,
+		);
 	}, 60_000);
 
 	it("keeps a hot unit's first wave under its object's limit with the first-wave budget", () => {

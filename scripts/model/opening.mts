@@ -26,8 +26,14 @@ import { Latencies, PerSecond, Sim } from "./sim.mts";
 export interface Fixes {
 	/** Buyer sockets spread over this many hub shards fed by one root hub (0: one hub holds them all). */
 	shardedHub: number;
-	/** Input hubs that listings push to when the hub is sharded (the design: a few; as built: one). */
+	/** Input hubs that listings push to when the hub is sharded (the design: 10; as built: LIVE_FEED_INPUTS). */
 	hubInputs: number;
+	/**
+	 * As built: one more object per event, the staff's DashboardHub, a subscriber of every input's batches
+	 * (like a shard) and where the claim counts end: each isolate reports every 2 s to one shard, each
+	 * shard passes its sums on at most every 2 s (worker/live/claim-report.ts).
+	 */
+	staffHub: boolean;
 	/** One frame per socket per second carrying every change, instead of a frame per changed listing. */
 	hubCoalesce: boolean;
 	/** Every isolate learns a unit sold out within `pushLatencyMs` of the grant, without asking. */
@@ -56,6 +62,7 @@ export interface Fixes {
 export const NO_FIXES: Fixes = {
 	shardedHub: 0,
 	hubInputs: 10,
+	staffHub: false,
 	hubCoalesce: false,
 	pushSoldOut: false,
 	pushLatencyMs: 250,
@@ -210,6 +217,8 @@ export interface OpeningResult {
 		socketsPerShard: number;
 		framesTotal: number;
 		busiestShardPeakMsPerS: number;
+		/** applyHolds requests the input hubs received (the fast path and the orders consumer). */
+		inputRequests: number;
 	};
 	limits: LimitReport[];
 	bill: {
@@ -321,6 +330,11 @@ class Opening {
 	private readonly hubPending: Float64Array;
 	/** Input hubs (1 unless sharded) and socket shards (1: the input hub holds the sockets itself). */
 	private readonly hubInputs: number;
+	private inputRequests = 0;
+	/** The staff hub's slot in the hub pool (-1: none; the inputs take the counts). */
+	private readonly staffHub: number;
+	/** Claim counts each shard holds until it passes them on (staffHub). */
+	private readonly shardCounted: Int32Array;
 	private readonly hubSeen: Uint8Array;
 	private readonly hubTimer: Uint8Array;
 	private readonly sockets: number;
@@ -391,7 +405,7 @@ class Opening {
 			this.isolates = new Pool(this.sim, "isolates", N);
 			this.buyerObjects = new Pool(this.sim, "buyer objects", B);
 			this.listings = new Pool(this.sim, "listing objects", U, true, true);
-			this.hub = new Pool(this.sim, "hub", this.fx.hubInputs + Math.max(1, this.fx.shardedHub), true);
+			this.hub = new Pool(this.sim, "hub", this.fx.hubInputs + Math.max(1, this.fx.shardedHub) + 1, true);
 			this.ledger = new Pool(this.sim, "ledger", 1);
 			this.d1 = new Pool(this.sim, "D1", 1);
 			this.consumers = new Pool(this.sim, "orders consumer", this.p.consumerConcurrency);
@@ -410,7 +424,7 @@ class Opening {
 		this.d1At = new Float64Array(U).fill(Number.POSITIVE_INFINITY);
 		this.flags = Array.from({ length: N }, () => new Map<number, Flag>());
 		this.inFlight = Array.from({ length: N }, () => new Map<number, ((code: Code) => void)[]>());
-		this.counted = new Int32Array(this.fx.countsPerColo ? this.p.colos : N);
+		this.counted = new Int32Array(this.fx.countsPerColo && !this.fx.staffHub ? this.p.colos : N);
 		this.availability = Array.from({ length: this.fx.boardPerColo ? this.p.colos : N }, () => null);
 		this.eventLag = Float64Array.from({ length: N }, () => this.rng() * EVENT_COPY_LAG_MAX_MS);
 		this.colosActive = new Float64Array(this.p.colos).fill(Number.NEGATIVE_INFINITY);
@@ -420,6 +434,8 @@ class Opening {
 		this.hubInputs = this.shards > 1 ? Math.max(1, this.fx.hubInputs) : 1;
 		this.hubPending = new Float64Array(this.hubInputs + this.shards);
 		this.hubTimer = new Uint8Array(this.hubInputs + this.shards);
+		this.staffHub = this.shards > 1 && this.fx.staffHub ? this.hubInputs + this.shards : -1;
+		this.shardCounted = new Int32Array(this.shards);
 		if (this.fx.freezeAtOpen) {
 			this.termsReady.fill(1);
 			this.frozenAt = Number.NEGATIVE_INFINITY;
@@ -1013,6 +1029,10 @@ class Opening {
 	// --- claim counts → hub (worker/claim/claim-counter.ts) --------------------------------------
 
 	private countClaim(iso: number): void {
+		if (this.staffHub >= 0) {
+			this.countClaimPerShard(iso);
+			return;
+		}
 		const slot = this.fx.countsPerColo ? iso % this.p.colos : iso;
 		const before = this.counted[slot] as number;
 		this.counted[slot] = before + 1;
@@ -1027,6 +1047,36 @@ class Opening {
 		});
 	}
 
+	/** As built: isolate → its shard every 2 s, shard → the staff hub at most every 2 s. */
+	private countClaimPerShard(iso: number): void {
+		const before = this.counted[iso] as number;
+		this.counted[iso] = before + 1;
+		if (before > 0) return;
+		this.sim.after(2_000, () => {
+			this.counted[iso] = 0;
+			const s = iso % this.shards;
+			this.bill.doRequests += 1;
+			this.bill.doActiveMs += this.c.hubRecord;
+			this.hub.submit(
+				this.hubInputs + s,
+				this.c.hubRecord,
+				() => {
+					const held = this.shardCounted[s] as number;
+					this.shardCounted[s] = held + 1;
+					if (held > 0) return;
+					this.sim.after(2_000, () => {
+						this.shardCounted[s] = 0;
+						this.bill.doRequests += 1;
+						this.bill.doRowsWritten += ROWS.hubRecord;
+						this.bill.doActiveMs += this.c.hubRecord;
+						this.hub.submit(this.staffHub, this.c.hubRecord, undefined, this.hopMs);
+					});
+				},
+				this.hopMs,
+			);
+		});
+	}
+
 	// --- the hub (durable-objects/dashboard-hub.ts) ----------------------------------------------
 
 	/**
@@ -1035,6 +1085,7 @@ class Opening {
 	 * each batch to every shard; each shard holds its share of the sockets and fans out to them.
 	 */
 	private hubApply(unit: number): void {
+		this.inputRequests += 1;
 		this.bill.doRequests += 1;
 		this.bill.doRowsWritten += ROWS.hubApplyPerChange;
 		this.bill.doActiveMs += this.c.hubApply;
@@ -1050,6 +1101,42 @@ class Opening {
 			},
 			this.hopMs,
 		);
+	}
+
+	/**
+	 * The orders consumer's push (queue-consumers/orders.ts): ONE applyHolds per input its batch touches
+	 * (durable-objects/feed-push.ts), carrying that input's changes: a request's cost plus a write for
+	 * each further change. (Per unit, it would be a request per grant a second time over.)
+	 */
+	private hubApplyBatch(batch: readonly number[]): void {
+		const byInput = new Map<number, number[]>();
+		for (const unit of batch) {
+			const input = unit % this.hubInputs;
+			const units = byInput.get(input) ?? [];
+			units.push(unit);
+			byInput.set(input, units);
+		}
+		for (const [input, units] of byInput) {
+			this.inputRequests += 1;
+			const cost = this.c.hubApply + (units.length - 1) * this.c.hubApplyPerChange;
+			this.bill.doRequests += 1;
+			this.bill.doRowsWritten += ROWS.hubApplyPerChange * units.length;
+			this.bill.doActiveMs += cost;
+			this.hub.submit(
+				input,
+				cost,
+				() => {
+					let fresh = 0;
+					for (const unit of units) {
+						if (this.hubSeen[unit]) continue;
+						this.hubSeen[unit] = 1;
+						fresh += 1;
+					}
+					if (fresh > 0) this.addHubChanges(input, fresh, this.shards > 1 ? BROADCAST_DELAY_MS : this.cadence());
+				},
+				this.hopMs,
+			);
+		}
 	}
 
 	/** How often a hub that holds sockets sends them frames: 75 ms, or 1 s when coalesced (a fix). */
@@ -1077,6 +1164,12 @@ class Opening {
 				this.bill.doRequests += 1;
 				this.bill.doActiveMs += this.c.hubApply;
 				this.hub.submit(shard, this.c.hubApply, () => this.addHubChanges(shard, changed, this.cadence()), this.hopMs);
+			}
+			if (this.staffHub >= 0) {
+				// The staff hub subscribes like a shard; its few staff sockets cost nothing here.
+				this.bill.doRequests += 1;
+				this.bill.doActiveMs += this.c.hubApply;
+				this.hub.submit(this.staffHub, this.c.hubApply, undefined, this.hopMs);
 			}
 			return;
 		}
@@ -1131,7 +1224,7 @@ class Opening {
 							this.d1Recorded.push({ t: this.sim.now, unit });
 						}
 						this.openListCache.clear();
-						for (const unit of batch) this.hubApply(unit);
+						this.hubApplyBatch(batch);
 						this.notifications(batch.length);
 						if (this.crowd.ledger && this.fx.batchLedger) {
 							this.bill.doRequests += 1;
@@ -1434,6 +1527,7 @@ class Opening {
 				socketsPerShard: Math.ceil(this.sockets / this.shards),
 				framesTotal: this.framesTotal,
 				busiestShardPeakMsPerS: hubStats.busiestObjectMsPerS(),
+				inputRequests: this.inputRequests,
 			},
 			limits: this.limits(),
 			bill: {

@@ -98,8 +98,10 @@ export interface Costs {
 	consumerPerMsg: number;
 	/** Notifications for one grant: its queue hop, consumer and D1 rows (lumped). */
 	notificationsPerGrant: number;
-	/** Hub: applying hold changes (one RPC). */
+	/** Hub (a feed input): applying hold changes (one RPC carrying one change). */
 	hubApply: number;
+	/** Hub (a feed input): each further change in the same RPC (the orders consumer's batch). */
+	hubApplyPerChange: number;
 	/** Hub: an isolate's claim counts (one RPC, a few rows). */
 	hubRecord: number;
 	/** Hub: one frame sent to one socket. */
@@ -213,6 +215,7 @@ export function localCosts(
 		consumerPerMsg: write,
 		notificationsPerGrant: 0, // the remainder of the grant's measured cost, set below
 		hubApply: write + w,
+		hubApplyPerChange: write,
 		hubRecord: write + w,
 		hubSendPerSocketFrame: 0.07,
 		ledgerAppend: 0, // not in the measured commit
@@ -262,6 +265,7 @@ export function localCosts(
 		consumerPerMsg: "300 µs × k",
 		notificationsPerGrant: `the rest of phase 3's grant (${grantTotal.toFixed(1)} ms) after every step above`,
 		hubApply: "a write + its I/O",
+		hubApplyPerChange: "a write",
 		hubRecord: "a write + its I/O",
 		hubSendPerSocketFrame: "docs/LIVE.md: one change to 500 sockets in ≤ 112 − 75 ms (upper bound)",
 		ledgerAppend: "not in the measured commit (0)",
@@ -364,6 +368,7 @@ export function cloudflareCosts(bench: BenchNumbers): { costs: Costs; sources: C
 		consumerPerMsg: 0.3,
 		notificationsPerGrant: 0,
 		hubApply: doRequest,
+		hubApplyPerChange: 0.1,
 		hubRecord: doRequest,
 		hubSendPerSocketFrame: 0.07,
 		ledgerAppend: doRequest,
@@ -394,6 +399,7 @@ export function cloudflareCosts(bench: BenchNumbers): { costs: Costs; sources: C
 		consumerPerMsg: "assumed 0.3 ms CPU per message",
 		notificationsPerGrant: "on its own queue and consumer (counted in queue operations and D1 rows)",
 		hubApply: soft,
+		hubApplyPerChange: "assumed 0.1 ms per further hold in one RPC (as D1's per row)",
 		hubRecord: soft,
 		hubSendPerSocketFrame: "docs/LIVE.md: ≤ 70 µs per socket per frame measured here (no published figure)",
 		ledgerAppend: soft,

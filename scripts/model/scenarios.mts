@@ -98,12 +98,21 @@ export const ALL_FIXES: Partial<Fixes> = {
 	boardPerColo: true,
 };
 
+/** K, the live feed's inputs as shipped: wrangler.toml's LIVE_FEED_INPUTS (model.test.mts checks it). */
+export const AS_BUILT_FEED_INPUTS = 10;
+
 /**
- * The fixes as they were built (issue 14; docs/SCALE.md "Built"): the live feed has one input hub
- * (DashboardHub) and ⌈1.25 × buyers ÷ 5,000⌉ shards (250 at 1M), where the design had a few inputs.
+ * The fixes as they were built (issue 14; docs/SCALE.md "Built"): the live feed has K input objects
+ * (FeedInput, by listing id), ⌈1.25 × buyers ÷ 5,000⌉ shards (250 at 1M), and the staff's DashboardHub
+ * as one more subscriber of the inputs, where the claim counts end (through the shards).
  */
 export function asBuiltFixes(buyers: number): Partial<Fixes> {
-	return { ...ALL_FIXES, shardedHub: Math.max(2, Math.ceil((1.25 * buyers) / 5_000)), hubInputs: 1 };
+	return {
+		...ALL_FIXES,
+		shardedHub: Math.max(2, Math.ceil((1.25 * buyers) / 5_000)),
+		hubInputs: AS_BUILT_FEED_INPUTS,
+		staffHub: true,
+	};
 }
 
 // --- validation --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { hubShardOf } from "../../durable-objects/addresses";
 import { SHARD_FULL } from "../../durable-objects/hub-shard";
 import { liveConfig } from "../../durable-objects/live-config";
 import { HUB_HEADERS } from "../../durable-objects/live-sockets";
+import { stableHash } from "../../lib/feed-partition";
 import { TtlCache } from "../../lib/ttl-cache";
 import { edgeCached } from "../hot-reads/edge-cache";
 import { ApiError } from "../http/errors";
@@ -42,14 +43,7 @@ export function spreadFor(buyers: number, shardSockets: number): number {
 }
 
 /** FNV-1a: a stable, even spread of ids (not a secret: anyone may know which shard a buyer is on). */
-export function shardHash(id: string): number {
-	let h = 0x811c9dc5;
-	for (let i = 0; i < id.length; i++) {
-		h ^= id.charCodeAt(i);
-		h = Math.imul(h, 0x01000193);
-	}
-	return h >>> 0;
-}
+export const shardHash = stableHash;
 
 /** The shards a buyer's socket tries, in order. */
 export function shardProbes(buyerId: string, spread: number, overflowStart: number): number[] {

@@ -12,7 +12,14 @@
 import { and, gt, isNull, lte, ne } from "drizzle-orm";
 import { dbOf, schema } from "../../db/client";
 import { freezeEventTerms, markPrepared } from "../../db/terms";
-import { dashboardHubOf, eventLedgerOf, listingInventoryOf, rememberRegion } from "../../durable-objects/addresses";
+import {
+	dashboardHubOf,
+	eventLedgerOf,
+	feedInputOf,
+	listingInventoryOf,
+	rememberRegion,
+} from "../../durable-objects/addresses";
+import { liveConfig } from "../../durable-objects/live-config";
 import { invalidateEvent } from "../hot-reads/catalogue";
 
 /**
@@ -34,7 +41,7 @@ export interface PrepareResult {
 	next: string | null;
 }
 
-/** Prepares one slice of the event's listings (the first slice also the ledger and the hub). */
+/** Prepares one slice of the event's listings (the first slice also the ledger, the hub and the feed inputs). */
 export async function prepareEvent(
 	env: Env,
 	eventId: string,
@@ -54,6 +61,9 @@ export async function prepareEvent(
 	if (after === null) {
 		work.push(() => eventLedgerOf(env, eventId).head());
 		work.push(() => dashboardHubOf(env, eventId).connections());
+		// The live feed's inputs, each with its listings read from D1 before the first grant arrives.
+		for (let k = 0; k < liveConfig(env).feedInputs; k++)
+			work.push(() => feedInputOf(env, eventId, k).prepare(eventId, k));
 	}
 	for (let i = 0; i < work.length; i += IN_FLIGHT) {
 		await Promise.all(work.slice(i, i + IN_FLIGHT).map((run) => run()));
