@@ -11,6 +11,8 @@ export default defineConfig({
 						miniflare: {
 							bindings: {
 								TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+								// One seed for the run's property tests, printed by each: FC_SEED=<seed> replays a failure.
+								FC_SEED: process.env.FC_SEED ?? String(Date.now() % 2 ** 31),
 								// Secrets come from .dev.vars locally; tests must not depend on that file existing.
 								ADMIN_TOKEN: "test-admin-token",
 								SESSION_SECRET: "test-session-secret",
