@@ -70,6 +70,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 			rootPath: dirname(scriptPath),
 			modules: true,
 			scriptPath,
+			...(process.env.KAIPAN_INSPECTOR_PORT ? { unsafeInspectorProxy: true } : {}),
 			bindings: {
 				...(worker.bindings as Record<string, string>),
 				...readDevVars(join(project, ".dev.vars.example")),
@@ -80,6 +81,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 			convertV4MiniflareOptions({
 				host: "127.0.0.1",
 				port: options.port ?? 0,
+				...(process.env.KAIPAN_INSPECTOR_PORT ? { inspectorPort: Number(process.env.KAIPAN_INSPECTOR_PORT) } : {}),
 				log: new Log(LogLevel.WARN),
 				// No Request.cf lookup: this machine has no internet, and no route reads it.
 				cf: false,

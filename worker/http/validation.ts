@@ -26,13 +26,14 @@ export const currencySchema = z.string().refine((code) => CURRENCIES.has(code), 
  * The raw bytes are returned too: request signatures are computed over them.
  */
 export async function readBodyBytes(c: Context, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-	const declared = Number(c.req.header("content-length") ?? "0");
+	const length = c.req.header("content-length");
+	const declared = Number(length ?? "0");
 	if (declared > limit) throw tooLarge(limit);
 	const body = c.req.raw.body;
 	if (!body) return new Uint8Array(0);
 	// A declared length within the limit (every client of ours sends one): HTTP framing delivers no
 	// more than that, so the body is read in one call instead of chunk by chunk.
-	if (c.req.header("content-length") !== undefined && Number.isInteger(declared) && declared >= 0) {
+	if (length !== undefined && Number.isInteger(declared) && declared >= 0) {
 		const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
 		if (bytes.byteLength > limit) throw tooLarge(limit);
 		return bytes;
