@@ -1,0 +1,97 @@
+// Which subscribers of a feed input (FeedInput) may lack its latest batch, and when to send it to them
+// again (docs/LIVE.md "Scale", "A subscriber that missed the last batch"). A subscriber notices a lost
+// batch only at the input's next one (feed-copy.ts: a number that skips one); when the feed goes quiet
+// right after a batch that did not reach a shard (evicted, restarting, an RPC error) — the last unit
+// of the sale released, staff confirming a sale a minute later — there is no next one, and that shard's
+// buyers saw the wrong state until a new socket connected to it.
+//
+// So the input records each failed delivery in its subscribers table (durable: an input evicted before
+// its retry keeps it, and its alarm wakes the next incarnation) and sends that subscriber its latest
+// batch again, with backoff, until one reaches it. Re-sending the latest batch is enough whatever was
+// missed: one the subscriber has changes nothing (its per-input numbers), the next one it lacks is
+// applied, and one past a gap makes it re-join the input. A delivery or a join that reaches it clears
+// the record. Nothing is written for deliveries that simply work: the table only moves on failures.
+//
+// Cheap and bounded at the opening's scale (250 shards × 10 inputs): one alarm per input serves every
+// subscriber due within RETRY_GROUP_MS, each subscriber is tried at 250 ms, 500 ms, 1 s, 2 s, 4 s, then
+// every 5 s, and after MAX_FAILURES failures in a row (about 50 s) the input gives it up with a log line. A subscriber that
+// stays away that long has restarted: it re-joins every input at its first connect, and any later
+// batch that reaches it shows it the gap.
+import { wakeBy } from "./storage/alarm";
+import { one } from "./storage/rows";
+
+/** The subscribers table's columns for retries (FeedInput's schema, version 2). */
+export const FEED_DELIVERY_DDL = `
+	ALTER TABLE subscribers ADD COLUMN missed INTEGER;
+	ALTER TABLE subscribers ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE subscribers ADD COLUMN retry_at INTEGER;
+`;
+
+export const FIRST_RETRY_MS = 250;
+export const MAX_RETRY_MS = 5_000;
+/** Failed deliveries in a row after which the input stops retrying a subscriber. */
+export const MAX_FAILURES = 14;
+/** Subscribers due this close together are retried by one alarm. */
+const RETRY_GROUP_MS = 50;
+
+/** The wait after the `failures`-th failure in a row: doubling from FIRST_RETRY_MS, capped. */
+export function retryDelay(failures: number): number {
+	return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));
+}
+
+export class DeliveryRetries {
+	constructor(private readonly storage: DurableObjectStorage) {}
+
+	private get sql(): SqlStorage {
+		return this.storage.sql;
+	}
+
+	/** Subscriber `idx` has everything up to batch `seq` (a delivery, or a join's snapshot). */
+	reached(idx: number, seq: number): void {
+		this.sql.exec(
+			"UPDATE subscribers SET missed = NULL, failures = 0, retry_at = NULL WHERE idx = ? AND missed <= ?",
+			idx,
+			seq,
+		);
+	}
+
+	/** Batch `seq` did not reach subscriber `idx`: its retry is stored and the alarm armed for it. */
+	async failed(idx: number, seq: number, error: unknown): Promise<void> {
+		const row = one<{ failures: number }>(
+			this.sql,
+			`UPDATE subscribers SET missed = max(coalesce(missed, 0), ?2), failures = failures + 1
+			 WHERE idx = ?1 RETURNING failures`,
+			idx,
+			seq,
+		);
+		if (!row) return;
+		const failures = row.failures;
+		if (failures > MAX_FAILURES) return;
+		if (failures === MAX_FAILURES) {
+			this.sql.exec("UPDATE subscribers SET retry_at = NULL WHERE idx = ?", idx);
+			console.warn("live feed subscriber given up", { idx, seq, failures, error: String(error) });
+			return;
+		}
+		const retryAt = Date.now() + retryDelay(failures);
+		this.sql.exec("UPDATE subscribers SET retry_at = ? WHERE idx = ?", retryAt, idx);
+		console.warn("live feed subscriber not reached", { idx, seq, failures, retryAt, error: String(error) });
+		await wakeBy(this.storage, retryAt);
+	}
+
+	/**
+	 * The subscribers whose retry is due now (or within the grouping slack). Their record stays until the
+	 * retry's outcome replaces it: an input evicted mid-retry tries again from its next alarm.
+	 */
+	due(now: number): number[] {
+		return this.sql
+			.exec<{ idx: number }>("SELECT idx FROM subscribers WHERE retry_at <= ? ORDER BY idx", now + RETRY_GROUP_MS)
+			.toArray()
+			.map((r) => r.idx);
+	}
+
+	/** Arms the alarm for the earliest retry still waiting (from alarm(), where the firing one is spent). */
+	async rearm(): Promise<void> {
+		const next = this.sql.exec<{ at: number | null }>("SELECT min(retry_at) AS at FROM subscribers").one().at;
+		if (next !== null) await wakeBy(this.storage, next);
+	}
+}
