@@ -51,6 +51,17 @@ const session = (c: Crowd, i: number) => {
 	return s;
 };
 
+/** The first socket's shard, its sockets and the others'; cut off from the feed by `disconnect`. */
+function victimOf(c: Crowd) {
+	const victim = c.sockets[0]?.shard ?? -1;
+	return {
+		victim,
+		cut: c.sockets.filter((s) => s.shard === victim),
+		others: c.sockets.filter((s) => s.shard !== victim),
+		disconnect: () => cutOff(hubShardOf(env, c.ev.eventId, victim)),
+	};
+}
+
 /** Waits until `live` says listing `id` is `status`; returns when it heard it (ms after `since`). */
 async function heardWithin(live: Live, id: string, status: string, since: number, timeout: number): Promise<number> {
 	const frame = await live.waitFor(hears(id, status), timeout);
@@ -60,13 +71,11 @@ async function heardWithin(live: Live, id: string, status: string, since: number
 describe("a subscriber that missed the last batch before a quiet spell", () => {
 	it("a shard unreachable for the burst's last batch ends at the true state; the other shards got it on time", async () => {
 		const c = await crowd(8);
-		const victim = c.sockets[0]?.shard ?? -1;
-		const cut = c.sockets.filter((s) => s.shard === victim);
-		const others = c.sockets.filter((s) => s.shard !== victim);
+		const { cut, others, disconnect } = victimOf(c);
 		// The burst: L1, which every shard hears, then L2 while the victim refuses deliveries.
 		expect((await claim(session(c, 0), "L1")).status).toBe(201);
 		await Promise.all(c.sockets.map((s) => s.live.waitFor(hears("L1", "held"), 2_000)));
-		const unreachable = await cutOff(hubShardOf(env, c.ev.eventId, victim));
+		const unreachable = await disconnect();
 		expect((await claim(session(c, 1), "L2")).status).toBe(201);
 		const answered = Date.now();
 		await vi.waitFor(() => expect(unreachable.attempts).toBeGreaterThanOrEqual(1), { timeout: 2_000, interval: 5 });
@@ -102,9 +111,8 @@ describe("a subscriber that missed the last batch before a quiet spell", () => {
 
 	it("the input evicted between the failure and its retry still delivers (its retry is stored, its alarm wakes it)", async () => {
 		const c = await crowd(8);
-		const victim = c.sockets[0]?.shard ?? -1;
-		const cut = c.sockets.filter((s) => s.shard === victim);
-		const unreachable = await cutOff(hubShardOf(env, c.ev.eventId, victim));
+		const { victim, cut, disconnect } = victimOf(c);
+		const unreachable = await disconnect();
 		expect((await claim(session(c, 0), "L3")).status).toBe(201);
 		const answered = Date.now();
 		const input = feedInputOf(env, c.ev.eventId, inputOfListing("L3", K));
@@ -132,9 +140,8 @@ describe("a subscriber that missed the last batch before a quiet spell", () => {
 
 	it("a shard that stays unreachable is retried at a falling rate, not in a loop, and still catches up when back", async () => {
 		const c = await crowd(8);
-		const victim = c.sockets[0]?.shard ?? -1;
-		const cut = c.sockets.filter((s) => s.shard === victim);
-		const unreachable = await cutOff(hubShardOf(env, c.ev.eventId, victim));
+		const { cut, disconnect } = victimOf(c);
+		const unreachable = await disconnect();
 		expect((await claim(session(c, 0), "L4")).status).toBe(201);
 		await new Promise((r) => setTimeout(r, 10_000));
 		const attempts = unreachable.attempts;
