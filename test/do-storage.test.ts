@@ -179,6 +179,22 @@ describe("migrate", () => {
 		});
 	});
 
+	it("a feed input from before the retries keeps its subscribers, none of them waiting for a retry", async () => {
+		await inBlankStorage((storage) => {
+			migrate(storage, FEED_INPUT_SCHEMA.slice(0, 1));
+			storage.sql.exec("INSERT INTO meta (id, event_id, input, epoch, seq) VALUES (1, 'ev', 0, 'e1', 7)");
+			storage.sql.exec("INSERT INTO listings (id, stock, available, status) VALUES ('L1', 1, 0, 'held')");
+			storage.sql.exec("INSERT INTO subscribers (idx) VALUES (-1), (3)");
+			expect(migrate(storage, FEED_INPUT_SCHEMA)).toBe(2);
+			expect(all(storage.sql, "SELECT idx, missed, failures, retry_at FROM subscribers ORDER BY idx")).toEqual([
+				{ idx: -1, missed: null, failures: 0, retry_at: null },
+				{ idx: 3, missed: null, failures: 0, retry_at: null },
+			]);
+			// Its batches so far have no number on their listings: none is sent again (latestBatch: none).
+			expect(all(storage.sql, "SELECT id, batch FROM listings")).toEqual([{ id: "L1", batch: 0 }]);
+		});
+	});
+
 	it("leaves the previous version and none of a migration's changes when it fails halfway", async () => {
 		await inBlankStorage((storage) => {
 			migrate(storage, [NOTES]);
