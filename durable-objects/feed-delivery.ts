@@ -40,7 +40,13 @@ export function retryDelay(failures: number): number {
 }
 
 export class DeliveryRetries {
-	constructor(private readonly storage: DurableObjectStorage) {}
+	/** Subscribers with a missed batch on record: a delivery to any other touches no storage. */
+	private readonly behind: Set<number>;
+
+	constructor(private readonly storage: DurableObjectStorage) {
+		const rows = storage.sql.exec<{ idx: number }>("SELECT idx FROM subscribers WHERE missed IS NOT NULL");
+		this.behind = new Set(rows.toArray().map((r) => r.idx));
+	}
 
 	private get sql(): SqlStorage {
 		return this.storage.sql;
@@ -48,11 +54,14 @@ export class DeliveryRetries {
 
 	/** Subscriber `idx` has everything up to batch `seq` (a delivery, or a join's snapshot). */
 	reached(idx: number, seq: number): void {
-		this.sql.exec(
+		if (!this.behind.has(idx)) return;
+		const cleared = this.sql.exec(
 			"UPDATE subscribers SET missed = NULL, failures = 0, retry_at = NULL WHERE idx = ? AND missed <= ?",
 			idx,
 			seq,
-		);
+		).rowsWritten;
+		// A newer batch that failed meanwhile keeps its record.
+		if (cleared > 0) this.behind.delete(idx);
 	}
 
 	/** Batch `seq` did not reach subscriber `idx`: its retry is stored and the alarm armed for it. */
@@ -65,6 +74,7 @@ export class DeliveryRetries {
 			seq,
 		);
 		if (!row) return;
+		this.behind.add(idx);
 		const failures = row.failures;
 		if (failures > MAX_FAILURES) return;
 		if (failures === MAX_FAILURES) {
