@@ -10,18 +10,25 @@
 // batch again, with backoff, until one reaches it. Re-sending the latest batch is enough whatever was
 // missed: one the subscriber has changes nothing (its per-input numbers), the next one it lacks is
 // applied, and one past a gap makes it re-join the input. A delivery or a join that reaches it clears
-// the record. Nothing is written for deliveries that simply work: the table only moves on failures.
+// the record.
 //
-// Cheap and bounded at the opening's scale (250 shards × 10 inputs): one alarm per input serves every
-// subscriber due within RETRY_GROUP_MS, each subscriber is tried at 250 ms, 500 ms, 1 s, 2 s, 4 s, then
-// every 5 s, and after MAX_FAILURES failures in a row (about 50 s) the input gives it up with a log line. A subscriber that
-// stays away that long has restarted: it re-joins every input at its first connect, and any later
-// batch that reaches it shows it the gap.
+// An input reset while a batch is out (a deploy, a limit) never hears whether it arrived: each batch
+// arms the alarm before it leaves and is marked settled once every answer is in, and an alarm that finds
+// the latest batch unsettled with nothing in flight sends it again to every subscriber.
+//
+// Cheap and bounded at the opening's scale (250 shards × 10 inputs): a batch that reaches everyone
+// costs one row written (settled) and at most one alarm per SETTLE_MS; one alarm per input serves every
+// subscriber due within RETRY_GROUP_MS; each subscriber is tried at 250 ms, 500 ms, 1 s, 2 s, 4 s, then
+// every 5 s, and after MAX_FAILURES failures in a row (about 50 s) the input gives it up with a log
+// line. A subscriber that stays away that long has restarted: it re-joins every input at its first
+// connect, and any later batch that reaches it shows it the gap.
 import { wakeBy } from "./storage/alarm";
 import { one } from "./storage/rows";
 
-/** The subscribers table's columns for retries (FeedInput's schema, version 2). */
+/** The columns for retries (FeedInput's schema, version 2): the last batch settled, and per subscriber. */
 export const FEED_DELIVERY_DDL = `
+	ALTER TABLE meta ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+	UPDATE meta SET settled = seq;
 	ALTER TABLE subscribers ADD COLUMN missed INTEGER;
 	ALTER TABLE subscribers ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE subscribers ADD COLUMN retry_at INTEGER;
@@ -33,6 +40,8 @@ export const MAX_RETRY_MS = 5_000;
 export const MAX_FAILURES = 14;
 /** Subscribers due this close together are retried by one alarm. */
 const RETRY_GROUP_MS = 50;
+/** A batch still unsettled this long after it left was lost with the incarnation that sent it. */
+export const SETTLE_MS = 2_000;
 
 /** The wait after the `failures`-th failure in a row: doubling from FIRST_RETRY_MS, capped. */
 export function retryDelay(failures: number): number {
@@ -42,6 +51,8 @@ export function retryDelay(failures: number): number {
 export class DeliveryRetries {
 	/** Subscribers with a missed batch on record: a delivery to any other touches no storage. */
 	private readonly behind: Set<number>;
+	/** Batches of this incarnation on their way to the subscribers. */
+	private sending = 0;
 
 	constructor(private readonly storage: DurableObjectStorage) {
 		const rows = storage.sql.exec<{ idx: number }>("SELECT idx FROM subscribers WHERE missed IS NOT NULL");
@@ -88,20 +99,46 @@ export class DeliveryRetries {
 		await wakeBy(this.storage, retryAt);
 	}
 
+	/** Sends batch `seq` through `send` (which reports each answer here), armed against a reset meanwhile. */
+	async settle(seq: number, send: () => Promise<void>): Promise<void> {
+		this.sending++;
+		try {
+			await wakeBy(this.storage, Date.now() + SETTLE_MS);
+			await send();
+			this.settled(seq);
+		} finally {
+			this.sending--;
+		}
+	}
+
+	/** Every subscriber answered batch `seq` (or has a retry on record for it). */
+	settled(seq: number): void {
+		this.sql.exec("UPDATE meta SET settled = max(settled, ?) WHERE id = 1", seq);
+	}
+
 	/**
-	 * The subscribers whose retry is due now (or within the grouping slack). Their record stays until the
-	 * retry's outcome replaces it: an input evicted mid-retry tries again from its next alarm.
+	 * The subscribers to send the latest batch again now: every one when that batch was lost with the
+	 * incarnation that sent it, else those whose retry is due (or within the grouping slack). A record
+	 * stays until the retry's outcome replaces it: an input evicted mid-retry tries again from its alarm.
 	 */
-	due(now: number): number[] {
-		return this.sql
-			.exec<{ idx: number }>("SELECT idx FROM subscribers WHERE retry_at <= ? ORDER BY idx", now + RETRY_GROUP_MS)
-			.toArray()
-			.map((r) => r.idx);
+	due(now: number): { subscribers: number[]; lost: boolean } {
+		const lost = this.sending === 0 && this.unsettled();
+		const query = lost
+			? "SELECT idx FROM subscribers ORDER BY idx"
+			: "SELECT idx FROM subscribers WHERE retry_at <= ? ORDER BY idx";
+		const rows = this.sql.exec<{ idx: number }>(query, ...(lost ? [] : [now + RETRY_GROUP_MS]));
+		return { subscribers: rows.toArray().map((r) => r.idx), lost };
 	}
 
 	/** Arms the alarm for the earliest retry still waiting (from alarm(), where the firing one is spent). */
 	async rearm(): Promise<void> {
 		const next = this.sql.exec<{ at: number | null }>("SELECT min(retry_at) AS at FROM subscribers").one().at;
 		if (next !== null) await wakeBy(this.storage, next);
+		// A batch of this incarnation still out: looked at again, in case this incarnation ends first.
+		if (this.unsettled()) await wakeBy(this.storage, Date.now() + SETTLE_MS);
+	}
+
+	private unsettled(): boolean {
+		return (one<{ n: number }>(this.sql, "SELECT seq - settled AS n FROM meta WHERE id = 1")?.n ?? 0) > 0;
 	}
 }

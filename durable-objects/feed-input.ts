@@ -133,14 +133,24 @@ export class FeedInput extends DurableObject<Env> {
 		return this.listingCount();
 	}
 
-	/** Retries of batches that did not reach a subscriber: the latest batch, to every one that is due. */
+	/**
+	 * The latest batch again: to every subscriber it did not reach and whose retry is due, or to all when
+	 * the incarnation that sent it ended before every answer was in (feed-delivery.ts).
+	 */
 	override async alarm(): Promise<void> {
 		if (!this.meta) return;
-		const due = this.retries.due(Date.now());
-		const batch = due.length > 0 ? this.latestBatch() : null;
-		if (batch) await this.forward(this.meta.eventId, batch, due);
-		// Nothing to send again (a batch from before the listings kept their number): nothing to wait for.
-		else for (const idx of due) this.retries.reached(idx, this.seq());
+		const { eventId } = this.meta;
+		const { subscribers, lost } = this.retries.due(Date.now());
+		const batch = subscribers.length > 0 ? this.latestBatch() : null;
+		if (batch) {
+			const send = () => this.forward(eventId, batch, subscribers);
+			await (lost ? this.retries.settle(batch.seq, send) : send());
+		} else {
+			// Nothing to send again (no subscriber, or a batch from before the listings kept their number).
+			const seq = this.seq();
+			for (const idx of subscribers) this.retries.reached(idx, seq);
+			if (lost) this.retries.settled(seq);
+		}
 		await this.retries.rearm();
 	}
 
@@ -268,7 +278,7 @@ export class FeedInput extends DurableObject<Env> {
 		// Not awaited by anyone: one that is slow never holds back the others. A subscriber not reached is
 		// sent the latest batch again later (feed-delivery.ts); one that misses a batch and hears the next
 		// sees the gap and joins again.
-		this.ctx.waitUntil(this.forward(eventId, batch, subscribers));
+		this.ctx.waitUntil(this.retries.settle(seq, () => this.forward(eventId, batch, subscribers)));
 	}
 
 	private async forward(eventId: string, batch: FeedBatch, subscribers: number[]): Promise<void> {

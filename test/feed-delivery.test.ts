@@ -10,6 +10,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { dashboardHubOf, feedInputOf, hubShardOf } from "../durable-objects/addresses";
+import { SETTLE_MS } from "../durable-objects/feed-delivery";
 import type { FeedInput } from "../durable-objects/feed-input";
 import { liveConfig } from "../durable-objects/live-config";
 import { inputOfListing } from "../lib/feed-partition";
@@ -135,6 +136,42 @@ describe("a subscriber that missed the last batch before a quiet spell", () => {
 		await unreachable.restore();
 		await Promise.all(cut.map((s) => heardWithin(s.live, "L3", "held", answered, CATCH_UP_MS + 1_000)));
 		for (const s of c.sockets) expect(lastHeard(s.live, "L3")).toEqual({ available: 0, status: "held" });
+		for (const s of c.sockets) s.live.ws.close();
+	});
+
+	it("the input reset while a batch is out (no answer heard, nothing recorded): its alarm sends it to everyone", async () => {
+		const c = await crowd(4);
+		const input = feedInputOf(env, c.ev.eventId, inputOfListing("L1", K));
+		const stored = () =>
+			runInDurableObject(input, async (_: FeedInput, state) => ({
+				alarm: await state.storage.getAlarm(),
+				...state.storage.sql.exec<{ seq: number; settled: number }>("SELECT seq, settled FROM meta").one(),
+			}));
+		// A batch that reached everyone: settled, and the alarm it armed before leaving is at most 2 s away.
+		const sentAt = Date.now();
+		expect((await claim(session(c, 0), "L1")).status).toBe(201);
+		await Promise.all(c.sockets.map((s) => s.live.waitFor(hears("L1", "held"), 2_000)));
+		await vi.waitFor(async () => expect((await stored()).settled).toBe((await stored()).seq), { timeout: 1_000 });
+		const armed = await stored();
+		expect(armed.alarm).not.toBeNull();
+		expect(armed.alarm ?? 0).toBeLessThanOrEqual(Date.now() + SETTLE_MS);
+		expect(armed.alarm ?? 0).toBeGreaterThanOrEqual(sentAt);
+		// What an input has stored when it ends with a batch on its way: the batch numbered and its states
+		// marked sent (flush), the alarm armed before it left (settle), no answer recorded. A runtime reset
+		// cuts the forward there; the test writes that state (staff confirmed L1) and evicts the input.
+		const lostAt = Date.now();
+		await runInDurableObject(input, async (_: FeedInput, state) => {
+			const sql = state.storage.sql;
+			sql.exec("UPDATE holds SET status = 'confirmed', version = version + 1 WHERE listing_id = 'L1'");
+			sql.exec("UPDATE meta SET seq = seq + 1");
+			sql.exec("UPDATE listings SET status = 'sold', unsent = 0, batch = (SELECT seq FROM meta) WHERE id = 'L1'");
+			await state.storage.setAlarm(Date.now() + SETTLE_MS);
+		});
+		await evictDurableObject(input);
+		const late = await Promise.all(
+			c.sockets.map((s) => heardWithin(s.live, "L1", "sold", lostAt, SETTLE_MS + CATCH_UP_MS)),
+		);
+		console.log(`batch lost with its input → every socket ${Math.min(...late)}–${Math.max(...late)} ms`);
 		for (const s of c.sockets) s.live.ws.close();
 	});
 
