@@ -179,7 +179,7 @@ describe("migrate", () => {
 		});
 	});
 
-	it("a feed input from before the retries keeps its subscribers, none of them waiting for a retry", async () => {
+	it("a feed input from before the retries keeps its subscribers, none of them waiting for a retry, its batches settled", async () => {
 		await inBlankStorage((storage) => {
 			migrate(storage, FEED_INPUT_SCHEMA.slice(0, 1));
 			storage.sql.exec("INSERT INTO meta (id, event_id, input, epoch, seq) VALUES (1, 'ev', 0, 'e1', 7)");
@@ -190,7 +190,8 @@ describe("migrate", () => {
 				{ idx: -1, missed: null, failures: 0, retry_at: null },
 				{ idx: 3, missed: null, failures: 0, retry_at: null },
 			]);
-			// Its batches so far have no number on their listings: none is sent again (latestBatch: none).
+			// Its batches so far count as settled, and have no number on their listings: none is sent again.
+			expect(all(storage.sql, "SELECT seq, settled FROM meta")).toEqual([{ seq: 7, settled: 7 }]);
 			expect(all(storage.sql, "SELECT id, batch FROM listings")).toEqual([{ id: "L1", batch: 0 }]);
 		});
 	});
