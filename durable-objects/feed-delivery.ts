@@ -13,7 +13,7 @@
 // the record.
 //
 // An input reset while a batch is out (a deploy, a limit) never hears whether it arrived: each batch
-// arms the alarm before it leaves and is marked settled once every answer is in, and an alarm that finds
+// arms the alarm once it has left and is marked settled once every answer is in, and an alarm that finds
 // the latest batch unsettled with nothing in flight sends it again to every subscriber.
 //
 // Cheap and bounded at the opening's scale (250 shards × 10 inputs): a batch that reaches everyone
@@ -99,12 +99,19 @@ export class DeliveryRetries {
 		await wakeBy(this.storage, retryAt);
 	}
 
-	/** Sends batch `seq` through `send` (which reports each answer here), armed against a reset meanwhile. */
+	/**
+	 * Sends batch `seq` through `send` (which reports each answer here), armed against a reset meanwhile.
+	 * The alarm is armed once the deliveries are on their way: a write before them would hold them back
+	 * until it is stored (the output gate), and the first batch after a quiet spell must not wait.
+	 */
 	async settle(seq: number, send: () => Promise<void>): Promise<void> {
 		this.sending++;
-		try {
+		const arm = async () => {
+			await new Promise((r) => setTimeout(r, 0));
 			await wakeBy(this.storage, Date.now() + SETTLE_MS);
-			await send();
+		};
+		try {
+			await Promise.all([send(), arm()]);
 			this.settled(seq);
 		} finally {
 			this.sending--;
