@@ -17,6 +17,9 @@
 // Batch numbers are stored before a batch leaves and carry an epoch chosen when the storage was
 // created: an input back from eviction goes on counting, and one that lost its storage starts a new
 // epoch, which tells every subscriber to take its state whole instead of comparing numbers.
+//
+// A batch that did not reach a subscriber is sent again (its latest batch, with backoff, from the
+// alarm: feed-delivery.ts), so a subscriber that missed the last batch before a quiet spell catches up.
 import { DurableObject } from "cloudflare:workers";
 import type { ListingState, ListingStatus, PublicStats } from "../client/live-frames";
 import { liveViewOf } from "../db/live-view";
@@ -24,6 +27,7 @@ import { inputOfListing } from "../lib/feed-partition";
 import type { HoldChange } from "../lib/hold-record";
 import { dashboardHubOf, hubShardOf } from "./addresses";
 import { type FeedBatch, type FeedSnapshot, HUB_SUBSCRIBER } from "./feed-copy";
+import { DeliveryRetries, FEED_DELIVERY_DDL } from "./feed-delivery";
 import { INPUT_FLUSH_MS, liveConfig, nextFlushDelay } from "./live-config";
 import { one } from "./storage/rows";
 import { type Migration, migrate } from "./storage/schema";
@@ -45,6 +49,12 @@ export const FEED_INPUT_SCHEMA: readonly Migration[] = [
 			CREATE INDEX listings_unsent ON listings (unsent) WHERE unsent = 1;
 			CREATE TABLE subscribers (idx INTEGER PRIMARY KEY);
 		`,
+	},
+	{
+		// Retries of failed deliveries (feed-delivery.ts): each listing remembers the batch that last sent
+		// it, so the latest batch can be sent again, and each subscriber what it missed and when to retry.
+		version: 2,
+		up: `ALTER TABLE listings ADD COLUMN batch INTEGER NOT NULL DEFAULT 0; ${FEED_DELIVERY_DDL}`,
 	},
 ];
 
@@ -76,11 +86,13 @@ export class FeedInput extends DurableObject<Env> {
 	private syncing: Promise<void> | null = null;
 	private flushTimer: ReturnType<typeof setTimeout> | null = null;
 	private lastFlushAt = 0;
+	private readonly retries: DeliveryRetries;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		migrate(ctx.storage, FEED_INPUT_SCHEMA);
+		this.retries = new DeliveryRetries(ctx.storage);
 		const row = one<MetaRow>(this.sql, "SELECT event_id, input, epoch, seq FROM meta WHERE id = 1");
 		if (row) this.meta = { eventId: row.event_id, input: row.input, epoch: row.epoch };
 	}
@@ -108,7 +120,10 @@ export class FeedInput extends DurableObject<Env> {
 		this.sql.exec("INSERT INTO subscribers (idx) VALUES (?) ON CONFLICT (idx) DO NOTHING", subscriber);
 		if (this.syncedAt < Date.now() - SYNC_MAX_AGE_MS) await this.sync();
 		const meta = this.bound();
-		return { input, epoch: meta.epoch, seq: this.seq(), listings: this.listingStates(), stats: this.publicStats() };
+		const seq = this.seq();
+		// The snapshot holds every batch up to `seq`: nothing older needs sending to it again.
+		this.retries.reached(subscriber, seq);
+		return { input, epoch: meta.epoch, seq, listings: this.listingStates("available >= 0"), stats: this.publicStats() };
 	}
 
 	/** Created ahead of the opening (worker/opening/prepare.ts): bound, and its partition read from D1. */
@@ -116,6 +131,27 @@ export class FeedInput extends DurableObject<Env> {
 		this.bind(eventId, input);
 		await this.sync();
 		return this.listingCount();
+	}
+
+	/**
+	 * The latest batch again: to every subscriber it did not reach and whose retry is due, or to all when
+	 * the incarnation that sent it ended before every answer was in (feed-delivery.ts).
+	 */
+	override async alarm(): Promise<void> {
+		if (!this.meta) return;
+		const { eventId } = this.meta;
+		const { subscribers, lost } = this.retries.due(Date.now());
+		const batch = subscribers.length > 0 ? this.latestBatch() : null;
+		if (batch) {
+			const send = () => this.forward(eventId, batch, subscribers);
+			await (lost ? this.retries.settle(batch.seq, send) : send());
+		} else {
+			// Nothing to send again (no subscriber, or a batch from before the listings kept their number).
+			const seq = this.seq();
+			for (const idx of subscribers) this.retries.reached(idx, seq);
+			if (lost) this.retries.settled(seq);
+		}
+		await this.retries.rearm();
 	}
 
 	// --- internals ---------------------------------------------------------------------------------
@@ -226,48 +262,63 @@ export class FeedInput extends DurableObject<Env> {
 		let changes: ListingState[] = [];
 		let seq = 0;
 		this.ctx.storage.transactionSync(() => {
-			changes = this.sql
-				.exec<{ id: string; available: number; status: string }>(
-					"SELECT id, available, status FROM listings WHERE unsent = 1 ORDER BY id",
-				)
-				.toArray()
-				.map((r) => ({ id: r.id, available: r.available, status: r.status as ListingStatus }));
+			changes = this.listingStates("unsent = 1");
 			if (changes.length === 0) return;
 			seq = this.seq() + 1;
-			this.sql.exec("UPDATE listings SET unsent = 0 WHERE unsent = 1");
+			this.sql.exec("UPDATE listings SET unsent = 0, batch = ? WHERE unsent = 1", seq);
 			this.sql.exec("UPDATE meta SET seq = ? WHERE id = 1", seq);
 		});
 		if (changes.length === 0) return;
 		this.lastFlushAt = Date.now();
 		const batch: FeedBatch = { input, epoch, seq, changes, stats: this.publicStats() };
-		// Not awaited by anyone: a subscriber that misses a batch sees the gap at the next one and joins
-		// again; one that is slow never holds back the others.
-		this.ctx.waitUntil(this.forward(eventId, batch));
-	}
-
-	private async forward(eventId: string, batch: FeedBatch): Promise<void> {
 		const subscribers = this.sql
 			.exec<{ idx: number }>("SELECT idx FROM subscribers ORDER BY idx")
 			.toArray()
 			.map((r) => r.idx);
+		// Not awaited by anyone: one that is slow never holds back the others. A subscriber not reached is
+		// sent the latest batch again later (feed-delivery.ts); one that misses a batch and hears the next
+		// sees the gap and joins again.
+		this.ctx.waitUntil(this.retries.settle(seq, () => this.forward(eventId, batch, subscribers)));
+	}
+
+	private async forward(eventId: string, batch: FeedBatch, subscribers: number[]): Promise<void> {
 		await Promise.all(
-			subscribers.map((idx) =>
-				(idx === HUB_SUBSCRIBER
-					? dashboardHubOf(this.env, eventId).deliver(eventId, idx, batch)
-					: hubShardOf(this.env, eventId, idx).deliver(eventId, idx, batch)
-				).catch((err: unknown) => console.warn("live feed subscriber not reached", { idx, error: String(err) })),
-			),
+			subscribers.map(async (idx) => {
+				try {
+					await (idx === HUB_SUBSCRIBER
+						? dashboardHubOf(this.env, eventId).deliver(eventId, idx, batch)
+						: hubShardOf(this.env, eventId, idx).deliver(eventId, idx, batch));
+					this.retries.reached(idx, batch.seq);
+				} catch (err) {
+					await this.retries.failed(idx, batch.seq, err);
+				}
+			}),
 		);
+	}
+
+	/**
+	 * The last batch sent, rebuilt for a retry: the listings it set, in their state now (a newer state
+	 * not yet sent goes out under this number too and again in the next batch, which changes nothing).
+	 */
+	private latestBatch(): FeedBatch | null {
+		const { input, epoch } = this.bound();
+		const seq = this.seq();
+		const changes = this.listingStates("batch = ?", seq);
+		// Only a batch sent before the listings kept their batch number (version 1) has none to rebuild.
+		if (seq === 0 || changes.length === 0) return null;
+		return { input, epoch, seq, changes, stats: this.publicStats() };
 	}
 
 	private seq(): number {
 		return one<{ seq: number }>(this.sql, "SELECT seq FROM meta WHERE id = 1")?.seq ?? 0;
 	}
 
-	private listingStates(): ListingState[] {
+	/** The listings that match `where` (all that have a state: "available >= 0"), by id. */
+	private listingStates(where: string, ...binds: SqlStorageValue[]): ListingState[] {
 		return this.sql
 			.exec<{ id: string; available: number; status: string }>(
-				"SELECT id, available, status FROM listings WHERE available >= 0 ORDER BY id",
+				`SELECT id, available, status FROM listings WHERE ${where} ORDER BY id`,
+				...binds,
 			)
 			.toArray()
 			.map((r) => ({ id: r.id, available: r.available, status: r.status as ListingStatus }));

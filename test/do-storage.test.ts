@@ -35,6 +35,18 @@ const INVENTORY_DDL_BEFORE_VERSIONING = `
 const NOTES: Migration = { version: 1, up: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)" };
 const SEED: Migration = { version: 2, up: "INSERT INTO notes (text) VALUES ('seeded once')" };
 
+/** `storage` at `version` of `schema` with `rows` written, then brought to the latest version (returned). */
+function upgraded(
+	storage: DurableObjectStorage,
+	schema: readonly Migration[],
+	version: number,
+	rows: string[],
+): number {
+	migrate(storage, schema.slice(0, version));
+	for (const row of rows) storage.sql.exec(row);
+	return migrate(storage, schema);
+}
+
 /** Runs `fn` on the storage of a fresh object whose own tables were wiped: a blank SQLite. */
 function inBlankStorage<T>(fn: (storage: DurableObjectStorage) => T | Promise<T>): Promise<T> {
 	return runInDurableObject(env.BUYER_QUOTA.getByName(uniqueId("kit")), async (_: BuyerQuota, state) => {
@@ -176,6 +188,24 @@ describe("migrate", () => {
 			expect(tables(storage)).not.toContain("listings");
 			// Its copy is empty until its next connect joins the inputs.
 			expect(count(storage, "feed_listings")).toBe(0);
+		});
+	});
+
+	it("a feed input from before the retries keeps its subscribers, none of them waiting for a retry, its batches settled", async () => {
+		await inBlankStorage((storage) => {
+			const before = [
+				"INSERT INTO meta (id, event_id, input, epoch, seq) VALUES (1, 'ev', 0, 'e1', 7)",
+				"INSERT INTO listings (id, stock, available, status) VALUES ('L1', 1, 0, 'held')",
+				"INSERT INTO subscribers (idx) VALUES (-1), (3)",
+			];
+			expect(upgraded(storage, FEED_INPUT_SCHEMA, 1, before)).toBe(2);
+			expect(all(storage.sql, "SELECT idx, missed, failures, retry_at FROM subscribers ORDER BY idx")).toEqual([
+				{ idx: -1, missed: null, failures: 0, retry_at: null },
+				{ idx: 3, missed: null, failures: 0, retry_at: null },
+			]);
+			// Its batches so far count as settled, and have no number on their listings: none is sent again.
+			expect(all(storage.sql, "SELECT seq, settled FROM meta")).toEqual([{ seq: 7, settled: 7 }]);
+			expect(all(storage.sql, "SELECT id, batch FROM listings")).toEqual([{ id: "L1", batch: 0 }]);
 		});
 	});
 

@@ -1,8 +1,13 @@
 // Live sockets for the workerd tests: open one through the real worker, collect its frames, wait for
-// one that matches. Used by the live feed's tests (test/feed-inputs.test.ts, test/live-shards.test.ts).
+// one that matches, cut a subscriber off its feed. Used by the live feed's tests (test/feed-inputs.test.ts,
+// test/live-shards.test.ts, test/feed-delivery.test.ts).
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { hubShardOf } from "../durable-objects/addresses";
+import type { DashboardHub } from "../durable-objects/dashboard-hub";
+import type { FeedCopy } from "../durable-objects/feed-copy";
+import type { HubShard } from "../durable-objects/hub-shard";
 import { shardSpread } from "../worker/live/shard-route";
 import { admin, call } from "./helpers";
 
@@ -94,3 +99,34 @@ export function lastHeard(live: Live, id: string): { available: number; status: 
 	}
 	return last;
 }
+
+/** A subscriber cut off from its feed inputs (test/feed-delivery.test.ts): every deliver to it throws. */
+export interface CutOff {
+	/** Deliveries tried while cut off. */
+	attempts: number;
+	/** Reachable again (the same incarnation, its copy as it was). */
+	restore(): Promise<void>;
+}
+
+/**
+ * Makes the shard's or hub's `deliver` throw, as an RPC to an object that is restarting fails: its
+ * copy (feed-copy.ts) refuses each batch until `restore`. Only the feed is cut; its sockets stay.
+ */
+export async function cutOff<O extends HubShard | DashboardHub>(stub: DurableObjectStub<O>): Promise<CutOff> {
+	const cut: CutOff = {
+		attempts: 0,
+		restore: () =>
+			runInDurableObject(stub, (o: O) => {
+				delete (copyOf(o) as Partial<FeedCopy>).deliver;
+			}),
+	};
+	await runInDurableObject(stub, (o: O) => {
+		copyOf(o).deliver = () => {
+			cut.attempts++;
+			throw new Error("subscriber unreachable (test)");
+		};
+	});
+	return cut;
+}
+
+const copyOf = (o: HubShard | DashboardHub) => (o as unknown as { copy: FeedCopy }).copy;
