@@ -65,6 +65,9 @@ interface InputRow extends Record<string, SqlStorageValue> {
 }
 
 const ZERO: PublicStats = { sold: 0, held: 0, available: 0 };
+/** A failed re-join is tried again after this, doubling, at most REJOIN_ATTEMPTS times in all (~15 s). */
+export const REJOIN_RETRY_MS = 500;
+const REJOIN_ATTEMPTS = 5;
 
 export class FeedCopy {
 	private readonly joining = new Map<number, Promise<void>>();
@@ -91,10 +94,14 @@ export class FeedCopy {
 			this.rejoin(batch.input);
 			return;
 		}
-		this.queue(this.apply(batch.input, batch.epoch, batch.seq, batch.changes, batch.stats, false));
 		// A number that skips one: a batch was lost on its way here. Ask that input for its whole state
-		// (its differences go out to the sockets too); the other inputs' numbers are not concerned.
-		if (batch.seq > row.seq + 1) this.rejoin(batch.input);
+		// (its differences go out to the sockets too); the other inputs' numbers are not concerned. Until
+		// a join succeeds the input's number stays where the copy is whole, so that the next batch shows
+		// the gap again: taking the gapped number would forget it if the join failed.
+		const gap = batch.seq > row.seq + 1;
+		const inputSeq = gap ? row.seq : batch.seq;
+		this.queue(this.apply(batch.input, batch.epoch, batch.seq, batch.changes, batch.stats, false, false, inputSeq));
+		if (gap) this.rejoin(batch.input);
 	}
 
 	/** Joins every input (in parallel) when the copy is older than `maxAgeMs`; 0 joins now. */
@@ -141,11 +148,17 @@ export class FeedCopy {
 
 	// --- internals ---------------------------------------------------------------------------------
 
-	private rejoin(input: number): void {
+	/**
+	 * Joins `input` again, and again after a failure (REJOIN_RETRY_MS, doubling): on a quiet feed no
+	 * further batch would show the gap, and the copy would stay wrong until a page connects.
+	 */
+	private rejoin(input: number, attempt = 0): void {
 		this.options.waitUntil(
-			this.joinInput(input).catch((err: unknown) =>
-				console.warn("live feed input not re-joined", { input, error: String(err) }),
-			),
+			this.joinInput(input).catch((err: unknown) => {
+				console.warn("live feed input not re-joined", { input, attempt, error: String(err) });
+				if (attempt + 1 >= REJOIN_ATTEMPTS) return;
+				setTimeout(() => this.rejoin(input, attempt + 1), REJOIN_RETRY_MS * 2 ** attempt);
+			}),
 		);
 	}
 
@@ -185,7 +198,8 @@ export class FeedCopy {
 	 * numbers mean nothing now). Returns what goes to the sockets: a batch whole — the input sent only
 	 * what changed since its last batch, and a change that ends where this copy stands (held and released
 	 * within one flush) still happened, so a buyer who heard "held" from its claim's answer hears the
-	 * end — and of a snapshot only what differs from the copy.
+	 * end — and of a snapshot only what differs from the copy. The input's own number becomes
+	 * `inputSeq` (a batch after a gap leaves it where the copy is whole).
 	 */
 	private apply(
 		input: number,
@@ -195,6 +209,7 @@ export class FeedCopy {
 		stats: PublicStats,
 		snapshot: boolean,
 		restarted = false,
+		inputSeq = seq,
 	): ListingState[] {
 		const changed: ListingState[] = [];
 		this.storage.transactionSync(() => {
@@ -223,7 +238,7 @@ export class FeedCopy {
 				 WHERE excluded.epoch != feed_inputs.epoch OR excluded.seq >= feed_inputs.seq`,
 				input,
 				epoch,
-				seq,
+				inputSeq,
 				JSON.stringify(stats),
 			);
 		});

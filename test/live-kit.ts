@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { hubShardOf } from "../durable-objects/addresses";
 import type { DashboardHub } from "../durable-objects/dashboard-hub";
-import type { FeedCopy } from "../durable-objects/feed-copy";
+import type { FeedCopy, FeedCopyOptions } from "../durable-objects/feed-copy";
 import type { HubShard } from "../durable-objects/hub-shard";
 import { shardSpread } from "../worker/live/shard-route";
 import { admin, call } from "./helpers";
@@ -129,4 +129,28 @@ export async function cutOff<O extends HubShard | DashboardHub>(stub: DurableObj
 	return cut;
 }
 
+/**
+ * Makes the shard's or hub's joins of its inputs fail, as an RPC to an input that is restarting does,
+ * until `restore` (test/live-shards.test.ts "a re-join that fails"). Batches still reach it.
+ */
+export async function failJoins<O extends HubShard | DashboardHub>(stub: DurableObjectStub<O>): Promise<CutOff> {
+	let join: FeedCopyOptions["join"] | null = null;
+	const cut: CutOff = {
+		attempts: 0,
+		restore: () =>
+			runInDurableObject(stub, (o: O) => {
+				if (join) optionsOf(o).join = join;
+			}),
+	};
+	await runInDurableObject(stub, (o: O) => {
+		join = optionsOf(o).join;
+		optionsOf(o).join = () => {
+			cut.attempts++;
+			return Promise.reject(new Error("feed input unreachable (test)"));
+		};
+	});
+	return cut;
+}
+
 const copyOf = (o: HubShard | DashboardHub) => (o as unknown as { copy: FeedCopy }).copy;
+const optionsOf = (o: HubShard | DashboardHub) => (copyOf(o) as unknown as { options: FeedCopyOptions }).options;

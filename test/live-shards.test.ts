@@ -12,7 +12,7 @@ import { COUNTS_WINDOW_MS, liveConfig } from "../durable-objects/live-config";
 import { CLOSE } from "../durable-objects/live-sockets";
 import { inputOfListing } from "../lib/feed-partition";
 import { admin, bearer, claim, login, seedEvent } from "./helpers";
-import { hears, type Live, openLive, shardLoads } from "./live-kit";
+import { failJoins, hears, type Live, openLive, shardLoads } from "./live-kit";
 
 const N = liveConfig(env).shardSockets;
 const open = openLive;
@@ -138,6 +138,49 @@ describe("shards", () => {
 		const copy = await shard.state();
 		expect(copy.listings.find((l) => l.id === a)).toEqual({ id: a, available: 0, status: "held" });
 		expect(copy.listings.find((l) => l.id === other)).toEqual({ id: other, available: 0, status: "sold" });
+		live.ws.close();
+	});
+});
+
+describe("a re-join that fails", () => {
+	it("keeps the gap until a join succeeds, and is tried again on a quiet feed", async () => {
+		const K = liveConfig(env).feedInputs;
+		const ev = await seedEvent({ listings: 12, buyers: 4 });
+		// Three listings of one input.
+		const [a, b, c] =
+			[...Map.groupBy(ev.listingIds, (id) => inputOfListing(id, K)).values()].find((ids) => ids.length >= 3) ?? [];
+		if (!a || !b || !c) throw new Error("no three listings on one input");
+		const input = inputOfListing(a, K);
+		const [b1, b2, b3, b4] = await Promise.all(["B1", "B2", "B3", "B4"].map((id) => login(ev.eventId, id)));
+		if (!b1 || !b2 || !b3 || !b4) throw new Error("no buyers");
+		const live = await open(ev.eventId, bearer(b4));
+		const [idx] = [...(await shardLoads(ev.eventId)).keys()];
+		if (idx === undefined) throw new Error("no shard");
+		const shard = hubShardOf(env, ev.eventId, idx);
+		await new Promise((r) => setTimeout(r, 800));
+		const before = (await shard.state()).inputs[input]?.seq ?? -1;
+		// The shard misses the batch that holds a (left out of the input's subscribers for it)…
+		const feed = feedInputOf(env, ev.eventId, input);
+		const subscribers = (sql: string) =>
+			runInDurableObject(feed, (_: FeedInput, state) => state.storage.sql.exec(sql, idx));
+		await subscribers("DELETE FROM subscribers WHERE idx = ?");
+		expect((await claim(b1, a)).status).toBe(201);
+		await new Promise((r) => setTimeout(r, 300));
+		await subscribers("INSERT INTO subscribers (idx) VALUES (?) ON CONFLICT DO NOTHING");
+		// …and cannot reach the input to re-join while the next two batches show it the gap.
+		const joins = await failJoins(shard);
+		expect((await claim(b2, b)).status).toBe(201);
+		await live.waitFor(hears(b, "held"), 2_000);
+		expect((await claim(b3, c)).status).toBe(201);
+		await live.waitFor(hears(c, "held"), 2_000);
+		expect(joins.attempts).toBeGreaterThan(0);
+		expect(live.frames.some(hears(a, "held"))).toBe(false);
+		// The copy is not whole: its number for that input stays where it was before the lost batch.
+		expect((await shard.state()).inputs[input]?.seq).toBe(before);
+		// The input is reachable again; nothing more happens on the feed: a retry puts the copy right.
+		await joins.restore();
+		await live.waitFor(hears(a, "held"), 5_000);
+		expect((await shard.state()).listings.find((l) => l.id === a)).toEqual({ id: a, available: 0, status: "held" });
 		live.ws.close();
 	});
 });
