@@ -22,6 +22,20 @@ export function listingsOf(env: D1Env, eventId: string): Promise<ListingRow[]> {
 	return dbOf(env).select().from(schema.listings).where(eq(schema.listings.eventId, eventId));
 }
 
+/** Where a listing is (building, floor, unit), for its readable name in an SMS; null when unknown. */
+export async function findListingPlace(
+	env: D1Env,
+	eventId: string,
+	listingId: string,
+): Promise<{ building: string; floor: number; unit: string } | null> {
+	const rows = await dbOf(env)
+		.select({ building: schema.listings.building, floor: schema.listings.floor, unit: schema.listings.unit })
+		.from(schema.listings)
+		.where(and(eq(schema.listings.eventId, eventId), eq(schema.listings.id, listingId)))
+		.limit(1);
+	return rows[0] ?? null;
+}
+
 /**
  * Inserts or replaces listings by (event, id), all in one transaction however many statements it takes
  * — unless the event's terms are frozen: then nothing is written. Each statement carries the guard

@@ -3,8 +3,10 @@
 // A notice is sent only while D1's order is still at the version it speaks for: one overtaken by a
 // newer state (a "granted" arriving after the hold expired: reordered, retried, replayed from the
 // dead letters) would tell the buyer something no longer true, so it is dropped.
+import { type UnitPlace, unitLabel } from "../client/unit-label";
 import { findBuyerPhone } from "../db/buyers";
 import { findEvent } from "../db/events";
+import { findListingPlace } from "../db/listings";
 import { claimNotification, notificationId, releaseNotification } from "../db/notifications";
 import { orderVersion } from "../db/orders";
 import { readSwitches } from "../db/settings";
@@ -22,16 +24,22 @@ const BEIJING_TIME = new Intl.DateTimeFormat("zh-CN", {
 	hour12: false,
 });
 
-export function smsText(n: NotificationMessage): string {
+/**
+ * The SMS, in Chinese only: it goes to the buyer's +86 phone, and a text in two languages costs two
+ * billed segments and reads as spam (issue 13, defect 10). The unit is named as on the pages
+ * ("1号楼 1502", client/unit-label.ts); its listing id only when D1 does not know the unit.
+ */
+export function smsText(n: NotificationMessage, place: UnitPlace | null = null): string {
+	const unit = place ? unitLabel(place) : n.listingId;
 	switch (n.kind) {
 		case "granted": {
 			const until = n.expiresAt ? BEIJING_TIME.format(new Date(n.expiresAt)) : "";
-			return `【开盘】您已锁定房源 ${n.listingId}，请在北京时间 ${until} 前完成认购。Unit ${n.listingId} is held for you until ${until} (Beijing time).`;
+			return `【开盘】您已锁定 ${unit}，请在北京时间 ${until} 前完成认购，逾期自动释放。`;
 		}
 		case "confirmed":
-			return `【开盘】房源 ${n.listingId} 认购成功。Your purchase of unit ${n.listingId} is confirmed.`;
+			return `【开盘】${unit} 认购成功。`;
 		case "expired":
-			return `【开盘】房源 ${n.listingId} 锁定已过期并释放。Your hold on unit ${n.listingId} has expired.`;
+			return `【开盘】您对 ${unit} 的锁定已过期，房源已释放。`;
 	}
 }
 
@@ -61,7 +69,7 @@ export async function consumeNotifications(
 				continue;
 			}
 			const phone = await findBuyerPhone(env, n.eventId, n.buyerId);
-			const body = smsText(n);
+			const body = smsText(n, await findListingPlace(env, n.eventId, n.listingId));
 			const provider = await chosen;
 			const claimed = await claimNotification(env, {
 				id,

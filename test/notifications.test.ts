@@ -67,7 +67,10 @@ describe("SMS through the HTTP provider", () => {
 		expect(gw.calls).toHaveLength(1);
 		expect(gw.calls[0]?.headers.authorization).toBe("Bearer k-123");
 		expect(gw.calls[0]?.headers["idempotency-key"]).toBe(`${n.holdId}:granted`);
-		expect(gw.calls[0]?.body).toEqual({ to: "+8613800000000", body: smsText(n), reference: `${n.holdId}:granted` });
+		// L1 of seedEvent is building "1", floor 1, unit "01": the SMS names it as the pages do.
+		const body = smsText(n, { building: "1", floor: 1, unit: "01" });
+		expect(body).toContain("1 101");
+		expect(gw.calls[0]?.body).toEqual({ to: "+8613800000000", body, reference: `${n.holdId}:granted` });
 		expect(await rows(n.holdId)).toEqual([{ kind: "granted", provider: "http", phone: "+8613800000000" }]);
 	});
 
@@ -134,7 +137,24 @@ describe("SMS text", () => {
 			version: 1,
 		});
 		expect(text).toContain("北京时间 11/25 17:00");
+		// A unit D1 does not know is named by its listing id.
 		expect(text).toContain("1-05-02");
+	});
+
+	it("names the unit as the pages do, in Chinese only (issue 13, defect 10)", () => {
+		const place = { building: "2号楼", floor: 12, unit: "01" };
+		const base = { holdId: "h1", eventId: "e1", listingId: "2-12-01", buyerId: "B1", version: 1 };
+		const texts = [
+			smsText({ ...base, kind: "granted", expiresAt: Date.parse("2026-11-25T09:00:00Z") }, place),
+			smsText({ ...base, kind: "confirmed", expiresAt: null }, place),
+			smsText({ ...base, kind: "expired", expiresAt: null }, place),
+		];
+		expect(texts).toEqual([
+			"【开盘】您已锁定 2号楼 1201，请在北京时间 11/25 17:00 前完成认购，逾期自动释放。",
+			"【开盘】2号楼 1201 认购成功。",
+			"【开盘】您对 2号楼 1201 的锁定已过期，房源已释放。",
+		]);
+		for (const t of texts) expect(t).not.toMatch(/[A-Za-z]/);
 	});
 });
 
