@@ -25,10 +25,12 @@ import { pushHoldChanges } from "./feed-push";
 import { BROADCAST_DELAY_MS, liveConfig } from "./live-config";
 import {
 	type Attachment,
+	answerClose,
 	buyerTag,
 	ClientMessageGuard,
 	closeAll,
 	closeSessions,
+	closeSocket,
 	HUB_HEADERS,
 	liveError,
 	type Role,
@@ -304,19 +306,11 @@ export class DashboardHub extends DurableObject<Env> {
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-		try {
-			ws.close(code, reason);
-		} catch {
-			// Already closed by the runtime's automatic close reply.
-		}
+		answerClose(ws, code, reason);
 	}
 
 	override async webSocketError(ws: WebSocket): Promise<void> {
-		try {
-			ws.close(1011, "error");
-		} catch {
-			// Nothing left to close.
-		}
+		closeSocket(ws, 1011, "error");
 	}
 
 	/** Staff stats on a steady beat while any staff page is open; stops by itself when none is. */

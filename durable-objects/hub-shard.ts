@@ -18,10 +18,12 @@ import { FEED_COPY_DDL, type FeedBatch, FeedCopy } from "./feed-copy";
 import { COUNTS_WINDOW_MS, liveConfig } from "./live-config";
 import {
 	type Attachment,
+	answerClose,
 	buyerTag,
 	ClientMessageGuard,
 	closeAll,
 	closeSessions,
+	closeSocket,
 	HUB_HEADERS,
 	liveError,
 	sendAll,
@@ -198,20 +200,12 @@ export class HubShard extends DurableObject<Env> {
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-		try {
-			ws.close(code, reason);
-		} catch {
-			// Already closed by the runtime's automatic close reply.
-		}
+		answerClose(ws, code, reason);
 		this.reportSockets();
 	}
 
 	override async webSocketError(ws: WebSocket): Promise<void> {
-		try {
-			ws.close(1011, "error");
-		} catch {
-			// Nothing left to close.
-		}
+		closeSocket(ws, 1011, "error");
 		this.reportSockets();
 	}
 

@@ -1,19 +1,11 @@
 // The public draw (API.md v1.1: `GET /api/events/:eventId/draw`, and the answer of commit and reveal).
+import type { PublicDraw } from "../../client/api-types";
 import { buyerIdsOf, drawOrderOf, drawStatus, recordBuyersHash } from "../../db/draws";
 import { type EventRow, findEvent } from "../../db/events";
 import { buyersHash } from "../../lib/draw";
 
-export interface DrawView {
-	status: "none" | "committed" | "drawn";
-	seedHash: string | null;
-	buyersHash: string | null;
-	buyerCount: number | null;
-	committedAt: string | null;
-	seed: string | null;
-	beacon: string | null;
-	drawnAt: string | null;
-	order: string[] | null;
-}
+/** What the route answers: the client's own type (client/api-types.ts), written once for both sides. */
+export type DrawView = PublicDraw;
 
 /**
  * The frozen list's fingerprint of a committed event: stored by the commit, or — if the commit's
